@@ -1,0 +1,119 @@
+import type { JsonObject } from '../json.js';
+
+/** An Elder organization, normalised from either API dialect (`type ?? organization_type`). */
+export interface ElderOrganization {
+  id: number;
+  name: string;
+  parentId: number | null;
+  description: string | null;
+  type: string | null;
+}
+
+/** An Elder entity, normalised from either API dialect (`metadata ?? attributes`, `type ?? entity_type`). */
+export interface ElderEntity {
+  id: number;
+  name: string;
+  type: string;
+  subType: string | null;
+  organizationId: number;
+  parentId: number | null;
+  /** The entity's `metadata` (v3.2.1) or `attributes` (legacy); `{}` when null. */
+  attributes: JsonObject;
+  tags: string[];
+}
+
+export interface ElderDependency {
+  id: number;
+  sourceType: string;
+  sourceId: number;
+  targetType: string;
+  targetId: number;
+  dependencyType: string;
+}
+
+export interface NewOrganization {
+  name: string;
+  parentId: number | null;
+  description?: string;
+}
+
+export interface OrganizationPatch {
+  name?: string;
+  description?: string;
+  parentId?: number;
+}
+
+export interface NewEntity {
+  name: string;
+  entityType: string;
+  subType?: string | null;
+  organizationId: number;
+  parentId?: number | null;
+  attributes: JsonObject;
+  tags: string[];
+}
+
+/** Only the fields present are sent. `attributes` and `tags` replace the stored ones whole. */
+export interface EntityPatch {
+  name?: string;
+  entityType?: string;
+  subType?: string;
+  organizationId?: number;
+  parentId?: number;
+  attributes?: JsonObject;
+  tags?: string[];
+}
+
+export type ElderAuth =
+  | { kind: 'token'; token: string }
+  | { kind: 'login'; email: string; password: string };
+
+export interface ElderClientOptions {
+  /** Base URL, e.g. `https://elder.example.com` (no `/api/v1`). */
+  url: string;
+  auth: ElderAuth;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+  /** Attempts for transient failures (network, 429, 5xx), the first included. */
+  maxAttempts?: number;
+  /** Base of the exponential backoff with full jitter. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Requests in flight at once over the keep-alive pool. */
+  concurrency?: number;
+}
+
+/** Everything elder-sync needs from Elder's REST API (`../shared/elder-api.md`), typed and retried. */
+export interface ElderApi {
+  /** GET /api/v1/status (no auth) — proves the URL points at Elder. */
+  status(): Promise<{ version: string; service: string }>;
+  /** Logs in (or checks the static token) and lists one entity page — proves auth and read permission. */
+  checkAuth(): Promise<void>;
+
+  /** Pages of `GET /api/v1/organizations` (per_page=1000), de-duplicated by id. */
+  listOrganizations(query?: { parentId?: number; name?: string }): AsyncGenerator<ElderOrganization[]>;
+  getOrganization(id: number): Promise<ElderOrganization | null>;
+  createOrganization(org: NewOrganization): Promise<ElderOrganization>;
+  updateOrganization(id: number, patch: OrganizationPatch): Promise<ElderOrganization>;
+  /** 404 counts as success (already gone). */
+  deleteOrganization(id: number): Promise<void>;
+
+  /** Pages of `GET /api/v1/entities` (per_page=1000), de-duplicated by id. */
+  listEntities(query: { organizationId?: number; entityType?: string; name?: string }): AsyncGenerator<ElderEntity[]>;
+  getEntity(id: number): Promise<ElderEntity | null>;
+  createEntity(entity: NewEntity): Promise<ElderEntity>;
+  updateEntity(id: number, patch: EntityPatch): Promise<ElderEntity>;
+  /** 404 counts as success (already gone). */
+  deleteEntity(id: number): Promise<void>;
+
+  /** Both directions of `GET /api/v1/dependencies/resource/entity/{id}`. */
+  entityDependencies(entityId: number): Promise<ElderDependency[]>;
+  /** 409 (already there) counts as success and returns the existing id. */
+  createDependency(dep: { sourceId: number; targetId: number; dependencyType: string }): Promise<number>;
+  /** `DELETE /api/v1/dependencies/bulk` in chunks of 100. */
+  deleteDependencies(ids: number[]): Promise<void>;
+
+  /** Counters for summaries and benchmarks. */
+  readonly stats: { reads: number; writes: number; retries: number };
+  close(): Promise<void>;
+}
