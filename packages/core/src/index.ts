@@ -5,3 +5,5 @@ export * from './secrets.js';
 export * from './logger.js';
 export * from './connector.js';
 export * from './elder/types.js';
+export * from './config/index.js';
+export * from './state/index.js';

@@ -1,0 +1,2 @@
+export * from './elder-emulator/index.js';
+export * from './slapd/index.js';
