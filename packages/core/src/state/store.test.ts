@@ -1,0 +1,293 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StateError, StateStore, type Mapping } from './store.js';
+
+function mapping(overrides: Partial<Mapping> & { key: string }): Mapping {
+  return {
+    source: 'corp-ldap',
+    scope: 'dir-1',
+    kind: 'user',
+    elderKind: 'entity',
+    elderId: 1,
+    hash: 'h1',
+    owned: true,
+    ...overrides,
+  };
+}
+
+describe('StateStore', () => {
+  let dir: string;
+  let clock: Date;
+  const now = () => clock;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'elder-sync-state-'));
+    clock = new Date('2026-01-02T03:04:05.000Z');
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('round-trips mappings', () => {
+    const store = StateStore.memory();
+    const m = mapping({ key: 'corp-ldap/user/u1', elderId: 42, hash: 'abc', owned: false });
+    store.putMapping(m);
+    expect(store.getMapping('corp-ldap', 'corp-ldap/user/u1')).toEqual(m);
+    expect(store.getMapping('other', 'corp-ldap/user/u1')).toBeNull();
+
+    store.putMapping({ ...m, elderId: 43, hash: null, owned: true, scope: 'dir-2', elderKind: 'organization' });
+    expect(store.getMapping('corp-ldap', m.key)).toEqual({
+      ...m,
+      elderId: 43,
+      hash: null,
+      owned: true,
+      scope: 'dir-2',
+      elderKind: 'organization',
+    });
+    expect(store.countMappings('corp-ldap')).toBe(1);
+
+    expect(store.deleteMapping('corp-ldap', m.key)).toBe(true);
+    expect(store.deleteMapping('corp-ldap', m.key)).toBe(false);
+    expect(store.getMapping('corp-ldap', m.key)).toBeNull();
+    store.close();
+  });
+
+  it('counts and lists mappings per source and scope, in key order', () => {
+    const store = StateStore.memory();
+    store.putMapping(mapping({ key: 'b', scope: 's1' }));
+    store.putMapping(mapping({ key: 'a', scope: 's2' }));
+    store.putMapping(mapping({ key: 'c', scope: 's1' }));
+    store.putMapping(mapping({ key: 'x', source: 'other', scope: 's1' }));
+    expect(store.countMappings('corp-ldap')).toBe(3);
+    expect(store.countMappings('corp-ldap', 's1')).toBe(2);
+    expect([...store.mappings('corp-ldap')].map((m) => m.key)).toEqual(['a', 'b', 'c']);
+    expect([...store.mappings('corp-ldap', 's1')].map((m) => m.key)).toEqual(['b', 'c']);
+    expect([...store.mappings('nobody')]).toEqual([]);
+  });
+
+  it('round-trips checkpoints and counts runs since the last full read', () => {
+    const store = StateStore.memory({ now });
+    expect(store.getScopeState('corp-ldap', 'dir-1')).toBeNull();
+
+    store.commitScope('corp-ldap', 'dir-1', { cursor: { csn: '20260102', page: [1, 2] }, fullRead: true, status: 'success' });
+    expect(store.getScopeState('corp-ldap', 'dir-1')).toEqual({
+      cursor: { csn: '20260102', page: [1, 2] },
+      runsSinceFull: 0,
+      lastFullReadAt: '2026-01-02T03:04:05.000Z',
+      lastRunAt: '2026-01-02T03:04:05.000Z',
+      lastStatus: 'success',
+    });
+
+    clock = new Date('2026-01-02T04:00:00.000Z');
+    store.commitScope('corp-ldap', 'dir-1', { fullRead: false, status: 'partial' });
+    clock = new Date('2026-01-02T05:00:00.000Z');
+    store.commitScope('corp-ldap', 'dir-1', { cursor: 'c3', fullRead: false, status: 'success' });
+    expect(store.getScopeState('corp-ldap', 'dir-1')).toEqual({
+      cursor: 'c3',
+      runsSinceFull: 2,
+      lastFullReadAt: '2026-01-02T03:04:05.000Z',
+      lastRunAt: '2026-01-02T05:00:00.000Z',
+      lastStatus: 'success',
+    });
+
+    store.saveCursor('corp-ldap', 'dir-1', 'c4');
+    expect(store.getScopeState('corp-ldap', 'dir-1')).toMatchObject({ cursor: 'c4', runsSinceFull: 2 });
+    store.commitScope('corp-ldap', 'dir-1', { cursor: null, fullRead: false, status: 'failed' });
+    expect(store.getScopeState('corp-ldap', 'dir-1')).toMatchObject({ cursor: null, runsSinceFull: 3, lastStatus: 'failed' });
+
+    // A first run that was incremental (never read fully).
+    store.commitScope('corp-ldap', 'dir-2', { cursor: 7, fullRead: false, status: 'success' });
+    expect(store.getScopeState('corp-ldap', 'dir-2')).toMatchObject({ cursor: 7, runsSinceFull: 1, lastFullReadAt: null });
+  });
+
+  it('commits a checkpoint together with its mapping changes', () => {
+    const store = StateStore.memory();
+    store.putMapping(mapping({ key: 'gone' }));
+    store.commitScope('corp-ldap', 'dir-1', {
+      cursor: 'c1',
+      fullRead: true,
+      status: 'success',
+      put: [mapping({ key: 'new-1' }), mapping({ key: 'new-2' })],
+      delete: ['gone'],
+    });
+    expect([...store.mappings('corp-ldap')].map((m) => m.key)).toEqual(['new-1', 'new-2']);
+    expect(store.getScopeState('corp-ldap', 'dir-1')?.cursor).toBe('c1');
+  });
+
+  it('rolls the checkpoint back with its mappings when one change fails', () => {
+    const store = StateStore.memory();
+    store.commitScope('corp-ldap', 'dir-1', { cursor: 'old', fullRead: true, status: 'success' });
+    expect(() =>
+      store.commitScope('corp-ldap', 'dir-1', {
+        cursor: 'new',
+        fullRead: true,
+        status: 'success',
+        put: [mapping({ key: 'ok' }), mapping({ key: 'bad', elderKind: 'widget' as never })],
+      }),
+    ).toThrow();
+    expect(store.getScopeState('corp-ldap', 'dir-1')?.cursor).toBe('old');
+    expect(store.countMappings('corp-ldap')).toBe(0);
+  });
+
+  it('transaction() rolls back everything when the function throws', () => {
+    const store = StateStore.memory();
+    store.putMapping(mapping({ key: 'keep' }));
+    expect(() =>
+      store.transaction(() => {
+        store.putMapping(mapping({ key: 'a' }));
+        store.deleteMapping('corp-ldap', 'keep');
+        store.commitScope('corp-ldap', 'dir-1', { cursor: 1, fullRead: true, status: 'success' });
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect([...store.mappings('corp-ldap')].map((m) => m.key)).toEqual(['keep']);
+    expect(store.getScopeState('corp-ldap', 'dir-1')).toBeNull();
+
+    expect(store.transaction(() => (store.putMapping(mapping({ key: 'b' })), 'done'))).toBe('done');
+    expect(store.countMappings('corp-ldap')).toBe(2);
+  });
+
+  it('persists across reopen, with a private file and a schema version', () => {
+    const path = join(dir, 'nested', 'deeper', 'state.db');
+    const store = StateStore.open(path, { now });
+    store.putMapping(mapping({ key: 'k1', elderId: 9 }));
+    store.commitScope('corp-ldap', 'dir-1', { cursor: { t: 1 }, fullRead: true, status: 'success' });
+    store.close();
+    store.close(); // idempotent
+
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+
+    const again = StateStore.open(path);
+    expect(again.getMapping('corp-ldap', 'k1')?.elderId).toBe(9);
+    expect(again.getScopeState('corp-ldap', 'dir-1')?.cursor).toEqual({ t: 1 });
+    again.close();
+
+    const raw = new Database(path, { readonly: true });
+    expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
+    expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    raw.close();
+  });
+
+  it('refuses a state file from a newer elder-sync and a file that is not SQLite', () => {
+    const path = join(dir, 'state.db');
+    StateStore.open(path).close();
+    const raw = new Database(path);
+    raw.prepare('UPDATE schema_version SET version = 99').run();
+    raw.close();
+    expect(() => StateStore.open(path)).toThrow(/schema version 99.*upgrade elder-sync/);
+    try {
+      StateStore.open(path);
+    } catch (error) {
+      expect(error).toBeInstanceOf(StateError);
+      expect((error as StateError).code).toBe('STATE_TOO_NEW');
+    }
+
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'this is not a database, just some text that is long enough to look like a header........');
+    expect(() => StateStore.open(junk)).toThrow(/cannot use the state file .*junk\.db/);
+  });
+
+  it('summarises every source and scope for state list', () => {
+    const store = StateStore.memory({ now });
+    store.putMapping(mapping({ key: 'a', scope: 's1', owned: true }));
+    store.putMapping(mapping({ key: 'b', scope: 's1', owned: false }));
+    store.putMapping(mapping({ key: 'c', source: 'aws', scope: 'acct/eu-west-1' })); // no checkpoint yet
+    store.commitScope('corp-ldap', 's1', { cursor: 'x', fullRead: true, status: 'success' });
+    store.commitScope('corp-ldap', 's0', { cursor: null, fullRead: false, status: 'failed' }); // no mappings
+    expect(store.sources()).toEqual([
+      {
+        source: 'aws',
+        scope: 'acct/eu-west-1',
+        mappings: 1,
+        ownedMappings: 1,
+        cursor: null,
+        runsSinceFull: 0,
+        lastRunAt: null,
+        lastStatus: null,
+        lastFullReadAt: null,
+      },
+      {
+        source: 'corp-ldap',
+        scope: 's0',
+        mappings: 0,
+        ownedMappings: 0,
+        cursor: null,
+        runsSinceFull: 1,
+        lastRunAt: '2026-01-02T03:04:05.000Z',
+        lastStatus: 'failed',
+        lastFullReadAt: null,
+      },
+      {
+        source: 'corp-ldap',
+        scope: 's1',
+        mappings: 2,
+        ownedMappings: 1,
+        cursor: 'x',
+        runsSinceFull: 0,
+        lastRunAt: '2026-01-02T03:04:05.000Z',
+        lastStatus: 'success',
+        lastFullReadAt: '2026-01-02T03:04:05.000Z',
+      },
+    ]);
+  });
+
+  it('resets one scope, one source, or everything', () => {
+    const store = StateStore.memory();
+    const seed = () => {
+      for (const [source, scope] of [
+        ['ldap', 's1'],
+        ['ldap', 's2'],
+        ['aws', 's1'],
+      ] as const) {
+        store.putMapping(mapping({ key: `${source}/${scope}/k`, source, scope }));
+        store.commitScope(source, scope, { cursor: 1, fullRead: true, status: 'success' });
+      }
+    };
+    seed();
+    expect(store.reset('ldap', 's1')).toEqual({ scopes: 1, mappings: 1 });
+    expect(store.sources().map((s) => `${s.source}:${s.scope}`)).toEqual(['aws:s1', 'ldap:s2']);
+    expect(store.reset('ldap')).toEqual({ scopes: 1, mappings: 1 });
+    expect(store.sources().map((s) => `${s.source}:${s.scope}`)).toEqual(['aws:s1']);
+    seed();
+    expect(store.reset()).toEqual({ scopes: 3, mappings: 3 });
+    expect(store.sources()).toEqual([]);
+    expect(() => store.reset(undefined, 's1')).toThrow(TypeError);
+  });
+
+  it('streams 10 000 mappings in pages and allows writes while iterating', () => {
+    const store = StateStore.open(join(dir, 'big.db'));
+    const keys: string[] = [];
+    store.transaction(() => {
+      for (let i = 0; i < 10_000; i++) {
+        const key = `corp-ldap/user/${String(i).padStart(5, '0')}`;
+        keys.push(key);
+        store.putMapping(mapping({ key, elderId: i, scope: i % 2 ? 'odd' : 'even' }));
+      }
+    });
+    expect(store.countMappings('corp-ldap')).toBe(10_000);
+    expect(store.countMappings('corp-ldap', 'odd')).toBe(5_000);
+
+    const iterator = store.mappings('corp-ldap');
+    const first = iterator.next();
+    expect(first.done).toBe(false);
+    expect((first.value as Mapping).key).toBe(keys[0]);
+
+    // Deleting what was seen while the iterator is open must work (no "connection is busy").
+    let seen = 1;
+    store.deleteMapping('corp-ldap', keys[0]!);
+    for (const m of iterator) {
+      expect(m.key).toBe(keys[seen]);
+      store.deleteMapping('corp-ldap', m.key);
+      seen++;
+    }
+    expect(seen).toBe(10_000);
+    expect(store.countMappings('corp-ldap')).toBe(0);
+
+    let odd = 0;
+    for (let i = 0; i < 2_500; i++) store.putMapping(mapping({ key: `k${i}`, scope: 'odd' }));
+    for (const m of store.mappings('corp-ldap', 'odd')) odd += m.scope === 'odd' ? 1 : 0;
+    expect(odd).toBe(2_500);
+    store.close();
+  });
+});

@@ -1,0 +1,437 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { ElderSyncError, errorMessage } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+/** How a scope's last run ended. */
+export type ScopeRunStatus = 'success' | 'partial' | 'failed';
+
+/** Checkpoint of one (source, scope). */
+export interface ScopeState {
+  /** The connector's last committed cursor; `null` = none (the next read starts from scratch). */
+  cursor: JsonValue | null;
+  /** Completed runs since the last full read (0 right after one); the runner compares it with `fullEvery`. */
+  runsSinceFull: number;
+  /** ISO time of the last completed full read, `null` if there never was one. */
+  lastFullReadAt: string | null;
+  lastRunAt: string | null;
+  lastStatus: ScopeRunStatus | null;
+}
+
+export type ElderObjectKind = 'entity' | 'organization';
+
+/** One synced object: its identity key and where it lives in Elder. */
+export interface Mapping {
+  source: string;
+  scope: string;
+  /** The identity key (`<source>/<kind>/<externalId>`, DESIGN §5.1); the store does not parse it. */
+  key: string;
+  /** The connector's record kind. */
+  kind: string;
+  elderKind: ElderObjectKind;
+  elderId: number;
+  /** Content hash of the mapped Elder payload; `null` when unknown (e.g. adopted, never written). */
+  hash: string | null;
+  /** Created by this tool, so it may be deleted or marked (DESIGN §5.4). */
+  owned: boolean;
+}
+
+/** Mapping changes committed together with a checkpoint. */
+export interface MappingChanges {
+  put?: Iterable<Mapping>;
+  /** Keys (of the same source) to forget. */
+  delete?: Iterable<string>;
+}
+
+export interface CommitScopeInput extends MappingChanges {
+  /** The cursor to keep; `undefined` keeps the stored one, `null` clears it. */
+  cursor?: JsonValue | null;
+  /** The run read everything: resets `runsSinceFull` and stamps `lastFullReadAt`. */
+  fullRead: boolean;
+  status: ScopeRunStatus;
+}
+
+/** A row of `elder-sync state list`. */
+export interface ScopeSummary {
+  source: string;
+  scope: string;
+  mappings: number;
+  ownedMappings: number;
+  cursor: JsonValue | null;
+  runsSinceFull: number;
+  lastRunAt: string | null;
+  lastStatus: ScopeRunStatus | null;
+  lastFullReadAt: string | null;
+}
+
+export interface StateStoreOptions {
+  /** Milliseconds a writer waits for another process's lock before failing (default 5000). */
+  busyTimeoutMs?: number;
+  /** Clock for timestamps (tests). */
+  now?: () => Date;
+}
+
+/** Problems with the state file itself: unreadable, not SQLite, written by a newer elder-sync. */
+export class StateError extends ElderSyncError {
+  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, options);
+  }
+}
+
+/** Rows fetched per page by `mappings()`. */
+const MAPPING_PAGE_SIZE = 1000;
+
+interface ScopeRow {
+  cursor: string | null;
+  runs_since_full: number;
+  last_full_read_at: string | null;
+  last_run_at: string | null;
+  last_status: string | null;
+}
+
+interface MappingRow {
+  source: string;
+  scope: string;
+  key: string;
+  kind: string;
+  elder_kind: string;
+  elder_id: number;
+  hash: string | null;
+  owned: number;
+}
+
+const MAPPING_COLUMNS = 'source, scope, key, kind, elder_kind, elder_id, hash, owned';
+
+/**
+ * Checkpoints and key → Elder id mappings, keyed by source name and scope id, in one SQLite file.
+ * Synchronous (better-sqlite3): every call is a short local transaction, cheaper than a promise.
+ */
+export class StateStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly stmts: ReturnType<typeof prepareStatements>;
+  private closed = false;
+
+  private constructor(db: Database.Database, path: string, options: StateStoreOptions) {
+    this.db = db;
+    this.path = path;
+    this.now = options.now ?? (() => new Date());
+    this.stmts = prepareStatements(db);
+  }
+
+  /**
+   * Opens (creating it and its directory if needed) the state file at `path`.
+   * The file is created with mode 0600: it holds no secrets, but inventory keys are nobody else's business.
+   */
+  static open(path: string, options: StateStoreOptions = {}): StateStore {
+    const file = resolve(path);
+    let db: Database.Database;
+    try {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      if (!existsSync(file)) {
+        // Create it ourselves so the mode is ours and not the umask's; SQLite gives its -wal and
+        // -shm files the database file's permissions.
+        closeSync(openSync(file, 'a', 0o600));
+        chmodSync(file, 0o600);
+      }
+      db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+    } catch (error) {
+      throw new StateError('STATE_OPEN_FAILED', `cannot open the state file ${file}: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    }
+    try {
+      // WAL: readers (state list, /status) never block the writer. synchronous=NORMAL can lose the
+      // last transactions on power loss but never corrupts; lost mappings are re-adopted from the
+      // keys stored on the Elder objects (DESIGN §5.1), a lost cursor only means re-reading.
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
+      migrate(db, file);
+      return new StateStore(db, file, options);
+    } catch (error) {
+      db.close();
+      if (error instanceof StateError) throw error;
+      throw new StateError(
+        'STATE_OPEN_FAILED',
+        `cannot use the state file ${file}: ${errorMessage(error)} (move it away to start with fresh state)`,
+        { cause: error },
+      );
+    }
+  }
+
+  /** A throwaway in-memory store (tests, `--dry-run`). */
+  static memory(options: StateStoreOptions = {}): StateStore {
+    const db = new Database(':memory:');
+    migrate(db, ':memory:');
+    return new StateStore(db, ':memory:', options);
+  }
+
+  // ---------------------------------------------------------------- checkpoints
+
+  getScopeState(source: string, scope: string): ScopeState | null {
+    const row = this.stmts.getScope.get(source, scope) as ScopeRow | undefined;
+    return row === undefined ? null : scopeStateFromRow(row);
+  }
+
+  /**
+   * Saves a mid-run cursor (after Elder confirmed every write before it) without counting a run.
+   * Creates the scope's row if needed.
+   */
+  saveCursor(source: string, scope: string, cursor: JsonValue | null): void {
+    this.stmts.saveCursor.run({ source, scope, cursor: encodeCursor(cursor) });
+  }
+
+  /**
+   * Ends a scope's run: the cursor, the run counters and the mapping changes in ONE transaction,
+   * so a checkpoint never gets ahead of the mappings it depends on.
+   */
+  commitScope(source: string, scope: string, input: CommitScopeInput): void {
+    const at = this.now().toISOString();
+    this.transaction(() => {
+      this.applyChanges(source, input);
+      this.stmts.commitScope.run({
+        source,
+        scope,
+        keepCursor: input.cursor === undefined ? 1 : 0,
+        cursor: input.cursor === undefined ? null : encodeCursor(input.cursor),
+        full: input.fullRead ? 1 : 0,
+        at,
+        status: input.status,
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- mappings
+
+  /** Inserts or replaces the mapping of `mapping.key`. Call it as each Elder write is confirmed. */
+  putMapping(mapping: Mapping): void {
+    this.stmts.putMapping.run(mappingParams(mapping));
+  }
+
+  getMapping(source: string, key: string): Mapping | null {
+    const row = this.stmts.getMapping.get(source, key) as MappingRow | undefined;
+    return row === undefined ? null : mappingFromRow(row);
+  }
+
+  /** Returns whether a mapping was there. */
+  deleteMapping(source: string, key: string): boolean {
+    return this.stmts.deleteMapping.run(source, key).changes > 0;
+  }
+
+  /** Puts and deletes mappings in one transaction. */
+  applyMappingChanges(source: string, changes: MappingChanges): void {
+    this.transaction(() => this.applyChanges(source, changes));
+  }
+
+  /**
+   * A source's (or one scope's) mappings in key order, streamed in pages of 1000.
+   *
+   * Paged by key rather than one open `stmt.iterate()`: better-sqlite3 refuses every other
+   * statement on the connection while an iterator is open, and callers write (put, delete)
+   * while walking mappings. Rows changed behind the cursor are seen at most once.
+   */
+  *mappings(source: string, scope?: string): IterableIterator<Mapping> {
+    let after = '';
+    for (;;) {
+      const rows = (
+        scope === undefined
+          ? this.stmts.pageBySource.all(source, after, MAPPING_PAGE_SIZE)
+          : this.stmts.pageByScope.all(source, scope, after, MAPPING_PAGE_SIZE)
+      ) as MappingRow[];
+      for (const row of rows) yield mappingFromRow(row);
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < MAPPING_PAGE_SIZE) return;
+      after = last.key;
+    }
+  }
+
+  countMappings(source: string, scope?: string): number {
+    const row = (
+      scope === undefined ? this.stmts.countBySource.get(source) : this.stmts.countByScope.get(source, scope)
+    ) as { n: number };
+    return row.n;
+  }
+
+  // ---------------------------------------------------------------- whole store
+
+  /** Every (source, scope) that has a checkpoint or mappings, sorted, for `elder-sync state list`. */
+  sources(): ScopeSummary[] {
+    const rows = this.stmts.summary.all() as Array<
+      ScopeRow & { source: string; scope: string; mappings: number; owned: number }
+    >;
+    return rows.map((row) => ({
+      source: row.source,
+      scope: row.scope,
+      mappings: row.mappings,
+      ownedMappings: row.owned,
+      ...scopeStateFromRow(row),
+    }));
+  }
+
+  /**
+   * Forgets checkpoints and mappings: of one scope, of one source, or everything.
+   * Returns how many checkpoints and mappings were removed.
+   */
+  reset(source?: string, scope?: string): { scopes: number; mappings: number } {
+    if (source === undefined && scope !== undefined) {
+      throw new TypeError('StateStore.reset: a scope needs its source');
+    }
+    return this.transaction(() => {
+      if (source === undefined) {
+        return {
+          scopes: this.db.prepare('DELETE FROM scopes').run().changes,
+          mappings: this.db.prepare('DELETE FROM mappings').run().changes,
+        };
+      }
+      if (scope === undefined) {
+        return {
+          scopes: this.db.prepare('DELETE FROM scopes WHERE source = ?').run(source).changes,
+          mappings: this.db.prepare('DELETE FROM mappings WHERE source = ?').run(source).changes,
+        };
+      }
+      return {
+        scopes: this.db.prepare('DELETE FROM scopes WHERE source = ? AND scope = ?').run(source, scope).changes,
+        mappings: this.db.prepare('DELETE FROM mappings WHERE source = ? AND scope = ?').run(source, scope).changes,
+      };
+    });
+  }
+
+  /**
+   * Runs `fn` in one transaction: all its writes land, or (if it throws) none. Nests (savepoints).
+   * `fn` must be synchronous; SQLite cannot hold a transaction open across an `await`.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+
+  private applyChanges(source: string, changes: MappingChanges): void {
+    for (const mapping of changes.put ?? []) {
+      if (mapping.source !== source) {
+        throw new TypeError(`StateStore: mapping ${mapping.key} belongs to source ${mapping.source}, not ${source}`);
+      }
+      this.stmts.putMapping.run(mappingParams(mapping));
+    }
+    for (const key of changes.delete ?? []) this.stmts.deleteMapping.run(source, key);
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    getScope: db.prepare(
+      'SELECT cursor, runs_since_full, last_full_read_at, last_run_at, last_status FROM scopes WHERE source = ? AND scope = ?',
+    ),
+    saveCursor: db.prepare(
+      `INSERT INTO scopes (source, scope, cursor) VALUES (@source, @scope, @cursor)
+       ON CONFLICT (source, scope) DO UPDATE SET cursor = excluded.cursor`,
+    ),
+    commitScope: db.prepare(
+      `INSERT INTO scopes (source, scope, cursor, runs_since_full, last_full_read_at, last_run_at, last_status)
+       VALUES (@source, @scope, CASE WHEN @keepCursor THEN NULL ELSE @cursor END,
+               CASE WHEN @full THEN 0 ELSE 1 END, CASE WHEN @full THEN @at END, @at, @status)
+       ON CONFLICT (source, scope) DO UPDATE SET
+         cursor            = CASE WHEN @keepCursor THEN cursor ELSE @cursor END,
+         runs_since_full   = CASE WHEN @full THEN 0 ELSE runs_since_full + 1 END,
+         last_full_read_at = CASE WHEN @full THEN @at ELSE last_full_read_at END,
+         last_run_at       = @at,
+         last_status       = @status`,
+    ),
+    putMapping: db.prepare(
+      `INSERT INTO mappings (${MAPPING_COLUMNS})
+       VALUES (@source, @scope, @key, @kind, @elderKind, @elderId, @hash, @owned)
+       ON CONFLICT (source, key) DO UPDATE SET
+         scope = excluded.scope, kind = excluded.kind, elder_kind = excluded.elder_kind,
+         elder_id = excluded.elder_id, hash = excluded.hash, owned = excluded.owned`,
+    ),
+    getMapping: db.prepare(`SELECT ${MAPPING_COLUMNS} FROM mappings WHERE source = ? AND key = ?`),
+    deleteMapping: db.prepare('DELETE FROM mappings WHERE source = ? AND key = ?'),
+    pageBySource: db.prepare(
+      `SELECT ${MAPPING_COLUMNS} FROM mappings WHERE source = ? AND key > ? ORDER BY key LIMIT ?`,
+    ),
+    pageByScope: db.prepare(
+      `SELECT ${MAPPING_COLUMNS} FROM mappings WHERE source = ? AND scope = ? AND key > ? ORDER BY key LIMIT ?`,
+    ),
+    countBySource: db.prepare('SELECT count(*) AS n FROM mappings WHERE source = ?'),
+    countByScope: db.prepare('SELECT count(*) AS n FROM mappings WHERE source = ? AND scope = ?'),
+    summary: db.prepare(
+      `WITH counts AS (
+         SELECT source, scope, count(*) AS mappings, sum(owned) AS owned FROM mappings GROUP BY source, scope
+       ), keys AS (
+         SELECT source, scope FROM scopes UNION SELECT source, scope FROM counts
+       )
+       SELECT k.source, k.scope, coalesce(c.mappings, 0) AS mappings, coalesce(c.owned, 0) AS owned,
+              s.cursor, coalesce(s.runs_since_full, 0) AS runs_since_full, s.last_full_read_at,
+              s.last_run_at, s.last_status
+       FROM keys k
+       LEFT JOIN scopes s ON s.source = k.source AND s.scope = k.scope
+       LEFT JOIN counts c ON c.source = k.source AND c.scope = k.scope
+       ORDER BY k.source, k.scope`,
+    ),
+  };
+}
+
+function migrate(db: Database.Database, file: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  db.transaction(() => {
+    const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    const current = row?.version ?? 0;
+    if (current > SCHEMA_VERSION) {
+      throw new StateError(
+        'STATE_TOO_NEW',
+        `the state file ${file} has schema version ${current}, this elder-sync knows up to ${SCHEMA_VERSION}; upgrade elder-sync`,
+      );
+    }
+    for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version] ?? '');
+    if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
+    else if (current !== SCHEMA_VERSION) db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION);
+  }).immediate();
+}
+
+function encodeCursor(cursor: JsonValue | null): string | null {
+  return cursor === null ? null : JSON.stringify(cursor);
+}
+
+function scopeStateFromRow(row: ScopeRow): ScopeState {
+  return {
+    cursor: row.cursor === null ? null : (JSON.parse(row.cursor) as JsonValue),
+    runsSinceFull: row.runs_since_full,
+    lastFullReadAt: row.last_full_read_at,
+    lastRunAt: row.last_run_at,
+    lastStatus: row.last_status as ScopeRunStatus | null,
+  };
+}
+
+function mappingParams(m: Mapping) {
+  return {
+    source: m.source,
+    scope: m.scope,
+    key: m.key,
+    kind: m.kind,
+    elderKind: m.elderKind,
+    elderId: m.elderId,
+    hash: m.hash,
+    owned: m.owned ? 1 : 0,
+  };
+}
+
+function mappingFromRow(row: MappingRow): Mapping {
+  return {
+    source: row.source,
+    scope: row.scope,
+    key: row.key,
+    kind: row.kind,
+    elderKind: row.elder_kind as ElderObjectKind,
+    elderId: row.elder_id,
+    hash: row.hash,
+    owned: row.owned === 1,
+  };
+}
