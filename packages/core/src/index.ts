@@ -7,3 +7,4 @@ export * from './connector.js';
 export * from './elder/types.js';
 export * from './config/index.js';
 export * from './state/index.js';
+export * from './sync/index.js';

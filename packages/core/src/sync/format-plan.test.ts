@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { formatPlan, planToJson, renderValue, SENSITIVE } from './format-plan.js';
+import type { PlanChange, Projection, ScopeCounts, SyncReport } from './types.js';
+
+function projection(over: Partial<Projection> = {}): Projection {
+  return {
+    name: 'Alice Archer',
+    type: 'user',
+    subType: null,
+    organization: 'Corp / People',
+    attributes: { mail: 'alice@example.com', uid: 'alice' },
+    tags: [],
+    relations: [],
+    staleSince: null,
+    ...over,
+  };
+}
+
+function change(over: Partial<PlanChange>): PlanChange {
+  return {
+    source: 'corp-ldap',
+    scope: 'dc=example,dc=com',
+    scopeLabel: 'ldap://localhost dc=example,dc=com',
+    key: 'corp-ldap/user/1',
+    action: 'create',
+    target: 'entity',
+    kind: 'user',
+    name: 'Alice Archer',
+    elderId: null,
+    before: null,
+    after: projection(),
+    reason: null,
+    ...over,
+  };
+}
+
+const totals: ScopeCounts = { read: 10, create: 1, update: 1, delete: 1, unchanged: 7, withheld: 0, errors: 0 };
+
+const sample: PlanChange[] = [
+  change({}),
+  change({
+    key: 'corp-ldap/@org/Corp/Groups',
+    target: 'organization',
+    kind: 'ou',
+    name: 'Groups',
+    after: projection({ name: 'Groups', type: 'organization', organization: 'Corp', attributes: {} }),
+  }),
+  change({
+    key: 'corp-ldap/user/2',
+    action: 'update',
+    name: 'Bob Baker',
+    elderId: 12,
+    before: projection({ name: 'Bob Baker', attributes: { mail: 'bob@old.example', uid: 'bob', phone: '1' } }),
+    after: projection({ name: 'Bob Baker', attributes: { mail: 'bob@new.example', uid: 'bob', fax: '2' } }),
+  }),
+  change({
+    key: 'corp-ldap/user/3',
+    action: 'delete',
+    name: 'Carol Cole',
+    elderId: 13,
+    before: projection({ name: 'Carol Cole' }),
+    after: null,
+  }),
+];
+
+const lines = (changes: PlanChange[], opts: Parameters<typeof formatPlan>[1] = {}) => [...formatPlan(changes, opts)];
+
+describe('formatPlan', () => {
+  it('groups by source and scope and marks each action', () => {
+    expect(lines(sample, { totals })).toEqual([
+      '# corp-ldap · ldap://localhost dc=example,dc=com',
+      '  + user "Alice Archer"',
+      '  + organization "Corp / Groups"',
+      '  ~ user "Bob Baker" (#12)',
+      '      + attributes.fax: "2"',
+      '      ~ attributes.mail: "bob@old.example" -> "bob@new.example"',
+      '      - attributes.phone: "1"',
+      '  - user "Carol Cole" (#13)',
+      '',
+      'Plan: 1 to create, 1 to update, 1 to delete, 7 unchanged.',
+    ]);
+  });
+
+  it('shows every attribute with --verbose', () => {
+    const out = lines(sample.slice(0, 1).concat(sample[2]!), { verbose: true, totals });
+    expect(out).toContain('      + attributes.mail: "alice@example.com"');
+    expect(out).toContain('      + organization: "Corp / People"');
+    // unchanged attributes of an update appear too, without a change symbol
+    expect(out).toContain('        attributes.uid: "bob"');
+  });
+
+  it('prints a header per scope, in input order', () => {
+    const out = lines([change({}), change({ scope: 'b', scopeLabel: 'second', key: 'corp-ldap/user/9' })], { totals });
+    expect(out.filter((l) => l.startsWith('# '))).toEqual([
+      '# corp-ldap · ldap://localhost dc=example,dc=com',
+      '# corp-ldap · second',
+    ]);
+  });
+
+  it('never prints sensitive values', () => {
+    const out = lines(
+      [
+        change({ sensitive: ['apiKey'], after: projection({ attributes: { apiKey: 'hunter2-secret' } }) }),
+        change({
+          key: 'corp-ldap/user/2',
+          action: 'update',
+          sensitive: ['attributes.apiKey'],
+          before: projection({ attributes: { apiKey: 'old-secret-1' } }),
+          after: projection({ attributes: { apiKey: 'new-secret-2' } }),
+        }),
+      ],
+      { verbose: true, totals },
+    ).join('\n');
+    expect(out).not.toMatch(/secret/);
+    expect(out).toContain(`+ attributes.apiKey: ${SENSITIVE}`);
+    expect(out).toContain(`~ attributes.apiKey: ${SENSITIVE} -> ${SENSITIVE}`);
+  });
+
+  it('says why a delete is withheld', () => {
+    const out = lines(
+      [change({ action: 'withheld', elderId: 14, name: 'Dan', after: null, reason: 'the read of user was incomplete' })],
+      { totals: { ...totals, create: 0, update: 0, delete: 0, withheld: 1 } },
+    );
+    expect(out).toContain('  ! user "Dan" (#14) delete withheld: the read of user was incomplete');
+    expect(out).toContain('1 stale object kept: delete withheld (see "!" lines).');
+  });
+
+  it('says "No changes" when there are none', () => {
+    expect(lines([], { totals: { ...totals, create: 0, update: 0, delete: 0, unchanged: 245 } })).toEqual([
+      'No changes. 245 unchanged.',
+      'Plan: 0 to create, 0 to update, 0 to delete, 245 unchanged.',
+    ]);
+  });
+
+  it('counts the changes itself when no totals are given', () => {
+    expect(lines(sample).at(-1)).toBe('Plan: 2 to create, 1 to update, 1 to delete, 0 unchanged.');
+  });
+
+  it('is lazy: it streams lines as changes arrive', () => {
+    let pulled = 0;
+    function* source() {
+      for (let i = 0; i < 1_000_000; i++) {
+        pulled++;
+        yield change({ key: `corp-ldap/user/${i}`, name: `u${i}` });
+      }
+    }
+    const it = formatPlan(source(), {})[Symbol.iterator]();
+    it.next();
+    it.next();
+    expect(pulled).toBe(1);
+  });
+
+  it('is byte-stable and uses paint only when colour is on', () => {
+    const paint = { create: (s: string) => `<g>${s}</g>`, heading: (s: string) => `<b>${s}</b>` };
+    expect(lines(sample, { totals })).toEqual(lines(sample, { totals }));
+    expect(lines(sample, { totals, paint, color: false })).toEqual(lines(sample, { totals }));
+    const coloured = lines(sample, { totals, paint, color: true });
+    expect(coloured[0]).toBe('<b># corp-ldap · ldap://localhost dc=example,dc=com</b>');
+    expect(coloured[1]).toBe('<g>  + user "Alice Archer"</g>');
+  });
+
+  it('renders list changes as added and removed items', () => {
+    const out = lines([
+      change({
+        action: 'update',
+        before: projection({ relations: ['member_of:corp-ldap/group/a', 'member_of:corp-ldap/group/b'] }),
+        after: projection({ relations: ['member_of:corp-ldap/group/a', 'member_of:corp-ldap/group/c'] }),
+      }),
+    ]);
+    expect(out).toContain(
+      '      ~ relations: added ["member_of:corp-ldap/group/c"], removed ["member_of:corp-ldap/group/b"] (2 -> 2 items)',
+    );
+  });
+});
+
+describe('renderValue', () => {
+  it('is compact JSON with sorted keys and collapses long lists', () => {
+    expect(renderValue({ b: 1, a: [true, null] })).toBe('{"a":[true,null],"b":1}');
+    expect(renderValue(['1', '2', '3', '4', '5', '6', '7'])).toBe('["1","2","3","4","5",… 2 more]');
+    expect(renderValue('x'.repeat(200))).toBe(`"${'x'.repeat(120)}"… (200 chars)`);
+  });
+});
+
+describe('planToJson', () => {
+  it('is a versioned document with masked secrets', () => {
+    const changes = [change({ sensitive: ['apiKey'], after: projection({ attributes: { apiKey: 'hunter2-secret' } }) })];
+    const report: SyncReport = {
+      runId: 'r1',
+      mode: 'plan',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      durationMs: 5,
+      scopes: [
+        {
+          source: 'corp-ldap',
+          connector: 'ldap',
+          scope: 'dc=example,dc=com',
+          label: 'dc=example,dc=com',
+          status: 'ok',
+          error: null,
+          mode: 'full',
+          counts: totals,
+          durationMs: 5,
+        },
+      ],
+      totals,
+      elder: { reads: 1, writes: 0, retries: 0 },
+      changes: () => changes[Symbol.iterator](),
+      close: () => {},
+    };
+    const doc = planToJson(report);
+    expect(doc.formatVersion).toBe(1);
+    expect(doc.sources).toEqual([
+      { name: 'corp-ldap', connector: 'ldap', scopes: [expect.objectContaining({ id: 'dc=example,dc=com', status: 'ok' })] },
+    ]);
+    expect(JSON.stringify(doc)).not.toContain('hunter2');
+    expect(doc.changes[0]?.after?.attributes['apiKey']).toBe(SENSITIVE);
+  });
+});

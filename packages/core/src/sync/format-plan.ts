@@ -1,0 +1,340 @@
+import type { JsonValue } from '../json.js';
+import type { ChangeAction, PlanChange, Projection, ScopeCounts, SyncReport } from './types.js';
+
+/**
+ * Colour hooks for plan and summary output. Core stays colour-free: the CLI passes chalk's
+ * functions, tests and `--no-color` pass nothing and get plain text.
+ */
+export interface Paint {
+  create(text: string): string;
+  update(text: string): string;
+  delete(text: string): string;
+  /** Withheld deletes and failed scopes. */
+  warn(text: string): string;
+  /** Source/scope headers and the Plan line. */
+  heading(text: string): string;
+  /** Unchanged attributes in `--verbose`, secondary detail. */
+  dim(text: string): string;
+}
+
+const identity = (text: string): string => text;
+
+export const plainPaint: Paint = {
+  create: identity,
+  update: identity,
+  delete: identity,
+  warn: identity,
+  heading: identity,
+  dim: identity,
+};
+
+export interface FormatPlanOptions {
+  /** Show every attribute of creates and updates, not only the changed ones. */
+  verbose?: boolean;
+  /** Use `paint`; false (or no paint) gives plain text. */
+  color?: boolean;
+  paint?: Partial<Paint>;
+  /**
+   * The run's totals (`SyncReport.totals`): the Plan line's unchanged count comes only from here.
+   * Without them the counts are taken from the changes seen and "unchanged" is 0.
+   */
+  totals?: ScopeCounts;
+}
+
+/** Displayed in place of a secret value; never the value itself. */
+export const SENSITIVE = '(sensitive)';
+
+/** Lists longer than this print their first items and a count of the rest. */
+const MAX_LIST_ITEMS = 5;
+/** Strings longer than this (certificates, photos) are cut, with their length. */
+const MAX_STRING_CHARS = 120;
+
+/**
+ * The plan, Terraform-style, one line at a time (DESIGN §5.3). Lazy: it holds one change and the
+ * current group header, so a plan of a million objects prints in constant memory. Identical
+ * input gives identical bytes: no clocks, no map iteration over unsorted keys.
+ */
+export function* formatPlan(changes: Iterable<PlanChange>, options: FormatPlanOptions = {}): Generator<string> {
+  const paint: Paint = options.color === false || options.paint === undefined ? plainPaint : { ...plainPaint, ...options.paint };
+  const verbose = options.verbose === true;
+  const seen = { create: 0, update: 0, delete: 0, withheld: 0 };
+  let group: string | null = null;
+
+  for (const change of changes) {
+    const header = `# ${change.source} · ${change.scopeLabel || change.scope}`;
+    if (header !== group) {
+      if (group !== null) yield '';
+      yield paint.heading(header);
+      group = header;
+    }
+    switch (change.action) {
+      case 'create':
+        seen.create++;
+        break;
+      case 'update':
+      case 'mark':
+        seen.update++;
+        break;
+      case 'delete':
+        seen.delete++;
+        break;
+      case 'withheld':
+        seen.withheld++;
+        break;
+    }
+    yield* formatChange(change, paint, verbose);
+  }
+
+  const totals = options.totals ?? { ...seen, read: 0, unchanged: 0, errors: 0 };
+  if (group === null) {
+    yield `No changes. ${totals.unchanged} unchanged.`;
+  } else {
+    yield '';
+  }
+  if (totals.withheld > 0) {
+    yield paint.warn(`${totals.withheld} stale ${plural(totals.withheld, 'object', 'objects')} kept: delete withheld (see "!" lines).`);
+  }
+  yield paint.heading(
+    `Plan: ${totals.create} to create, ${totals.update} to update, ${totals.delete} to delete, ${totals.unchanged} unchanged.`,
+  );
+}
+
+function* formatChange(change: PlanChange, paint: Paint, verbose: boolean): Generator<string> {
+  const colour = colourFor(change.action, paint);
+  const label = `${change.target === 'organization' ? 'organization' : change.kind} ${JSON.stringify(displayName(change))}`;
+  const id = change.elderId !== null && change.action !== 'create' ? ` (#${change.elderId})` : '';
+  const sensitive = new Set(change.sensitive ?? []);
+
+  switch (change.action) {
+    case 'create': {
+      yield colour(`  + ${label}${suffix(change.reason)}`);
+      if (verbose && change.after) {
+        for (const [field, value] of fields(change.after)) {
+          yield colour(`      + ${field}: ${render(field, value, sensitive)}`);
+        }
+      }
+      return;
+    }
+    case 'update':
+    case 'mark': {
+      const what = change.action === 'mark' ? ' marked stale' : '';
+      yield colour(`  ~ ${label}${id}${what}${suffix(change.reason)}`);
+      yield* formatUpdate(change.before, change.after, sensitive, paint, verbose);
+      return;
+    }
+    case 'delete':
+      yield colour(`  - ${label}${id}${suffix(change.reason)}`);
+      return;
+    case 'withheld':
+      yield colour(`  ! ${label}${id} delete withheld: ${change.reason ?? 'no reason given'}`);
+      return;
+  }
+}
+
+function* formatUpdate(
+  before: Projection | null,
+  after: Projection | null,
+  sensitive: Set<string>,
+  paint: Paint,
+  verbose: boolean,
+): Generator<string> {
+  const old = new Map(before ? fields(before) : []);
+  const now = new Map(after ? fields(after) : []);
+  const names = [...new Set([...old.keys(), ...now.keys()])].sort(compareFields);
+  for (const field of names) {
+    const a = old.get(field);
+    const b = now.get(field);
+    if (a === undefined && b !== undefined) {
+      yield paint.create(`      + ${field}: ${render(field, b, sensitive)}`);
+    } else if (b === undefined && a !== undefined) {
+      yield paint.delete(`      - ${field}: ${render(field, a, sensitive)}`);
+    } else if (a !== undefined && b !== undefined && !sameJson(a, b)) {
+      yield paint.update(`      ~ ${field}: ${renderChange(field, a, b, sensitive)}`);
+    } else if (verbose && b !== undefined) {
+      yield paint.dim(`        ${field}: ${render(field, b, sensitive)}`);
+    }
+  }
+}
+
+/** The projection flattened to `field -> value`, attributes as `attributes.<name>`; absent/null fields omitted. */
+function fields(p: Projection): Array<[string, JsonValue]> {
+  const out: Array<[string, JsonValue]> = [
+    ['name', p.name],
+    ['type', p.type],
+  ];
+  if (p.subType !== null) out.push(['sub_type', p.subType]);
+  out.push(['organization', p.organization]);
+  for (const key of Object.keys(p.attributes).sort()) {
+    const value = p.attributes[key];
+    if (value !== undefined && value !== null) out.push([`attributes.${key}`, value]);
+  }
+  if (p.tags.length > 0) out.push(['tags', p.tags]);
+  if (p.relations.length > 0) out.push(['relations', p.relations]);
+  if (p.staleSince !== null) out.push(['stale_since', p.staleSince]);
+  return out;
+}
+
+// Fixed fields first in their natural order, then attributes alphabetically, then the rest.
+const FIELD_ORDER = ['name', 'type', 'sub_type', 'organization'];
+function compareFields(a: string, b: string): number {
+  const rank = (f: string) => {
+    const i = FIELD_ORDER.indexOf(f);
+    if (i !== -1) return i;
+    return f.startsWith('attributes.') ? FIELD_ORDER.length : FIELD_ORDER.length + 1;
+  };
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+function isSensitive(field: string, sensitive: Set<string>): boolean {
+  if (sensitive.size === 0) return false;
+  return sensitive.has(field) || (field.startsWith('attributes.') && sensitive.has(field.slice('attributes.'.length)));
+}
+
+function render(field: string, value: JsonValue, sensitive: Set<string>): string {
+  return isSensitive(field, sensitive) ? SENSITIVE : renderValue(value);
+}
+
+function renderChange(field: string, a: JsonValue, b: JsonValue, sensitive: Set<string>): string {
+  if (isSensitive(field, sensitive)) return `${SENSITIVE} -> ${SENSITIVE}`;
+  // Lists change by a few elements; printing both whole lists would hide which ones.
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const was = new Set(a.map((v) => renderValue(v)));
+    const is = new Set(b.map((v) => renderValue(v)));
+    const added = [...is].filter((v) => !was.has(v));
+    const removed = [...was].filter((v) => !is.has(v));
+    if (added.length === 0 && removed.length === 0) return `${renderValue(a)} -> ${renderValue(b)} (reordered)`;
+    const parts: string[] = [];
+    if (added.length > 0) parts.push(`added ${collapse(added)}`);
+    if (removed.length > 0) parts.push(`removed ${collapse(removed)}`);
+    return `${parts.join(', ')} (${a.length} -> ${b.length} items)`;
+  }
+  return `${renderValue(a)} -> ${renderValue(b)}`;
+}
+
+/** Compact JSON, long strings cut, long lists collapsed with a count. */
+export function renderValue(value: JsonValue): string {
+  if (typeof value === 'string') {
+    if (value.length <= MAX_STRING_CHARS) return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, MAX_STRING_CHARS))}… (${value.length} chars)`;
+  }
+  if (Array.isArray(value)) return collapse(value.map((v) => renderValue(v)));
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    const parts = keys.map((k) => `${JSON.stringify(k)}:${renderValue(value[k] as JsonValue)}`);
+    if (parts.length > MAX_LIST_ITEMS) {
+      return `{${parts.slice(0, MAX_LIST_ITEMS).join(',')},… ${parts.length - MAX_LIST_ITEMS} more}`;
+    }
+    return `{${parts.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function collapse(rendered: string[]): string {
+  if (rendered.length <= MAX_LIST_ITEMS) return `[${rendered.join(',')}]`;
+  return `[${rendered.slice(0, MAX_LIST_ITEMS).join(',')},… ${rendered.length - MAX_LIST_ITEMS} more]`;
+}
+
+function sameJson(a: JsonValue, b: JsonValue): boolean {
+  return JSON.stringify(sortDeep(a)) === JSON.stringify(sortDeep(b));
+}
+
+function sortDeep(v: JsonValue): JsonValue {
+  if (Array.isArray(v)) return v.map(sortDeep);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, JsonValue> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortDeep(v[k] as JsonValue);
+    return out;
+  }
+  return v;
+}
+
+/** Organizations print their full path (`Corp / People`): the leaf name alone is ambiguous. */
+function displayName(change: PlanChange): string {
+  if (change.target !== 'organization') return change.name;
+  const p = change.after ?? change.before;
+  if (!p || !p.organization) return change.name;
+  const prefix = `${p.organization} / `;
+  return change.name.startsWith(prefix) ? change.name : prefix + change.name;
+}
+
+function colourFor(action: ChangeAction, paint: Paint): (text: string) => string {
+  switch (action) {
+    case 'create':
+      return paint.create;
+    case 'update':
+    case 'mark':
+      return paint.update;
+    case 'delete':
+      return paint.delete;
+    case 'withheld':
+      return paint.warn;
+  }
+}
+
+function suffix(reason: string | null): string {
+  return reason ? ` (${reason})` : '';
+}
+
+function plural(n: number, one: string, many: string): string {
+  return n === 1 ? one : many;
+}
+
+/** Version of the `--json` plan document; bump it on any incompatible change. */
+export const PLAN_FORMAT_VERSION = 1;
+
+export interface PlanJsonScope {
+  id: string;
+  label: string;
+  status: 'ok' | 'failed';
+  error: string | null;
+  mode: 'full' | 'incremental';
+  counts: ScopeCounts;
+}
+
+export interface PlanJson {
+  formatVersion: typeof PLAN_FORMAT_VERSION;
+  runId: string;
+  mode: 'apply' | 'plan';
+  sources: Array<{ name: string; connector: string; scopes: PlanJsonScope[] }>;
+  /** Sorted by source, scope and key; sensitive attribute values replaced by `(sensitive)`. */
+  changes: PlanChange[];
+  totals: ScopeCounts;
+}
+
+/** The plan as one JSON document (`--json`). Reads `report.changes()`: call it before `close()`. */
+export function planToJson(report: SyncReport): PlanJson {
+  const sources = new Map<string, { name: string; connector: string; scopes: PlanJsonScope[] }>();
+  for (const s of report.scopes) {
+    let entry = sources.get(s.source);
+    if (entry === undefined) {
+      entry = { name: s.source, connector: s.connector, scopes: [] };
+      sources.set(s.source, entry);
+    }
+    entry.scopes.push({ id: s.scope, label: s.label, status: s.status, error: s.error, mode: s.mode, counts: s.counts });
+  }
+  const changes: PlanChange[] = [];
+  for (const change of report.changes()) changes.push(maskSensitive(change));
+  return {
+    formatVersion: PLAN_FORMAT_VERSION,
+    runId: report.runId,
+    mode: report.mode,
+    sources: [...sources.values()],
+    changes,
+    totals: report.totals,
+  };
+}
+
+function maskSensitive(change: PlanChange): PlanChange {
+  const names = change.sensitive ?? [];
+  if (names.length === 0) return change;
+  const mask = (p: Projection | null): Projection | null => {
+    if (p === null) return null;
+    const attributes = { ...p.attributes };
+    for (const name of names) {
+      const key = name.startsWith('attributes.') ? name.slice('attributes.'.length) : name;
+      if (key in attributes) attributes[key] = SENSITIVE;
+    }
+    return { ...p, attributes };
+  };
+  return { ...change, before: mask(change.before), after: mask(change.after) };
+}

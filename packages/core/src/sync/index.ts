@@ -1,0 +1,3 @@
+export * from './types.js';
+export * from './format-plan.js';
+export * from './format-summary.js';
