@@ -35,12 +35,16 @@ export interface NewOrganization {
   name: string;
   parentId: number | null;
   description?: string;
+  /** Sent as `organization_type` only when given; Elder defaults it to `"organization"` (elder-api.md §3.3). */
+  type?: string;
 }
 
+/** Only the fields present are sent; Elder cannot clear a field to null (elder-api.md §3.3). */
 export interface OrganizationPatch {
   name?: string;
   description?: string;
   parentId?: number;
+  type?: string;
 }
 
 export interface NewEntity {
@@ -93,6 +97,10 @@ export interface ElderApi {
   /** Pages of `GET /api/v1/organizations` (per_page=1000), de-duplicated by id. */
   listOrganizations(query?: { parentId?: number; name?: string }): AsyncGenerator<ElderOrganization[]>;
   getOrganization(id: number): Promise<ElderOrganization | null>;
+  /**
+   * Not retried once it may have reached Elder (5xx, reset or timeout after sending): throws
+   * `ElderWriteUncertainError` (`mayHaveApplied`), so the caller looks the org up before creating again.
+   */
   createOrganization(org: NewOrganization): Promise<ElderOrganization>;
   updateOrganization(id: number, patch: OrganizationPatch): Promise<ElderOrganization>;
   /** 404 counts as success (already gone). */
@@ -101,6 +109,7 @@ export interface ElderApi {
   /** Pages of `GET /api/v1/entities` (per_page=1000), de-duplicated by id. */
   listEntities(query: { organizationId?: number; entityType?: string; name?: string }): AsyncGenerator<ElderEntity[]>;
   getEntity(id: number): Promise<ElderEntity | null>;
+  /** Like `createOrganization`: may throw `ElderWriteUncertainError` instead of risking a duplicate. */
   createEntity(entity: NewEntity): Promise<ElderEntity>;
   updateEntity(id: number, patch: EntityPatch): Promise<ElderEntity>;
   /** 404 counts as success (already gone). */

@@ -1,0 +1,488 @@
+/**
+ * The Elder REST client: `ElderApi` over Elder v3.2.1's real API (`/work/shared/elder-api.md`).
+ *
+ * Layers, one file each: `transport.ts` (keep-alive pool, concurrency cap, per-request timeout),
+ * `auth.ts` (login/refresh/static token), `retry.ts` (what is transient, how long to wait),
+ * `wire.ts` (both dialects in, v3.2.1 names out), `errors.ts` (typed errors). This file runs the
+ * attempt loop and maps each `ElderApi` method to its route.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ElderApiError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { redact } from '../secrets.js';
+import { createAuthenticator, type Authenticator } from './auth.js';
+import { ElderAuthError, ElderHttpError, ElderWriteUncertainError } from './errors.js';
+import {
+  classifyNetworkError,
+  classifyStatus,
+  decideAfterError,
+  decideAfterStatus,
+  DEFAULT_RETRY_POLICY,
+  parseRetryAfter,
+  retryDelay,
+  type RetryPolicy,
+} from './retry.js';
+import { createTransport, type HttpMethod, type Transport } from './transport.js';
+import type {
+  ElderApi,
+  ElderClientOptions,
+  ElderDependency,
+  ElderEntity,
+  ElderOrganization,
+  EntityPatch,
+  NewEntity,
+  NewOrganization,
+  OrganizationPatch,
+} from './types.js';
+import {
+  dependencyCreateBody,
+  entityCreateBody,
+  entityPatchBody,
+  formatValidationErrors,
+  organizationCreateBody,
+  organizationPatchBody,
+  parseErrorBody,
+  parseJson,
+  toEntity,
+  toOrganization,
+  toPage,
+  toResourceDependencies,
+  WireFormatError,
+} from './wire.js';
+
+export const ELDER_CLIENT_DEFAULTS = {
+  timeoutMs: 30_000,
+  concurrency: 8,
+  maxAttempts: DEFAULT_RETRY_POLICY.maxAttempts,
+  backoffBaseMs: DEFAULT_RETRY_POLICY.backoffBaseMs,
+  backoffMaxMs: DEFAULT_RETRY_POLICY.backoffMaxMs,
+} as const;
+
+/** Elder caps `per_page` at 1000 (§0.1 item 5). */
+const PER_PAGE = 1000;
+/** `DELETE /dependencies/bulk` takes 1–100 ids (§6.1). */
+const BULK_DELETE_CHUNK = 100;
+/** A guard against a server whose `pages` never ends. */
+const MAX_PAGES = 100_000;
+
+export interface ElderClientInternals {
+  log?: Logger;
+  /** Tests: deterministic jitter. */
+  random?: () => number;
+  /** Cap of a `Retry-After` delay (default 60 s). */
+  retryAfterMaxMs?: number;
+}
+
+/**
+ * `auth`: `required` gets a token first (logging in if needed) and renews once on 401; `optional`
+ * sends the token at hand without logging in (for `/status`); `none` for the auth routes themselves.
+ */
+type AuthMode = 'required' | 'optional' | 'none';
+
+interface CallSpec {
+  method: HttpMethod;
+  /** Resource under `/api/v1`, query included. */
+  resource: string;
+  body?: JsonValue;
+  /**
+   * False only for creates Elder cannot de-duplicate (POST /entities, POST /organizations): once
+   * such a request may have been applied it is not resent (ElderWriteUncertainError).
+   */
+  idempotent: boolean;
+  auth: AuthMode;
+  /** Non-2xx statuses returned to the caller instead of thrown (404 on get/delete, 409 on dependency create). */
+  accept?: readonly number[];
+}
+
+interface CallResult {
+  status: number;
+  text: string;
+  json: unknown;
+}
+
+export function createElderClient(options: ElderClientOptions & ElderClientInternals): ElderApi {
+  const log = options.log ?? silentLogger;
+  const random = options.random ?? Math.random;
+  const policy: RetryPolicy = {
+    maxAttempts: Math.max(1, options.maxAttempts ?? ELDER_CLIENT_DEFAULTS.maxAttempts),
+    backoffBaseMs: options.backoffBaseMs ?? ELDER_CLIENT_DEFAULTS.backoffBaseMs,
+    backoffMaxMs: options.backoffMaxMs ?? ELDER_CLIENT_DEFAULTS.backoffMaxMs,
+    retryAfterMaxMs: options.retryAfterMaxMs ?? DEFAULT_RETRY_POLICY.retryAfterMaxMs,
+  };
+  const transport: Transport = createTransport({
+    url: options.url,
+    concurrency: options.concurrency ?? ELDER_CLIENT_DEFAULTS.concurrency,
+    timeoutMs: options.timeoutMs ?? ELDER_CLIENT_DEFAULTS.timeoutMs,
+  });
+  const stats = { reads: 0, writes: 0, retries: 0 };
+
+  const authenticator: Authenticator = createAuthenticator(
+    options.auth,
+    async (resource, body) =>
+      // Auth routes: retried on transient failures (logging in twice is harmless); every other
+      // status goes back to auth.ts, which turns it into a precise ElderAuthError.
+      call({ method: 'POST', resource, body, idempotent: true, auth: 'none', accept: ALL_PERMANENT }),
+    log,
+  );
+
+  async function call(spec: CallSpec): Promise<CallResult> {
+    const path = transport.apiPath(spec.resource);
+    const { method } = spec;
+    const body = spec.body === undefined ? undefined : JSON.stringify(spec.body);
+    let attempt = 0; // transient failures so far + 1; bounded by policy.maxAttempts
+    let sent = 0; // every request sent, auth renewals included
+    let renewed = false;
+
+    for (;;) {
+      attempt++;
+      const authorization =
+        spec.auth === 'required'
+          ? await authenticator.header()
+          : spec.auth === 'optional'
+            ? authenticator.currentHeader()
+            : undefined;
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (authorization !== undefined) headers.authorization = authorization;
+      // Elder 415s (with an HTML body) anything that is not declared JSON (§1).
+      if (body !== undefined) headers['content-type'] = 'application/json';
+
+      const started = performance.now();
+      let response;
+      try {
+        response = await transport.send({ method, path, headers, ...(body === undefined ? {} : { body }) });
+      } catch (error) {
+        const cls = classifyNetworkError(error);
+        if (cls.maybeSent) count(method);
+        sent++;
+        log.debug('elder request', { method, path, error: cls.reason, ms: elapsed(started), attempt: sent });
+        const decision = decideAfterError(cls, attempt, policy, spec.idempotent);
+        if (decision === 'retry') {
+          await backoff(attempt, undefined, method, path, cls.reason);
+          continue;
+        }
+        if (decision === 'uncertain') {
+          throw new ElderWriteUncertainError(
+            message(`Elder ${method} ${path} failed after the request was sent (${cls.reason}); it may have been applied`),
+            { method, path, cause: error },
+          );
+        }
+        throw new ElderApiError(
+          message(
+            cls.transient
+              ? `Elder ${method} ${path} failed: ${cls.reason} (${sent} attempt${sent === 1 ? '' : 's'})`
+              : `Elder ${method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+          { method, path, transient: cls.transient, cause: error },
+        );
+      }
+
+      count(method);
+      sent++;
+      const { status } = response;
+      log.debug('elder request', { method, path, status, ms: elapsed(started), attempt: sent });
+
+      // One renewal per call: refresh (or log in again) and resend; this does not use a retry attempt.
+      if (status === 401 && spec.auth === 'required' && !renewed) {
+        renewed = true;
+        if (await authenticator.renew(authorization)) {
+          stats.retries++;
+          attempt--;
+          continue;
+        }
+      }
+
+      if (classifyStatus(status) === 'success' || spec.accept?.includes(status)) {
+        transport.succeeded();
+        return { status, text: response.text, json: parseJson(response.text) };
+      }
+      if (status === 429) transport.throttled();
+
+      const decision = decideAfterStatus(status, attempt, policy, spec.idempotent);
+      if (decision === 'retry') {
+        await backoff(attempt, parseRetryAfter(response.headers['retry-after']), method, path, `HTTP ${status}`);
+        continue;
+      }
+      const detail = parseErrorBody(response.text);
+      if (decision === 'uncertain') {
+        throw new ElderWriteUncertainError(
+          message(`Elder ${method} ${path} answered HTTP ${status}${suffix(detail.message)}; the create may have been applied`),
+          { status, method, path },
+        );
+      }
+      if (status === 401 && spec.auth === 'required') {
+        throw new ElderAuthError(
+          'ELDER_TOKEN_REJECTED',
+          message(`Elder answered HTTP 401 to ${method} ${path} with the ${authenticator.describe()}${suffix(detail.message)}`),
+          { status, method, path },
+        );
+      }
+      const validation = formatValidationErrors(detail.validationErrors);
+      const transient = classifyStatus(status) === 'transient';
+      throw new ElderHttpError(
+        message(
+          `Elder ${method} ${path} failed: HTTP ${status}${suffix(detail.message)}${validation ? ` — ${validation}` : ''}` +
+            (transient ? ` (${sent} attempts)` : ''),
+        ),
+        {
+          status,
+          method,
+          path,
+          transient,
+          attempts: sent,
+          ...(detail.message === undefined ? {} : { elderMessage: redact(detail.message) }),
+          validationErrors: detail.validationErrors,
+        },
+      );
+    }
+  }
+
+  function count(method: HttpMethod): void {
+    if (method === 'GET') stats.reads++;
+    else stats.writes++;
+  }
+
+  async function backoff(
+    attempt: number,
+    retryAfterMs: number | undefined,
+    method: string,
+    path: string,
+    reason: string,
+  ): Promise<void> {
+    stats.retries++;
+    const delay = retryDelay(attempt, policy, retryAfterMs, random);
+    log.debug('elder retry', { method, path, reason, attempt, delayMs: delay });
+    await sleep(delay);
+  }
+
+  /** Parse a JSON body we need, or fail with a permanent error naming the route. */
+  function decode<T>(result: CallResult, method: string, resource: string, convert: (json: unknown) => T): T {
+    try {
+      if (result.json === undefined) throw new WireFormatError('expected a JSON body');
+      return convert(result.json);
+    } catch (error) {
+      const path = transport.apiPath(resource);
+      throw new ElderApiError(
+        message(`Elder ${method} ${path} returned an unexpected body: ${error instanceof Error ? error.message : String(error)}`),
+        { status: result.status, method, path, transient: false, cause: error },
+      );
+    }
+  }
+
+  async function* pages<T extends { id: number }>(
+    resource: string,
+    query: Record<string, string | number | undefined>,
+    convert: (raw: unknown) => T,
+  ): AsyncGenerator<T[]> {
+    // Lists are ordered by name only, so rows can shift between pages while paging (§4.3): drop repeats.
+    const seen = new Set<number>();
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const params = new URLSearchParams();
+      for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+      params.set('page', String(page));
+      params.set('per_page', String(PER_PAGE));
+      const target = `${resource}?${params.toString()}`;
+      const result = await call({ method: 'GET', resource: target, idempotent: true, auth: 'required' });
+      const envelope = decode(result, 'GET', target, (json) => toPage(json, page));
+      const fresh: T[] = [];
+      for (const raw of envelope.items) {
+        const item = decode(result, 'GET', target, () => convert(raw));
+        if (seen.has(item.id)) continue;
+        seen.add(item.id);
+        fresh.push(item);
+      }
+      if (fresh.length > 0) yield fresh;
+      if (envelope.items.length === 0 || envelope.page >= envelope.pages) return;
+    }
+  }
+
+  const api: ElderApi = {
+    stats,
+
+    async status() {
+      const result = await call({ method: 'GET', resource: '/status', idempotent: true, auth: 'optional' });
+      return decode(result, 'GET', '/status', (json) => {
+        const raw = json as Record<string, unknown> | null;
+        if (raw === null || typeof raw !== 'object' || typeof raw.service !== 'string') {
+          throw new WireFormatError('expected {"service","version",…}; is this URL an Elder API?');
+        }
+        return { service: raw.service, version: typeof raw.version === 'string' ? raw.version : 'unknown' };
+      });
+    },
+
+    async checkAuth() {
+      await call({ method: 'GET', resource: '/entities?page=1&per_page=1', idempotent: true, auth: 'required' });
+    },
+
+    listOrganizations(query = {}) {
+      return pages('/organizations', { parent_id: query.parentId, name: query.name }, toOrganization);
+    },
+
+    async getOrganization(id) {
+      const resource = `/organizations/${int(id)}`;
+      const result = await call({ method: 'GET', resource, idempotent: true, auth: 'required', accept: [404] });
+      return result.status === 404 ? null : decode(result, 'GET', resource, toOrganization);
+    },
+
+    async createOrganization(org: NewOrganization) {
+      const result = await call({
+        method: 'POST',
+        resource: '/organizations',
+        body: organizationCreateBody(org),
+        idempotent: false,
+        auth: 'required',
+      });
+      return decode(result, 'POST', '/organizations', toOrganization);
+    },
+
+    async updateOrganization(id, patch: OrganizationPatch) {
+      const resource = `/organizations/${int(id)}`;
+      const body = organizationPatchBody(patch);
+      // Elder answers 400 "No fields to update" to an empty org PATCH (§3.3): nothing to send.
+      if (Object.keys(body).length === 0) {
+        const current = await api.getOrganization(id);
+        if (current === null) throw notFound('PATCH', resource);
+        return current;
+      }
+      const result = await call({ method: 'PATCH', resource, body, idempotent: true, auth: 'required' });
+      return decode(result, 'PATCH', resource, toOrganization);
+    },
+
+    async deleteOrganization(id) {
+      // 404 = already gone. Elder cascade-deletes the org's entities (§0.1 item 9): the caller decides.
+      await call({
+        method: 'DELETE',
+        resource: `/organizations/${int(id)}`,
+        idempotent: true,
+        auth: 'required',
+        accept: [404],
+      });
+    },
+
+    listEntities(query) {
+      return pages(
+        '/entities',
+        { organization_id: query.organizationId, entity_type: query.entityType, name: query.name },
+        toEntity,
+      );
+    },
+
+    async getEntity(id) {
+      const resource = `/entities/${int(id)}`;
+      const result = await call({ method: 'GET', resource, idempotent: true, auth: 'required', accept: [404] });
+      return result.status === 404 ? null : decode(result, 'GET', resource, toEntity);
+    },
+
+    async createEntity(entity: NewEntity) {
+      const result = await call({
+        method: 'POST',
+        resource: '/entities',
+        body: entityCreateBody(entity),
+        idempotent: false,
+        auth: 'required',
+      });
+      return decode(result, 'POST', '/entities', toEntity);
+    },
+
+    async updateEntity(id, patch: EntityPatch) {
+      const resource = `/entities/${int(id)}`;
+      // An empty entity PATCH is valid (it only bumps updated_at, §4.3); send it as asked.
+      const result = await call({
+        method: 'PATCH',
+        resource,
+        body: entityPatchBody(patch),
+        idempotent: true,
+        auth: 'required',
+      });
+      return decode(result, 'PATCH', resource, toEntity);
+    },
+
+    async deleteEntity(id) {
+      // 404 = already gone (also after a retried DELETE that was applied). 400 "Cannot delete entity
+      // with N dependencies" is permanent and surfaces with Elder's message (§4.3).
+      await call({ method: 'DELETE', resource: `/entities/${int(id)}`, idempotent: true, auth: 'required', accept: [404] });
+    },
+
+    async entityDependencies(entityId) {
+      const resource = `/dependencies/resource/entity/${int(entityId)}`;
+      const result = await call({ method: 'GET', resource, idempotent: true, auth: 'required', accept: [404] });
+      if (result.status === 404) return [];
+      return decode(result, 'GET', resource, (json): ElderDependency[] =>
+        toResourceDependencies(json, 'entity', entityId),
+      );
+    },
+
+    async createDependency(dep) {
+      // Idempotent thanks to Elder's duplicate check: a resend after an applied create gets 409 (§6.1).
+      const result = await call({
+        method: 'POST',
+        resource: '/dependencies',
+        body: dependencyCreateBody(dep),
+        idempotent: true,
+        auth: 'required',
+        accept: [409],
+      });
+      return decode(result, 'POST', '/dependencies', (json) => {
+        const raw = (json ?? {}) as Record<string, unknown>;
+        const value = result.status === 409 ? raw.dependency_id : raw.id;
+        if (typeof value !== 'number') {
+          throw new WireFormatError(result.status === 409 ? 'a 409 without dependency_id' : 'a dependency without id');
+        }
+        return value;
+      });
+    },
+
+    async deleteDependencies(ids) {
+      const unique = [...new Set(ids.map(int))];
+      for (let i = 0; i < unique.length; i += BULK_DELETE_CHUNK) {
+        await call({
+          method: 'DELETE',
+          resource: '/dependencies/bulk',
+          body: { ids: unique.slice(i, i + BULK_DELETE_CHUNK) },
+          idempotent: true,
+          auth: 'required',
+        });
+      }
+    },
+
+    async close() {
+      await transport.close();
+    },
+  };
+  return api;
+
+  function notFound(method: string, resource: string): ElderHttpError {
+    const path = transport.apiPath(resource);
+    return new ElderHttpError(`Elder ${method} ${path} failed: HTTP 404 (not found)`, {
+      status: 404,
+      method,
+      path,
+      transient: false,
+      attempts: 1,
+    });
+  }
+}
+
+/** Every status the retry policy treats as permanent, for callers that interpret them (auth routes). */
+const ALL_PERMANENT: readonly number[] = Array.from({ length: 500 }, (_, i) => i + 100).filter(
+  (s) => classifyStatus(s) === 'permanent',
+);
+
+function int(id: number): number {
+  if (!Number.isSafeInteger(id) || id < 1) throw new TypeError(`Elder ids are positive integers, got ${id}`);
+  return id;
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started);
+}
+
+function suffix(text: string | undefined): string {
+  return text === undefined ? '' : ` ${text}`;
+}
+
+/** Every message passes the secret registry: tokens and passwords never reach an error or a log. */
+function message(text: string): string {
+  return redact(text);
+}

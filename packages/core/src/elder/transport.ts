@@ -1,0 +1,116 @@
+/**
+ * One HTTP exchange with Elder over a keep-alive undici Pool, behind a p-queue that caps requests in
+ * flight. Knows nothing of retries, auth or Elder's JSON: it sends bytes and returns status + text,
+ * or throws the network error (classified by `retry.ts`).
+ */
+import PQueue from 'p-queue';
+import { Pool } from 'undici';
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+export interface WireRequest {
+  method: HttpMethod;
+  /** Full request path from the origin, query included (`/prefix/api/v1/entities?page=2`). */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+export interface TransportOptions {
+  url: string;
+  concurrency: number;
+  timeoutMs: number;
+}
+
+/** Thrown (as the abort reason) when one exchange — headers and body — exceeds `timeoutMs`. */
+export class RequestTimeoutError extends Error {
+  readonly code = 'ELDER_REQUEST_TIMEOUT';
+  constructor(timeoutMs: number) {
+    super(`no complete answer within ${timeoutMs} ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+export interface Transport {
+  /** `/api/v1` + `resource`, under the base URL's path prefix (e.g. behind nginx). */
+  apiPath(resource: string): string;
+  send(request: WireRequest): Promise<WireResponse>;
+  /** A 429 was seen: halve the requests in flight (DESIGN §5.7, "throttling lowers concurrency"). */
+  throttled(): void;
+  /** A success: after enough of them, give back one slot up to the configured concurrency. */
+  succeeded(): void;
+  readonly concurrency: number;
+  close(): Promise<void>;
+}
+
+/** Successes needed to raise the throttled concurrency by one (additive increase, multiplicative decrease). */
+const RECOVER_AFTER = 20;
+
+export function createTransport(options: TransportOptions): Transport {
+  const base = new URL(options.url);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+    throw new TypeError(`Elder URL must be http(s), got ${base.protocol}`);
+  }
+  // The base may carry a path prefix (a reverse proxy mounting Elder under /elder); never the query.
+  const prefix = base.pathname.replace(/\/+$/, '');
+  const maxConcurrency = Math.max(1, Math.floor(options.concurrency));
+  const pool = new Pool(base.origin, {
+    connections: maxConcurrency,
+    keepAliveTimeout: 30_000,
+    // Backstops; the AbortController below enforces the total per-request budget.
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connect: { timeout: Math.min(options.timeoutMs, 10_000) },
+  });
+  const queue = new PQueue({ concurrency: maxConcurrency });
+  let successes = 0;
+
+  async function exchange(request: WireRequest): Promise<WireResponse> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new RequestTimeoutError(options.timeoutMs)), options.timeoutMs);
+    try {
+      const response = await pool.request({
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: request.body ?? null,
+        signal: controller.signal,
+      });
+      // Always drain the body, so the keep-alive socket goes back to the pool.
+      const text = await response.body.text();
+      return { status: response.statusCode, headers: response.headers, text };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  return {
+    apiPath: (resource) => `${prefix}/api/v1${resource}`,
+    send: (request) => queue.add(() => exchange(request)),
+    throttled() {
+      successes = 0;
+      queue.concurrency = Math.max(1, Math.floor(queue.concurrency / 2));
+    },
+    succeeded() {
+      if (queue.concurrency >= maxConcurrency) return;
+      if (++successes >= RECOVER_AFTER) {
+        successes = 0;
+        queue.concurrency = Math.min(maxConcurrency, queue.concurrency + 1);
+      }
+    },
+    get concurrency() {
+      return queue.concurrency;
+    },
+    async close() {
+      queue.clear();
+      await queue.onIdle();
+      await pool.close();
+    },
+  };
+}
