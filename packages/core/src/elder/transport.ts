@@ -70,6 +70,7 @@ export function createTransport(options: TransportOptions): Transport {
   });
   const queue = new PQueue({ concurrency: maxConcurrency });
   let successes = 0;
+  let closed = false;
 
   async function exchange(request: WireRequest): Promise<WireResponse> {
     const controller = new AbortController();
@@ -92,7 +93,10 @@ export function createTransport(options: TransportOptions): Transport {
 
   return {
     apiPath: (resource) => `${prefix}/api/v1${resource}`,
-    send: (request) => queue.add(() => exchange(request)),
+    send(request) {
+      if (closed) return Promise.reject(Object.assign(new Error('the Elder client is closed'), { code: 'ELDER_CLIENT_CLOSED' }));
+      return queue.add(() => exchange(request));
+    },
     throttled() {
       successes = 0;
       queue.concurrency = Math.max(1, Math.floor(queue.concurrency / 2));
@@ -108,7 +112,8 @@ export function createTransport(options: TransportOptions): Transport {
       return queue.concurrency;
     },
     async close() {
-      queue.clear();
+      // Let queued and running requests finish (dropping them would leave their callers hanging).
+      closed = true;
       await queue.onIdle();
       await pool.close();
     },
