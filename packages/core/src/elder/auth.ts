@@ -57,7 +57,7 @@ export function createAuthenticator(
       header: async () => header,
       currentHeader: () => header,
       renew: async () => false,
-      describe: () => 'configured Elder token',
+      describe: () => 'configured token',
     };
   }
 
@@ -182,6 +182,6 @@ export function createAuthenticator(
       await renewNow();
       return true;
     },
-    describe: () => `Elder login for ${email}`,
+    describe: () => `token from the login for ${email}`,
   };
 }

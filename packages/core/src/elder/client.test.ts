@@ -254,7 +254,7 @@ describe('non-idempotent creates', () => {
 });
 
 describe('auth', () => {
-  function loginServer(options: { expiresIn?: number; rejectFirstUse?: boolean } = {}) {
+  function loginServer(options: { expiresIn?: number; rejectFirstUse?: boolean; refuseRefresh?: boolean } = {}) {
     let issued = 0;
     const valid = new Set<string>();
     const counts = { login: 0, refresh: 0 };
@@ -276,6 +276,7 @@ describe('auth', () => {
       }
       if (req.url === '/api/v1/portal-auth/refresh') {
         counts.refresh++;
+        if (options.refuseRefresh) return json(res, 401, { error: 'Invalid refresh token' });
         const access = `access-${++issued}-xyz`;
         valid.add(access);
         return json(res, 200, { access_token: access, refresh_token: `refresh-${issued}-xyz`, expires_in: options.expiresIn ?? 14400 });
@@ -311,6 +312,14 @@ describe('auth', () => {
       '/api/v1/portal-auth/refresh',
       '/api/v1/entities/7',
     ]);
+  });
+
+  it('logs in again when the refresh is refused', async () => {
+    const s = await loginServer({ rejectFirstUse: true, refuseRefresh: true });
+    const c = client(s.url, { auth: login });
+    expect(await c.getEntity(7)).toMatchObject({ id: 7 });
+    expect(s.counts).toEqual({ login: 2, refresh: 1 });
+    expect(s.seen.at(-1)?.headers.authorization).toBe('Bearer access-2-xyz');
   });
 
   it('refreshes before expiry (at 80 % of expires_in)', async () => {
@@ -351,6 +360,7 @@ describe('auth', () => {
     const c = client(s.url);
     const error = (await c.getEntity(7).catch((e: unknown) => e)) as ElderAuthError;
     expect(error).toMatchObject({ code: 'ELDER_TOKEN_REJECTED', status: 401 });
+    expect(error.message).toBe('Elder rejected the configured token (HTTP 401 Authentication required) on GET /api/v1/entities/7');
     expect(error.message).not.toContain(TOKEN);
     expect(s.seen).toHaveLength(1);
   });

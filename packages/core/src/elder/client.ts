@@ -214,7 +214,7 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
       if (status === 401 && spec.auth === 'required') {
         throw new ElderAuthError(
           'ELDER_TOKEN_REJECTED',
-          message(`Elder answered HTTP 401 to ${method} ${path} with the ${authenticator.describe()}${suffix(detail.message)}`),
+          message(`Elder rejected the ${authenticator.describe()} (HTTP 401${suffix(detail.message)}) on ${method} ${path}`),
           { status, method, path },
         );
       }
