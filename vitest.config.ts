@@ -8,5 +8,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    // CI derives its "N passed, N failed" line from this report (scripts/test-summary.mjs).
+    reporters: ['default', 'json'],
+    outputFile: { json: '.ci-results/vitest.json' },
   },
 });
