@@ -67,6 +67,11 @@ export interface ScopeSummary {
 }
 
 export interface StateStoreOptions {
+  /**
+   * Open an existing file for reading only (`--dry-run`, `state list`): nothing is created,
+   * migrated or written, and every write throws.
+   */
+  readonly?: boolean;
   /** Milliseconds a writer waits for another process's lock before failing (default 5000). */
   busyTimeoutMs?: number;
   /** Clock for timestamps (tests). */
@@ -128,29 +133,38 @@ export class StateStore {
    */
   static open(path: string, options: StateStoreOptions = {}): StateStore {
     const file = resolve(path);
+    const readonly = options.readonly === true;
+    const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
     let db: Database.Database;
     try {
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      if (!existsSync(file)) {
-        // Create it ourselves so the mode is ours and not the umask's; SQLite gives its -wal and
-        // -shm files the database file's permissions.
-        closeSync(openSync(file, 'a', 0o600));
-        chmodSync(file, 0o600);
+      if (!readonly) {
+        mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+        if (!existsSync(file)) {
+          // Create it ourselves so the mode is ours and not the umask's; SQLite gives its -wal and
+          // -shm files the database file's permissions.
+          closeSync(openSync(file, 'a', 0o600));
+          chmodSync(file, 0o600);
+        }
       }
-      db = new Database(file, { timeout: options.busyTimeoutMs ?? 5000 });
+      db = new Database(file, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
     } catch (error) {
       throw new StateError('STATE_OPEN_FAILED', `cannot open the state file ${file}: ${errorMessage(error)}`, {
         cause: error,
       });
     }
     try {
-      // WAL: readers (state list, /status) never block the writer. synchronous=NORMAL can lose the
-      // last transactions on power loss but never corrupts; lost mappings are re-adopted from the
-      // keys stored on the Elder objects (DESIGN §5.1), a lost cursor only means re-reading.
-      db.pragma('journal_mode = WAL');
-      db.pragma('synchronous = NORMAL');
-      db.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`);
-      migrate(db, file);
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      if (readonly) {
+        checkVersion(db, file);
+      } else {
+        // WAL: readers (state list, /status, a dry run) never block the writer. synchronous=NORMAL
+        // can lose the last transactions on power loss but never corrupts; lost mappings are
+        // re-adopted from the keys stored on the Elder objects (DESIGN §5.1), a lost cursor only
+        // means reading again.
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        migrate(db, file);
+      }
       return new StateStore(db, file, options);
     } catch (error) {
       db.close();
@@ -379,17 +393,38 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
+function storedVersion(db: Database.Database): number | undefined {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (table === undefined) return undefined;
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  return row?.version;
+}
+
+function tooNew(file: string, version: number): StateError {
+  return new StateError(
+    'STATE_TOO_NEW',
+    `the state file ${file} has schema version ${version}, this elder-sync knows up to ${SCHEMA_VERSION}; upgrade elder-sync`,
+  );
+}
+
+/** A read-only handle cannot migrate, so it needs a file at exactly this version. */
+function checkVersion(db: Database.Database, file: string): void {
+  const version = storedVersion(db) ?? 0;
+  if (version > SCHEMA_VERSION) throw tooNew(file, version);
+  if (version < SCHEMA_VERSION) {
+    throw new StateError(
+      'STATE_OUTDATED',
+      `the state file ${file} has schema version ${version} and needs upgrading to ${SCHEMA_VERSION}; run once without --dry-run`,
+    );
+  }
+}
+
 function migrate(db: Database.Database, file: string): void {
   db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
   db.transaction(() => {
     const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
     const current = row?.version ?? 0;
-    if (current > SCHEMA_VERSION) {
-      throw new StateError(
-        'STATE_TOO_NEW',
-        `the state file ${file} has schema version ${current}, this elder-sync knows up to ${SCHEMA_VERSION}; upgrade elder-sync`,
-      );
-    }
+    if (current > SCHEMA_VERSION) throw tooNew(file, current);
     for (let version = current; version < SCHEMA_VERSION; version++) db.exec(MIGRATIONS[version] ?? '');
     if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
     else if (current !== SCHEMA_VERSION) db.prepare('UPDATE schema_version SET version = ?').run(SCHEMA_VERSION);

@@ -1,0 +1,53 @@
+/** The commented example `elder-sync config init` writes. Kept valid by a test that loads it. */
+export function exampleConfig(): string {
+  return EXAMPLE;
+}
+
+const EXAMPLE = `# elder-sync configuration (YAML; JSON works too).
+# \${NAME} is replaced by an environment variable (\${NAME:-default} when it may be unset),
+# \${file:./path} by a file's contents (relative to this file). Values read that way are treated as
+# secrets: redacted in logs and shown as (sensitive). "$\${" is a literal "\${".
+# Check it offline with: elder-sync config validate
+
+elder:
+  url: https://elder.example.com       # without /api/v1
+  # Either a portal login ...
+  email: "\${ELDER_EMAIL}"
+  password: "\${ELDER_PASSWORD}"
+  # ... or an API token (what the Python worker's ELDER_API_KEY was):
+  # token: "\${ELDER_API_KEY}"
+  # Where synced organizations hang: names from the top, or an id. Default: { path: [elder-sync] }.
+  organization: { path: [Acme, Infrastructure] }   # or { id: 12 }
+  createMissingOrganizations: true     # default true: create the organization path above if missing
+  # concurrency: 8                     # Elder requests in flight (1-64)
+  # timeoutMs: 30000                   # per request
+  # maxAttempts: 5                     # per request, for network errors and 5xx
+
+# state:
+#   path: ./.elder-sync/state.db       # checkpoints and id mappings (SQLite). Relative to this file;
+#                                      # default: $ELDER_SYNC_STATE, else ./.elder-sync/state.db
+
+sources:
+  - name: corp-ldap                    # unique; state and ownership are keyed by it: do not rename
+    connector: ldap
+    schedule: "*/15 * * * *"           # daemon only (cron); or interval: 3600 (seconds)
+    deletes: delete                    # delete (default) | mark | keep  -- only objects elder-sync created
+    # maxDeletePercent: 20             # refuse to delete more of a scope's objects than this without --allow-mass-delete
+    # fullEvery: 1                     # every Nth run reads everything and so sees deletions (1 = every run)
+    # concurrency: 4                   # scopes (directories, accounts x regions, ...) read in parallel
+    # organization: { path: [Acme, Directory] }   # overrides elder.organization for this source
+    # types:                           # Elder entity type per record kind
+    #   user: { entityType: identity, subType: user }
+    config:                            # the connector's own settings: see "elder-sync connectors"
+      url: ldaps://ldap.example.com
+      bindDn: cn=reader,dc=example,dc=com
+      bindPassword: "\${LDAP_PW}"
+      baseDn: dc=example,dc=com
+
+  - name: prod-aws
+    connector: aws
+    interval: 3600
+    config:
+      accounts: [{ roleArn: "arn:aws:iam::123456789012:role/elder-sync-read" }]
+      regions: ["*"]
+`;

@@ -1,0 +1,180 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import YAML from 'yaml';
+import { ConfigError, type ConfigIssue } from '../errors.js';
+import { registerSecret } from '../secrets.js';
+import { configIssuesFromZod } from './issues.js';
+import { DEFAULT_STATE_PATH, elderSyncConfigSchema, type ElderSyncConfig } from './schema.js';
+import { secretPaths, stringLeaves, valuesAtPath } from './secret-paths.js';
+import { substitute, type Environment } from './substitute.js';
+
+/** Looked for, in this order, in the working directory when no path is given. */
+export const DEFAULT_CONFIG_FILES = ['elder-sync.yaml', 'elder-sync.yml', 'elder-sync.json'] as const;
+
+export interface LoadConfigOptions {
+  /** `--config`; a path given here (or in `$ELDER_SYNC_CONFIG`) must exist. `null` = not given. */
+  path?: string | null | undefined;
+  env?: Environment;
+  cwd?: string;
+}
+
+export interface LoadedConfig {
+  /** Absolute path of the file that was read. */
+  path: string;
+  /** Validated, with defaults applied; `state.path` is absolute (or a URL). */
+  config: ElderSyncConfig;
+}
+
+/**
+ * Finds, reads, substitutes and validates the configuration file.
+ * Returns `null` when no path was given and no default file exists (the CLI then builds sources
+ * from the Python worker's environment variables). Throws `ConfigError` listing every problem.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): ElderSyncConfig | null {
+  return loadConfigFile(options)?.config ?? null;
+}
+
+/** `loadConfig`, also saying which file was read. */
+export function loadConfigFile(options: LoadConfigOptions = {}): LoadedConfig | null {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = findConfigFile(options.path ?? undefined, env, cwd);
+  if (file === null) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ path: file, message: `cannot read the configuration file: ${errorReason(error)}` }], {
+      cause: error,
+    });
+  }
+  return { path: file, config: parseConfigText(text, { file, env, cwd }) };
+}
+
+export interface ParseConfigOptions {
+  /** Where the text came from: names it in errors and anchors relative paths. */
+  file: string;
+  env?: Environment;
+  cwd?: string;
+}
+
+/** `loadConfig` without the file system lookup (also for `config validate` of piped text and tests). */
+export function parseConfigText(text: string, options: ParseConfigOptions): ElderSyncConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = resolve(cwd, options.file);
+  const raw = parseDocument(text, file);
+
+  const substituted = substitute(raw, { env, baseDir: dirname(file) });
+  // Registered even when validation fails below: the error text must not show them either.
+  for (const value of substituted.secrets) registerSecret(value);
+
+  const input = substituted.value as Record<string, unknown>;
+  const statePathGiven = isObject(input.state) && typeof input.state.path === 'string';
+  if (statePathGiven && isObject(input.state)) {
+    input.state = { ...input.state, path: resolvePath(input.state.path as string, dirname(file)) };
+  }
+
+  const parsed = elderSyncConfigSchema.safeParse(input);
+  const issues: ConfigIssue[] = [...substituted.issues];
+  if (!parsed.success) {
+    const schemaIssues = configIssuesFromZod(parsed.error.issues, {
+      input,
+      schema: elderSyncConfigSchema,
+      secretPaths: secretPaths(elderSyncConfigSchema),
+    });
+    // A failed `${...}` already explains its path; zod's complaint about the unsubstituted text would not help.
+    issues.push(...schemaIssues.filter((i) => !substituted.failedPaths.has(i.path)));
+  }
+  if (issues.length > 0 || !parsed.success) {
+    throw new ConfigError(issues.length > 0 ? issues : [{ path: basename(file), message: 'invalid configuration' }]);
+  }
+
+  const config = parsed.data;
+  for (const path of secretPaths(elderSyncConfigSchema)) {
+    for (const value of valuesAtPath(config, path)) stringLeaves(value).forEach(registerSecret);
+  }
+  if (!statePathGiven) {
+    const fromEnv = env.ELDER_SYNC_STATE;
+    config.state.path = resolvePath(fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_STATE_PATH, cwd);
+  }
+  return config;
+}
+
+/** The config file to read, or `null` when none was asked for and none exists. */
+export function findConfigFile(explicit: string | undefined, env: Environment, cwd: string): string | null {
+  const fromEnv = env.ELDER_SYNC_CONFIG;
+  const asked = explicit ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : undefined);
+  if (asked !== undefined) {
+    const file = resolve(cwd, asked);
+    const origin = explicit !== undefined ? '--config' : '$ELDER_SYNC_CONFIG';
+    if (!existsSync(file)) {
+      throw new ConfigError([
+        { path: origin, message: `${file} does not exist (run "elder-sync config init" to write an example)` },
+      ]);
+    }
+    if (statSync(file).isDirectory()) {
+      throw new ConfigError([{ path: origin, message: `${file} is a directory; give the configuration file itself` }]);
+    }
+    return file;
+  }
+  for (const name of DEFAULT_CONFIG_FILES) {
+    const file = resolve(cwd, name);
+    if (existsSync(file)) return file;
+  }
+  return null;
+}
+
+function parseDocument(text: string, file: string): Record<string, unknown> {
+  const name = basename(file);
+  // JSON is YAML 1.2, so one parser serves both and gives line:col for either.
+  const lineCounter = new YAML.LineCounter();
+  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((error) => {
+        const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
+        return { path: `${name}:${at.line}:${at.col}`, message: syntaxMessage(error.message) };
+      }),
+    );
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // Unresolved aliases and alias bombs surface only here.
+    throw new ConfigError([{ path: name, message: syntaxMessage(errorReason(error)) }], { cause: error });
+  }
+  if (value === null || value === undefined) {
+    throw new ConfigError([
+      { path: name, message: 'the configuration file is empty (run "elder-sync config init" for a commented example)' },
+    ]);
+  }
+  if (!isObject(value)) {
+    throw new ConfigError([{ path: name, message: 'must be a mapping with elder, state and sources at the top' }]);
+  }
+  // Like docker compose: top-level `x-` keys hold YAML anchors for reuse and are not configuration.
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('x-')));
+}
+
+function syntaxMessage(message: string): string {
+  // The yaml library appends " at line N, column M:" and a code frame; the location is in the path already.
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?\s*$/, '');
+}
+
+function resolvePath(path: string, base: string): string {
+  // `nats://...` and similar state back ends (DESIGN §8) are not file paths.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return path;
+  return isAbsolute(path) ? path : resolve(base, path);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function errorReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  return error instanceof Error ? error.message : String(error);
+}

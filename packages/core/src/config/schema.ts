@@ -1,0 +1,178 @@
+import { z } from 'zod';
+import { secret } from '../connector.js';
+import type { ElderAuth } from '../elder/types.js';
+
+/**
+ * The configuration file's schema (DESIGN §3): the only source of the config types.
+ *
+ * Cross-field rules are `superRefine`s with `when: () => true`, so they run even when other
+ * fields already failed: a user fixes every problem in one edit, not one per run. That means
+ * they see unparsed input and must check types themselves.
+ */
+
+/** Where synced organizations hang when neither `elder.organization` nor a source says otherwise. */
+export const DEFAULT_ORGANIZATION_PATH = ['elder-sync'] as const;
+/** Used when neither `state.path` nor `$ELDER_SYNC_STATE` is set; relative to the working directory. */
+export const DEFAULT_STATE_PATH = './.elder-sync/state.db';
+
+const ALWAYS = { when: () => true } as const;
+
+export const SOURCE_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;
+const CONNECTOR_ID_PATTERN = /^[a-z][a-z0-9-]*$/;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function int(min: number, max: number) {
+  return z.number().int().min(min).max(max);
+}
+
+/** `{ path: [names from the top] }` or `{ id }` of an Elder organization. */
+export const organizationRefSchema = z
+  .strictObject({
+    path: z.array(z.string().trim().min(1).max(255)).min(1).optional(),
+    id: int(1, Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .superRefine((value, ctx) => {
+    if (!isPlainObject(value)) return;
+    const hasPath = value.path !== undefined;
+    const hasId = value.id !== undefined;
+    if (hasPath === hasId) {
+      ctx.addIssue({
+        code: 'custom',
+        message: hasPath
+          ? 'give either path or id, not both'
+          : 'give either path (organization names from the top, e.g. [Acme, Infrastructure]) or id (a number)',
+      });
+    }
+  }, ALWAYS)
+  .transform((value): { path: string[] } | { id: number } =>
+    value.id !== undefined ? { id: value.id } : { path: value.path ?? [...DEFAULT_ORGANIZATION_PATH] },
+  );
+
+export const elderConfigSchema = z
+  .strictObject({
+    /** Base URL of Elder, without `/api/v1`. */
+    url: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. https://elder.example.com' })
+      // The client appends `/api/v1/...` itself; forgive a copied API base URL.
+      .overwrite((url) => url.replace(/\/+$/, '').replace(/\/api\/v1$/, '')),
+    token: secret(z.string().min(1)).optional(),
+    email: z.string().min(1).optional(),
+    password: secret(z.string().min(1)).optional(),
+    organization: organizationRefSchema.default(() => ({ path: [...DEFAULT_ORGANIZATION_PATH] })),
+    createMissingOrganizations: z.boolean().default(true),
+    /** Elder requests in flight at once. */
+    concurrency: int(1, 64).default(8),
+    timeoutMs: int(1000, 600_000).default(30_000),
+    /** Attempts per request for transient errors, the first included. */
+    maxAttempts: int(1, 20).default(5),
+  })
+  .superRefine((value, ctx) => {
+    if (!isPlainObject(value)) return;
+    const fields: Record<string, unknown> = value;
+    const has = (key: string) => fields[key] !== undefined;
+    if (has('token') && (has('email') || has('password'))) {
+      ctx.addIssue({ code: 'custom', message: 'give either token, or email and password, not both' });
+    } else if (!has('token') && !has('email') && !has('password')) {
+      ctx.addIssue({ code: 'custom', message: 'give either token, or email and password' });
+    } else if (has('email') && !has('password')) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'required with email (or use token instead)' });
+    } else if (has('password') && !has('email')) {
+      ctx.addIssue({ code: 'custom', path: ['email'], message: 'required with password (or use token instead)' });
+    }
+  }, ALWAYS);
+
+export const stateConfigSchema = z.strictObject({
+  /**
+   * SQLite file. Relative paths in the file are resolved against the config file's directory;
+   * the default (`$ELDER_SYNC_STATE`, else `./.elder-sync/state.db`) against the working directory.
+   * Optional here; `loadConfig` always fills it in (absolute).
+   */
+  path: z.string().min(1).optional(),
+});
+
+const CRON_MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+
+/** Shape only (5 or 6 fields of cron characters); the daemon's scheduler has the final word. */
+export function isCronExpression(value: string): boolean {
+  const text = value.trim();
+  if (CRON_MACROS.has(text.toLowerCase())) return true;
+  const fields = text.split(/\s+/);
+  return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[0-9A-Za-z*/,?#-]+$/.test(f));
+}
+
+export const kindOverrideSchema = z.strictObject({
+  entityType: z.string().min(1).max(64).optional(),
+  subType: z.string().min(1).max(64).optional(),
+});
+
+export const sourceConfigSchema = z
+  .strictObject({
+    /** Unique; state and ownership are keyed by it, so renaming a source orphans what it created. */
+    name: z
+      .string()
+      .max(64)
+      .regex(SOURCE_NAME_PATTERN, 'must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit'),
+    connector: z.string().regex(CONNECTOR_ID_PATTERN, 'must be a connector id such as ldap or aws'),
+    /** Cron expression; the daemon runs the source on it. */
+    schedule: z.string().refine(isCronExpression, 'must be a cron expression such as "*/15 * * * *"').optional(),
+    /** Seconds between runs in the daemon. */
+    interval: int(1, 31 * 24 * 3600).optional(),
+    deletes: z.enum(['delete', 'mark', 'keep']).default('delete'),
+    maxDeletePercent: z.number().min(0).max(100).default(20),
+    /** Every Nth run reads everything (1 = every run is a full read and sees deletions). */
+    fullEvery: int(1, 10_000).default(1),
+    organization: organizationRefSchema.optional(),
+    /** Per-kind Elder type override. */
+    types: z.record(z.string(), kindOverrideSchema).optional(),
+    /** Scopes of this source read in parallel. */
+    concurrency: int(1, 64).default(4),
+    /** Validated later against the connector's own schema (`validateSourceConfig`). */
+    config: z.unknown().default(() => ({})),
+  })
+  .superRefine((value, ctx) => {
+    if (isPlainObject(value) && value.schedule !== undefined && value.interval !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give either schedule or interval, not both' });
+    }
+  }, ALWAYS);
+
+export const elderSyncConfigSchema = z
+  .strictObject({
+    /** For editors' YAML/JSON language servers. */
+    $schema: z.string().optional(),
+    elder: elderConfigSchema,
+    state: stateConfigSchema.default(() => ({})),
+    sources: z.array(sourceConfigSchema).default(() => []),
+  })
+  .superRefine((value, ctx) => {
+    if (!isPlainObject(value) || !Array.isArray(value.sources)) return;
+    const firstIndex = new Map<string, number>();
+    value.sources.forEach((source: unknown, index) => {
+      if (!isPlainObject(source) || typeof source.name !== 'string') return;
+      const first = firstIndex.get(source.name);
+      if (first === undefined) firstIndex.set(source.name, index);
+      else
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', index, 'name'],
+          message: `duplicate source name "${source.name}" (also sources[${first}]); names must be unique`,
+        });
+    });
+  }, ALWAYS);
+
+export type ElderSyncConfig = z.infer<typeof elderSyncConfigSchema>;
+export type ElderConfig = z.infer<typeof elderConfigSchema>;
+export type StateConfig = z.infer<typeof stateConfigSchema>;
+export type SourceConfig = z.infer<typeof sourceConfigSchema>;
+export type OrganizationRef = z.infer<typeof organizationRefSchema>;
+export type KindOverride = z.infer<typeof kindOverrideSchema>;
+export type DeleteMode = SourceConfig['deletes'];
+
+/** The Elder client's auth from a validated `elder` block. */
+export function elderAuth(elder: ElderConfig): ElderAuth {
+  if (elder.token !== undefined) return { kind: 'token', token: elder.token };
+  // The schema guarantees email and password when there is no token.
+  return { kind: 'login', email: elder.email ?? '', password: elder.password ?? '' };
+}
