@@ -1,0 +1,329 @@
+import PQueue from 'p-queue';
+import type { Scope } from '../connector.js';
+import { ElderWriteUncertainError } from '../elder/errors.js';
+import type { ElderEntity, EntityPatch, NewEntity } from '../elder/types.js';
+import { errorMessage } from '../errors.js';
+import { canonicalJson, contentHash, type JsonObject } from '../json.js';
+import type { Logger } from '../logger.js';
+import { ensureOrganizationPath } from './organizations.js';
+import type { StoredChange } from './plan-store.js';
+import {
+  STAMP_ATTRIBUTE,
+  makeStamp,
+  mergeAttributes,
+  mergeTags,
+  readStamp,
+  type Stamp,
+} from './projection.js';
+import type { SourceContext } from './source-context.js';
+import type { ScopeCounts } from './types.js';
+
+/** Attempts at a create whose earlier attempt may have been applied (each after a look-up). */
+const CREATE_ATTEMPTS = 4;
+
+export interface AppliedCounts {
+  create: number;
+  update: number;
+  delete: number;
+  errors: number;
+}
+
+/**
+ * Carries out one scope's plan against Elder in dependency order: organizations top-down,
+ * entities, then their relations, then deletes (relations first) and empty organizations bottom-up.
+ * A failed object is counted and reported; the others go on (DESIGN §5.6).
+ */
+export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger): Promise<AppliedCounts> {
+  const applied: AppliedCounts = { create: 0, update: 0, delete: 0, errors: 0 };
+  const { store, source } = ctx;
+  const fail = (change: StoredChange, error: unknown) => {
+    applied.errors++;
+    log.error(`${change.action} of ${change.target} ${change.key} failed: ${errorMessage(error)}`, {
+      key: change.key,
+      action: change.action,
+      code: (error as { code?: string }).code,
+    });
+  };
+  const queue = new PQueue({ concurrency: ctx.writeConcurrency });
+  const changes = (target: 'entity' | 'organization', action: StoredChange['action']) =>
+    store.changesOf(source.name, scope.id, target, action);
+
+  // Organizations, parents before children.
+  const organizationCreates = changes('organization', 'create').sort(
+    (a, b) => (a.detail.organizationPath?.length ?? 0) - (b.detail.organizationPath?.length ?? 0),
+  );
+  for (const change of organizationCreates) {
+    try {
+      await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
+      applied.create++;
+    } catch (error) {
+      fail(change, error);
+    }
+  }
+  for (const change of changes('organization', 'update')) {
+    try {
+      const path = change.detail.organizationPath ?? [];
+      const parentId = await ensureOrganizationPath(ctx, scope, path.slice(0, -1));
+      const updated = await ctx.elder.updateOrganization(change.elderId!, { name: path[path.length - 1]!, parentId });
+      ctx.tree.add(updated);
+      applied.update++;
+    } catch (error) {
+      fail(change, error);
+    }
+  }
+
+  // Entities.
+  const written: StoredChange[] = [];
+  for (const change of [...changes('entity', 'create'), ...changes('entity', 'update')]) {
+    void queue.add(async () => {
+      try {
+        await writeEntity(ctx, scope, change);
+        written.push(change);
+        if (change.action === 'create') applied.create++;
+        else applied.update++;
+      } catch (error) {
+        fail(change, error);
+      }
+    });
+  }
+  await queue.onIdle();
+
+  // Relations, once every target of this scope exists.
+  for (const change of written) {
+    void queue.add(async () => {
+      try {
+        await writeRelations(ctx, change);
+      } catch (error) {
+        fail(change, error);
+      }
+    });
+  }
+  await queue.onIdle();
+
+  // Deletes and marks.
+  for (const change of [...changes('entity', 'delete'), ...changes('entity', 'mark')]) {
+    void queue.add(async () => {
+      try {
+        if (change.action === 'mark') {
+          await markStale(ctx, scope, change);
+          applied.update++;
+        } else {
+          await deleteEntity(ctx, change);
+          applied.delete++;
+        }
+      } catch (error) {
+        fail(change, error);
+      }
+    });
+  }
+  await queue.onIdle();
+
+  // Organizations whose record is gone: deepest first, and only when empty at that moment (deleting
+  // an org cascades to all its entities, elder-api.md §0.1.9).
+  const organizationDeletes = changes('organization', 'delete').sort(
+    (a, b) => (b.detail.organizationPath?.length ?? 0) - (a.detail.organizationPath?.length ?? 0),
+  );
+  for (const change of organizationDeletes) {
+    try {
+      if (await deleteOrganizationIfEmpty(ctx, change, log)) applied.delete++;
+    } catch (error) {
+      fail(change, error);
+    }
+  }
+  return applied;
+}
+
+async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChange): Promise<void> {
+  const { source, store, elder } = ctx;
+  const desired = change.after!;
+  const organizationId = await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
+  const stamp = makeStamp({ key: change.key, source: source.name, scope: scope.id, kind: change.kind }, desired);
+  let entity: ElderEntity;
+  if (change.action === 'create') {
+    entity = await createEntity(ctx, change.key, {
+      name: desired.name,
+      entityType: desired.type,
+      subType: desired.subType,
+      organizationId,
+      attributes: { ...desired.attributes, [STAMP_ATTRIBUTE]: stamp as unknown as JsonObject },
+      tags: desired.tags,
+    });
+  } else {
+    const indexed = store.getIndexed(source.name, change.key);
+    if (!indexed) throw new Error(`${change.key} is no longer in the Elder index`);
+    const previous = readStamp(indexed.attributes);
+    const attributes = mergeAttributes(indexed.attributes, previous, desired, stamp);
+    const tags = mergeTags(indexed.tags, previous, desired);
+    const patch: EntityPatch = { attributes };
+    const before = change.before!;
+    if (desired.name !== before.name) patch.name = desired.name;
+    if (desired.type !== before.type) patch.entityType = desired.type;
+    // Elder cannot clear a field to null (elder-api.md §4.3): a dropped sub-type stays.
+    if (desired.subType !== null && desired.subType !== before.subType) patch.subType = desired.subType;
+    if (organizationId !== indexed.organizationId) patch.organizationId = organizationId;
+    if (canonicalJson(tags) !== canonicalJson(indexed.tags)) patch.tags = tags;
+    entity = await elder.updateEntity(indexed.elderId, patch);
+  }
+  store.upsertIndexed({
+    source: source.name,
+    key: change.key,
+    elderId: entity.id,
+    scope: scope.id,
+    kind: change.kind,
+    hash: contentHash(desired),
+    projection: desired,
+    attributes: entity.attributes,
+    tags: entity.tags,
+    organizationId: entity.organizationId,
+  });
+  ctx.state.putMapping({
+    source: source.name,
+    scope: scope.id,
+    key: change.key,
+    kind: change.kind,
+    elderKind: 'entity',
+    elderId: entity.id,
+    hash: contentHash(desired),
+    owned: true,
+  });
+}
+
+/**
+ * Elder has no idempotency key and no uniqueness (elder-api.md §0.1.6): a create that failed after
+ * it was sent may have been applied, so look the key up in its slice before creating again.
+ */
+async function createEntity(ctx: SourceContext, key: string, entity: NewEntity): Promise<ElderEntity> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
+    try {
+      return await ctx.elder.createEntity(entity);
+    } catch (error) {
+      if (!(error instanceof ElderWriteUncertainError)) throw error;
+      lastError = error;
+      const found = await findEntityByKey(ctx, key, entity);
+      if (found) return found;
+    }
+  }
+  throw lastError;
+}
+
+async function findEntityByKey(ctx: SourceContext, key: string, entity: NewEntity): Promise<ElderEntity | null> {
+  // The name filter is a substring match (elder-api.md §4.3); the key decides.
+  for await (const page of ctx.elder.listEntities({
+    organizationId: entity.organizationId,
+    entityType: entity.entityType,
+    name: entity.name,
+  })) {
+    const match = page.filter((e) => readStamp(e.attributes)?.key === key).sort((a, b) => a.id - b.id)[0];
+    if (match) return match;
+  }
+  return null;
+}
+
+async function writeRelations(ctx: SourceContext, change: StoredChange): Promise<void> {
+  const { source, store, elder } = ctx;
+  const before = new Set(change.before?.relations ?? []);
+  const after = new Set(change.after?.relations ?? []);
+  const added = [...after].filter((r) => !before.has(r));
+  const removed = [...before].filter((r) => !after.has(r));
+  if (added.length === 0 && removed.length === 0) return;
+  const sourceId = store.elderIdOf(source.name, change.key);
+  if (sourceId === null) throw new Error(`${change.key} has no Elder id`);
+  const failedAdds = new Set<string>();
+  let removeFailed = false;
+  let firstError: unknown;
+  for (const relation of added) {
+    const { type, targetKey } = splitRelation(relation);
+    const targetId = store.elderIdOf(source.name, targetKey);
+    try {
+      if (targetId === null) throw new Error(`relation target ${targetKey} is not in Elder`);
+      await elder.createDependency({ sourceId, targetId, dependencyType: type });
+    } catch (error) {
+      failedAdds.add(relation);
+      firstError ??= error;
+    }
+  }
+  if (removed.length > 0) {
+    try {
+      const targets = new Set(removed.map((r) => {
+        const { type, targetKey } = splitRelation(r);
+        return `${type}:${store.elderIdOf(source.name, targetKey)}`;
+      }));
+      const ids = (await elder.entityDependencies(sourceId))
+        .filter((d) => d.sourceType === 'entity' && d.sourceId === sourceId && targets.has(`${d.dependencyType}:${d.targetId}`))
+        .map((d) => d.id);
+      await elder.deleteDependencies(ids);
+    } catch (error) {
+      removeFailed = true;
+      firstError ??= error;
+    }
+  }
+  if (failedAdds.size === 0 && !removeFailed) return;
+  // The stamp already claims the new relations: correct it to what Elder confirmed, so the next run
+  // sees the difference and tries again. Best effort; the scope fails either way.
+  const confirmed = [...before].filter((r) => after.has(r) || removeFailed).concat(added.filter((r) => !failedAdds.has(r)));
+  await restampRelations(ctx, change, confirmed).catch(() => undefined);
+  throw firstError;
+}
+
+async function restampRelations(ctx: SourceContext, change: StoredChange, relations: string[]): Promise<void> {
+  const indexed = ctx.store.getIndexed(ctx.source.name, change.key);
+  const stamp = indexed ? readStamp(indexed.attributes) : null;
+  if (!indexed || !stamp) return;
+  const corrected: Stamp = { ...stamp, relations: [...new Set(relations)].sort() };
+  await ctx.elder.updateEntity(indexed.elderId, {
+    attributes: { ...indexed.attributes, [STAMP_ATTRIBUTE]: corrected as unknown as JsonObject },
+  });
+}
+
+function splitRelation(relation: string): { type: string; targetKey: string } {
+  const at = relation.indexOf(':');
+  return { type: relation.slice(0, at), targetKey: relation.slice(at + 1) };
+}
+
+async function deleteEntity(ctx: SourceContext, change: StoredChange): Promise<void> {
+  const { elder, store, source } = ctx;
+  const id = change.elderId!;
+  // Elder refuses to delete an entity that any dependency touches (elder-api.md §4.3).
+  const dependencies = await elder.entityDependencies(id);
+  await elder.deleteDependencies(dependencies.map((d) => d.id));
+  await elder.deleteEntity(id);
+  if (change.detail.duplicate) return;
+  store.removeIndexed(source.name, change.key);
+  ctx.state.deleteMapping(source.name, change.key);
+}
+
+async function markStale(ctx: SourceContext, scope: Scope, change: StoredChange): Promise<void> {
+  const indexed = ctx.store.getIndexed(ctx.source.name, change.key);
+  if (!indexed) throw new Error(`${change.key} is no longer in the Elder index`);
+  const stamp = readStamp(indexed.attributes);
+  const marked: Stamp = { ...(stamp ?? makeStamp({ key: change.key, source: ctx.source.name, scope: scope.id, kind: change.kind }, indexed.projection)), stale_since: change.after!.staleSince };
+  const attributes = { ...indexed.attributes, [STAMP_ATTRIBUTE]: marked as unknown as JsonObject };
+  const entity = await ctx.elder.updateEntity(indexed.elderId, { attributes });
+  ctx.store.upsertIndexed({ ...indexed, attributes: entity.attributes, projection: change.after!, hash: contentHash(change.after!) });
+}
+
+async function deleteOrganizationIfEmpty(ctx: SourceContext, change: StoredChange, log: Logger): Promise<boolean> {
+  const { elder, tree } = ctx;
+  const id = change.elderId!;
+  const hasChild = await firstOf(elder.listOrganizations({ parentId: id }));
+  const hasEntity = await firstOf(elder.listEntities({ organizationId: id }));
+  if (hasChild || hasEntity) {
+    log.warn('organization kept: not empty', { key: change.key, organizationId: id, hasChild, hasEntity });
+    return false;
+  }
+  await elder.deleteOrganization(id);
+  tree.remove(id);
+  ctx.state.deleteMapping(ctx.source.name, change.key);
+  return true;
+}
+
+async function firstOf<T>(pages: AsyncGenerator<T[]>): Promise<boolean> {
+  for await (const page of pages) {
+    await pages.return(undefined);
+    return page.length > 0;
+  }
+  return false;
+}
+
+export type { ScopeCounts };

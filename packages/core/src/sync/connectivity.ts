@@ -1,0 +1,74 @@
+import type { ElderSyncConfig } from '../config/schema.js';
+import { validateSourceConfig } from '../config/index.js';
+import type { ConnectionCheck } from '../connector.js';
+import { errorMessage } from '../errors.js';
+import { redact } from '../secrets.js';
+import { createElderClientFromConfig, selectSources } from './run-sync.js';
+import type { ConnectivityReport, SyncOptions } from './types.js';
+
+/** Seconds a single source check may take before it is reported as failed. */
+const CHECK_TIMEOUT_MS = 30_000;
+
+/**
+ * For Elder and every scope of the selected sources: reachable, authenticated, permitted.
+ * Never writes anywhere — not to Elder, not to the sources, not to state.
+ */
+export async function testConnectivity(
+  options: Pick<SyncOptions, 'config' | 'connectors' | 'sources' | 'log' | 'elder' | 'signal'>,
+): Promise<ConnectivityReport> {
+  const config = options.config as ElderSyncConfig;
+  const sources = selectSources(config, options.sources ?? []);
+  const elder = options.elder ?? createElderClientFromConfig(config, options.log);
+  const elderChecks: ConnectionCheck[] = [];
+  try {
+    const status = await elder.status();
+    elderChecks.push({ name: 'reachable', ok: true, detail: `${config.elder.url} answers as ${status.service} ${status.version}` });
+    try {
+      await elder.checkAuth();
+      elderChecks.push({ name: 'authenticated', ok: true, detail: config.elder.token ? 'static token accepted' : `logged in as ${config.elder.email}` });
+      elderChecks.push({ name: 'list', ok: true, detail: 'can list organizations and entities' });
+      // Elder v3.2.1 grants writes to every authenticated user (its RBAC is a stub, elder-api.md §2.1);
+      // proving it would need a write, which this command never makes.
+      elderChecks.push({ name: 'create', ok: true, detail: 'granted to every authenticated user by Elder v3.2.1 (not exercised: no writes)' });
+    } catch (error) {
+      elderChecks.push({ name: 'authenticated', ok: false, detail: redact(errorMessage(error)) });
+    }
+  } catch (error) {
+    elderChecks.push({ name: 'reachable', ok: false, detail: redact(errorMessage(error)) });
+  } finally {
+    if (!options.elder) await elder.close();
+  }
+
+  const results: ConnectivityReport['sources'] = [];
+  for (const source of sources) {
+    const log = options.log.child({ source: source.name });
+    try {
+      const connector = await options.connectors(source.connector);
+      const connectorConfig = validateSourceConfig(config.sources.indexOf(source), source, connector);
+      for (const scope of await connector.scopes(connectorConfig)) {
+        let checks: ConnectionCheck[];
+        const signal = AbortSignal.any([AbortSignal.timeout(CHECK_TIMEOUT_MS), ...(options.signal ? [options.signal] : [])]);
+        try {
+          checks = await connector.testConnection({ config: connectorConfig, scope, log: log.child({ scope: scope.id }), signal });
+        } catch (error) {
+          checks = [{ name: 'connection', ok: false, detail: redact(errorMessage(error)) }];
+        }
+        results.push({ source: source.name, connector: source.connector, scope: scope.id, label: scope.label, checks: checks.map(redactCheck) });
+      }
+    } catch (error) {
+      results.push({
+        source: source.name,
+        connector: source.connector,
+        scope: '*',
+        label: source.connector,
+        checks: [{ name: 'connector', ok: false, detail: redact(errorMessage(error)) }],
+      });
+    }
+  }
+  const ok = elderChecks.every((c) => c.ok) && results.every((r) => r.checks.every((c) => c.ok));
+  return { elder: elderChecks, sources: results, ok };
+}
+
+function redactCheck(check: ConnectionCheck): ConnectionCheck {
+  return check.detail === undefined ? check : { ...check, detail: redact(check.detail) };
+}

@@ -1,0 +1,56 @@
+import { contentHash } from '../json.js';
+import type { Logger } from '../logger.js';
+import { actualProjection, joinPath, readStamp } from './projection.js';
+import type { SourceContext } from './source-context.js';
+
+/**
+ * Builds the run's index of the entities this source owns in Elder: every (organization, type) slice
+ * below the source's root, paged at 1000 (DESIGN §6), kept on disk. Elder is the authority, so a lost
+ * state file re-adopts objects instead of duplicating them (DESIGN §5.1).
+ */
+export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promise<{ indexed: number; duplicates: number }> {
+  if (ctx.rootId === null) return { indexed: 0, duplicates: 0 };
+  const rootId = ctx.rootId;
+  const entityTypes = new Set<string>();
+  for (const [kind, spec] of Object.entries(ctx.connector.kinds)) {
+    if (spec.target === 'entity') entityTypes.add(ctx.source.types[kind]?.entityType ?? spec.entityType);
+  }
+  let indexed = 0;
+  let duplicates = 0;
+  for (const organizationId of ctx.tree.subtree(rootId)) {
+    const path = ctx.tree.pathBelow(rootId, organizationId);
+    if (path === null) continue;
+    const organization = joinPath(path);
+    for (const entityType of entityTypes) {
+      for await (const page of ctx.elder.listEntities({ organizationId, entityType })) {
+        ctx.store.transaction(() => {
+          for (const entity of page) {
+            const stamp = readStamp(entity.attributes);
+            if (!stamp || stamp.source !== ctx.source.name) continue;
+            const projection = actualProjection(entity, stamp, organization);
+            const outcome = ctx.store.index(
+              {
+                source: ctx.source.name,
+                key: stamp.key,
+                elderId: entity.id,
+                scope: stamp.scope,
+                kind: stamp.kind,
+                hash: contentHash(projection),
+                projection,
+                attributes: entity.attributes,
+                tags: entity.tags,
+                organizationId: entity.organizationId,
+              },
+              entity.name,
+            );
+            if (outcome === 'indexed') indexed++;
+            else duplicates++;
+          }
+        });
+      }
+    }
+  }
+  if (duplicates > 0) log.warn('Elder holds several entities with the same key; the extra ones are planned for deletion', { duplicates });
+  log.debug('indexed owned entities', { indexed });
+  return { indexed, duplicates };
+}

@@ -1,0 +1,132 @@
+import type { Scope } from '../connector.js';
+import { ElderWriteUncertainError } from '../elder/errors.js';
+import type { ElderApi, ElderOrganization } from '../elder/types.js';
+import { ConfigError, ElderSyncError } from '../errors.js';
+import type { OrgTree } from './org-tree.js';
+import { joinPath } from './projection.js';
+import type { SourceContext } from './source-context.js';
+
+const CREATE_ATTEMPTS = 4;
+
+/** Organization paths being created right now, so concurrent scopes create each one once. */
+const inFlight = new WeakMap<OrgTree, Map<string, Promise<number>>>();
+
+/**
+ * The id of the organization at `path` below the source root, creating what is missing (and
+ * recording the ones this tool created as owned). Exact-name match under the parent, on the client:
+ * the server's name filter is a substring match (DESIGN §6).
+ */
+export async function ensureOrganizationPath(ctx: SourceContext, scope: Scope, path: readonly string[]): Promise<number> {
+  if (ctx.rootId === null) throw new ElderSyncError('ELDER_ROOT_MISSING', 'the root organization does not exist');
+  let parentId = ctx.rootId;
+  for (let depth = 0; depth < path.length; depth++) {
+    const name = path[depth]!;
+    const existing = ctx.tree.child(parentId, name);
+    if (existing) {
+      parentId = existing.id;
+      continue;
+    }
+    if (!ctx.createMissingOrganizations) {
+      throw new ElderSyncError(
+        'ELDER_ORGANIZATION_MISSING',
+        `organization "${joinPath(path.slice(0, depth + 1))}" does not exist and elder.createMissingOrganizations is false`,
+      );
+    }
+    const prefix = path.slice(0, depth + 1);
+    const joined = joinPath(prefix);
+    let pending = inFlightOf(ctx.tree).get(`${parentId}/${name}`);
+    if (!pending) {
+      pending = createOrganization(ctx.elder, ctx.tree, parentId, name).then((org) => {
+        for (const key of ctx.plannedOrganizations.get(joined) ?? []) {
+          ctx.state.putMapping({
+            source: ctx.source.name,
+            scope: scope.id,
+            key,
+            kind: kindOfKey(key),
+            elderKind: 'organization',
+            elderId: org.id,
+            hash: null,
+            owned: true,
+          });
+        }
+        return org.id;
+      });
+      inFlightOf(ctx.tree).set(`${parentId}/${name}`, pending);
+      pending.finally(() => inFlightOf(ctx.tree).delete(`${parentId}/${name}`)).catch(() => undefined);
+    }
+    parentId = await pending;
+  }
+  return parentId;
+}
+
+function inFlightOf(tree: OrgTree): Map<string, Promise<number>> {
+  let map = inFlight.get(tree);
+  if (!map) inFlight.set(tree, (map = new Map()));
+  return map;
+}
+
+/** `<source>/<kind>/<externalId>` → kind (`@org` for implied organizations). */
+function kindOfKey(key: string): string {
+  const first = key.indexOf('/');
+  const second = key.indexOf('/', first + 1);
+  return key.slice(first + 1, second);
+}
+
+async function createOrganization(elder: ElderApi, tree: OrgTree, parentId: number | null, name: string): Promise<ElderOrganization> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
+    try {
+      const org = await elder.createOrganization({ name, parentId });
+      tree.add(org);
+      return org;
+    } catch (error) {
+      if (!(error instanceof ElderWriteUncertainError)) throw error;
+      lastError = error;
+      // It may have been created before the error: look before creating again.
+      for await (const page of elder.listOrganizations({ ...(parentId === null ? {} : { parentId }), name })) {
+        const match = page.filter((o) => o.name === name && o.parentId === parentId).sort((a, b) => a.id - b.id)[0];
+        if (match) {
+          tree.add(match);
+          return match;
+        }
+      }
+    }
+  }
+  throw lastError;
+}
+
+export interface ResolvedRoot {
+  id: number | null;
+  /** Names still to create below the deepest existing organization (plan mode). */
+  missing: string[];
+}
+
+/**
+ * Finds (and in apply mode creates) the organization synced objects hang under: `{id}` must exist;
+ * `{path}` is walked from the top by exact names. The root is shared by sources and never owned.
+ */
+export async function resolveRoot(
+  elder: ElderApi,
+  tree: OrgTree,
+  ref: { path: string[] } | { id: number },
+  options: { create: boolean; createMissing: boolean; configPath: string },
+): Promise<ResolvedRoot> {
+  if ('id' in ref) {
+    if (!tree.get(ref.id)) {
+      throw new ConfigError([{ path: `${options.configPath}.id`, message: `Elder has no organization ${ref.id}; give an existing id or a path` }]);
+    }
+    return { id: ref.id, missing: [] };
+  }
+  const { id, missing } = tree.resolve(null, ref.path);
+  if (missing.length === 0) return { id, missing };
+  if (!options.createMissing) {
+    throw new ConfigError([{
+      path: `${options.configPath}.path`,
+      message: `Elder has no organization "${joinPath(ref.path)}" and elder.createMissingOrganizations is false; create it or fix the path`,
+    }]);
+  }
+  if (!options.create) return { id: null, missing: ref.path.slice(ref.path.length - missing.length) };
+  let parentId = id;
+  for (const name of missing) parentId = (await createOrganization(elder, tree, parentId, name)).id;
+  return { id: parentId, missing: [] };
+}

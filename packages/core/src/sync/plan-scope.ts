@@ -1,0 +1,356 @@
+import type { KindSpec, Scope } from '../connector.js';
+import { SourceError, errorMessage } from '../errors.js';
+import { contentHash, type JsonValue } from '../json.js';
+import type { SourceRecord } from '../record.js';
+import {
+  desiredProjection,
+  entityKey,
+  entityTypeOf,
+  joinPath,
+  organizationPathKey,
+  truncateName,
+} from './projection.js';
+import type { SourceContext } from './source-context.js';
+import type { PlanChange, Projection, ScopeCounts } from './types.js';
+
+/** Below this many owned objects a scope is exempt from the mass-delete guard (DESIGN §5.4). */
+export const MASS_DELETE_MIN_OWNED = 10;
+
+export interface ScopePlan {
+  mode: 'full' | 'incremental';
+  counts: ScopeCounts;
+  /** The last cursor the connector yielded, to commit once Elder confirmed the writes. */
+  cursor: JsonValue | null | undefined;
+  /** Record kinds read completely (deletions among them are known). */
+  completeKinds: string[];
+}
+
+export function emptyCounts(): ScopeCounts {
+  return { read: 0, create: 0, update: 0, delete: 0, unchanged: 0, withheld: 0, errors: 0 };
+}
+
+/**
+ * Reads one scope and writes its plan into the run's plan store. Shared by `diff`, `run --dry-run`
+ * and `run` (DESIGN §5.3: the plan is what happens).
+ */
+export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log): Promise<ScopePlan> {
+  const { source, connector, store } = ctx;
+  const previous = ctx.state.getScopeState(source.name, scope.id);
+  const full =
+    ctx.full ||
+    previous === null ||
+    previous.cursor === null ||
+    source.fullEvery <= 1 ||
+    previous.runsSinceFull + 1 >= source.fullEvery;
+  const mode = full ? 'full' : 'incremental';
+  const counts = emptyCounts();
+  const change = (c: Omit<PlanChange, 'source' | 'scope' | 'scopeLabel'>, detail = {}) => {
+    store.addChange({ ...c, source: source.name, scope: scope.id, scopeLabel: scope.label }, detail);
+    if (c.action === 'create') counts.create++;
+    else if (c.action === 'update' || c.action === 'mark') counts.update++;
+    else if (c.action === 'delete') counts.delete++;
+    else counts.withheld++;
+  };
+
+  const readCounts = new Map<string, number>();
+  const incomplete = new Map<string, string>();
+  const seenOrganizationKeys = new Set<string>();
+  let cursor: JsonValue | null | undefined;
+
+  /** Plans creation of whatever part of `path` (below the source root) does not exist yet. */
+  const planOrganizationPath = (path: string[], keyOfLeaf?: string, kind = '@org') => {
+    const rootPath = ctx.rootMissing;
+    const existing = ctx.rootId === null ? { id: null, missing: path } : ctx.tree.resolve(ctx.rootId, path);
+    const firstMissing = path.length - existing.missing.length;
+    for (let depth = firstMissing; depth < path.length; depth++) {
+      const prefix = path.slice(0, depth + 1);
+      const joined = joinPath(prefix);
+      const isLeaf = depth === path.length - 1;
+      const key = isLeaf && keyOfLeaf ? keyOfLeaf : organizationPathKey(source.name, prefix);
+      const planned = ctx.plannedOrganizations.get(joined);
+      if (planned) {
+        if (!planned.includes(key)) planned.push(key);
+        continue;
+      }
+      ctx.plannedOrganizations.set(joined, [key]);
+      change(
+        {
+          key,
+          action: 'create',
+          target: 'organization',
+          kind: isLeaf && keyOfLeaf ? kind : '@org',
+          name: prefix[prefix.length - 1]!,
+          elderId: null,
+          before: null,
+          after: organizationProjection(prefix, rootPath),
+          reason: null,
+        },
+        { organizationPath: prefix },
+      );
+    }
+    return existing.missing.length === 0 ? existing.id : null;
+  };
+
+  const planOrganizationRecord = (record: SourceRecord) => {
+    const path = [...(record.organizationPath ?? []), truncateName(record.name)];
+    const key = entityKey(source.name, record.kind, record.externalId);
+    seenOrganizationKeys.add(key);
+    const mapping = ctx.state.getMapping(source.name, key);
+    const mapped = mapping && ctx.rootId !== null ? ctx.tree.get(mapping.elderId) : undefined;
+    if (mapped && ctx.rootId !== null) {
+      const currentPath = ctx.tree.pathBelow(ctx.rootId, mapped.id);
+      if (currentPath && joinPath(currentPath) === joinPath(path)) {
+        counts.unchanged++;
+        return;
+      }
+      // Renamed or moved in the source: follow it (elder-api.md §3.3: parent_id can change, not be cleared).
+      if (currentPath && mapping?.owned) {
+        planOrganizationPath(path.slice(0, -1));
+        change(
+          {
+            key,
+            action: 'update',
+            target: 'organization',
+            kind: record.kind,
+            name: path[path.length - 1]!,
+            elderId: mapped.id,
+            before: organizationProjection(currentPath, []),
+            after: organizationProjection(path, []),
+            reason: null,
+          },
+          { organizationPath: path },
+        );
+        return;
+      }
+    }
+    const before = ctx.plannedOrganizations.size;
+    const id = planOrganizationPath(path, key, record.kind);
+    if (id !== null && ctx.plannedOrganizations.size === before) counts.unchanged++;
+  };
+
+  const planEntityRecord = (record: SourceRecord, spec: Extract<KindSpec, { target: 'entity' }>) => {
+    const key = entityKey(source.name, record.kind, record.externalId);
+    const type = entityTypeOf(spec, source.types[record.kind]);
+    const desired = desiredProjection(source.name, record, type);
+    desired.relations = desired.relations.filter((relation) => {
+      const target = relation.slice(relation.indexOf(':') + 1);
+      if (store.getIndexed(source.name, target) || store.hasPlannedCreate(source.name, target)) return true;
+      log.warn('relation target not read before the record that points at it; left out', { key, relation });
+      return false;
+    });
+    const path = record.organizationPath ?? [];
+    planOrganizationPath(path);
+    const hash = contentHash(desired);
+    const indexed = store.getIndexed(source.name, key);
+    if (indexed) {
+      store.markSeen(source.name, key);
+      if (indexed.hash === hash) {
+        counts.unchanged++;
+        return;
+      }
+      change(
+        {
+          key,
+          action: 'update',
+          target: 'entity',
+          kind: record.kind,
+          name: desired.name,
+          elderId: indexed.elderId,
+          before: indexed.projection,
+          after: desired,
+          reason: null,
+        },
+        { organizationPath: path },
+      );
+      return;
+    }
+    change(
+      {
+        key,
+        action: 'create',
+        target: 'entity',
+        kind: record.kind,
+        name: desired.name,
+        elderId: null,
+        before: null,
+        after: desired,
+        reason: null,
+      },
+      { organizationPath: path },
+    );
+  };
+
+  const planSourceDeletion = (kind: string, externalId: string) => {
+    const key = entityKey(source.name, kind, externalId);
+    const indexed = store.getIndexed(source.name, key);
+    if (!indexed) return;
+    store.markSeen(source.name, key);
+    planRemoval(indexed.key, kind, indexed.elderId, indexed.projection, null);
+  };
+
+  const planRemoval = (key: string, kind: string, elderId: number, before: Projection, reason: string | null) => {
+    if (source.deletes === 'keep') {
+      change({ key, action: 'withheld', target: 'entity', kind, name: before.name, elderId, before, after: null, reason: 'deletes: keep' });
+    } else if (source.deletes === 'mark') {
+      if (before.staleSince) {
+        counts.unchanged++;
+        return;
+      }
+      const after = { ...before, staleSince: new Date().toISOString() };
+      change({ key, action: 'mark', target: 'entity', kind, name: before.name, elderId, before, after, reason });
+    } else {
+      change({ key, action: 'delete', target: 'entity', kind, name: before.name, elderId, before, after: null, reason });
+    }
+  };
+
+  try {
+    for await (const item of connector.read({
+      config: ctx.connectorConfig,
+      scope,
+      log,
+      signal: ctx.signal,
+      mode,
+      checkpoint: full ? null : (previous?.cursor ?? null),
+    })) {
+      ctx.signal.throwIfAborted();
+      if (item.type === 'checkpoint') {
+        cursor = item.cursor;
+        continue;
+      }
+      if (item.type === 'incomplete') {
+        incomplete.set(item.kind, item.reason);
+        continue;
+      }
+      const kind = item.type === 'record' ? item.record.kind : item.kind;
+      if (ctx.only && !ctx.only.has(kind)) continue;
+      const spec = connector.kinds[kind];
+      if (!spec) throw new SourceError(`connector ${connector.id} emitted undeclared kind "${kind}"`, { code: 'CONNECTOR_UNDECLARED_KIND' });
+      if (item.type === 'deleted') {
+        if (spec.target === 'entity') planSourceDeletion(item.kind, item.externalId);
+        continue;
+      }
+      counts.read++;
+      readCounts.set(item.record.kind, (readCounts.get(item.record.kind) ?? 0) + 1);
+      if (spec.target === 'organization') planOrganizationRecord(item.record);
+      else planEntityRecord(item.record, spec);
+    }
+  } catch (error) {
+    throw error instanceof SourceError
+      ? error
+      : new SourceError(`reading ${source.name} (${scope.label}) failed: ${errorMessage(error)}`, { cause: error });
+  }
+
+  const completeKinds = full
+    ? Object.keys(connector.kinds).filter((kind) => !incomplete.has(kind) && (!ctx.only || ctx.only.has(kind)))
+    : [];
+  for (const [kind, reason] of incomplete) log.warn('kind not read completely; nothing of it is deleted', { kind, reason });
+
+  planStaleEntities(ctx, scope, completeKinds, readCounts, planRemoval, change, counts);
+  planStaleOrganizations(ctx, scope, completeKinds, seenOrganizationKeys, change);
+  for (const duplicate of store.duplicates(source.name, scope.id)) {
+    change({
+      key: duplicate.key,
+      action: 'delete',
+      target: 'entity',
+      kind: duplicate.kind,
+      name: duplicate.name,
+      elderId: duplicate.elderId,
+      before: duplicate.projection,
+      after: null,
+      reason: 'duplicate of the same key',
+    }, { duplicate: true });
+  }
+  return { mode, counts, cursor, completeKinds };
+}
+
+type ChangeFn = (c: Omit<PlanChange, 'source' | 'scope' | 'scopeLabel'>, detail?: object) => void;
+
+/**
+ * Owned entities of completely read kinds that the source no longer has (DESIGN §5.4): deleted or
+ * marked, unless the read came back empty where Elder has objects, or the share is above
+ * `maxDeletePercent` without `--allow-mass-delete`. Withheld ones are listed with the reason.
+ */
+function planStaleEntities(
+  ctx: SourceContext,
+  scope: Scope,
+  completeKinds: string[],
+  readCounts: Map<string, number>,
+  planRemoval: (key: string, kind: string, elderId: number, before: Projection, reason: string | null) => void,
+  change: ChangeFn,
+  counts: ScopeCounts,
+): void {
+  const { source, store } = ctx;
+  const entityKinds = completeKinds.filter((k) => ctx.connector.kinds[k]?.target === 'entity');
+  const owned = store.countOwned(source.name, scope.id);
+  let stale = 0;
+  const emptyKinds = new Set<string>();
+  for (const kind of entityKinds) {
+    const unseen = store.countUnseen(source.name, scope.id, kind);
+    if (unseen > 0 && (readCounts.get(kind) ?? 0) === 0) emptyKinds.add(kind);
+    else stale += unseen;
+  }
+  const percent = owned === 0 ? 0 : (stale / owned) * 100;
+  const tooMany =
+    source.deletes !== 'keep' &&
+    !ctx.allowMassDelete &&
+    owned >= MASS_DELETE_MIN_OWNED &&
+    percent > source.maxDeletePercent;
+  for (const kind of entityKinds) {
+    for (const entry of store.unseen(source.name, scope.id, kind)) {
+      if (emptyKinds.has(kind)) {
+        change({
+          key: entry.key, action: 'withheld', target: 'entity', kind, name: entry.projection.name,
+          elderId: entry.elderId, before: entry.projection, after: null,
+          reason: `the source returned no ${kind} objects where Elder has ${store.countOwned(source.name, scope.id, kind)}; an empty read never deletes`,
+        });
+      } else if (tooMany) {
+        change({
+          key: entry.key, action: 'withheld', target: 'entity', kind, name: entry.projection.name,
+          elderId: entry.elderId, before: entry.projection, after: null,
+          reason: `would remove ${stale} of ${owned} owned objects (${percent.toFixed(0)}% > maxDeletePercent ${source.maxDeletePercent}%); rerun with --allow-mass-delete to apply`,
+        });
+      } else {
+        planRemoval(entry.key, kind, entry.elderId, entry.projection, null);
+      }
+    }
+  }
+  void counts;
+}
+
+/** Owned organizations whose record is gone after a complete read; applied only if empty then. */
+function planStaleOrganizations(
+  ctx: SourceContext,
+  scope: Scope,
+  completeKinds: string[],
+  seen: Set<string>,
+  change: ChangeFn,
+): void {
+  if (ctx.rootId === null || ctx.source.deletes !== 'delete') return;
+  const organizationKinds = new Set(completeKinds.filter((k) => ctx.connector.kinds[k]?.target === 'organization'));
+  if (organizationKinds.size === 0) return;
+  for (const mapping of ctx.state.mappings(ctx.source.name, scope.id)) {
+    if (mapping.elderKind !== 'organization' || !mapping.owned || seen.has(mapping.key)) continue;
+    if (!organizationKinds.has(mapping.kind)) continue;
+    const org = ctx.tree.get(mapping.elderId);
+    const path = org ? ctx.tree.pathBelow(ctx.rootId, org.id) : null;
+    if (!org || !path) continue;
+    change({
+      key: mapping.key, action: 'delete', target: 'organization', kind: mapping.kind, name: org.name,
+      elderId: org.id, before: organizationProjection(path, []), after: null, reason: null,
+    }, { organizationPath: path });
+  }
+}
+
+export function organizationProjection(path: string[], rootMissing: string[]): Projection {
+  void rootMissing;
+  return {
+    name: path[path.length - 1] ?? '',
+    type: 'organization',
+    subType: null,
+    organization: joinPath(path.slice(0, -1)),
+    attributes: {},
+    tags: [],
+    relations: [],
+    staleSince: null,
+  };
+}

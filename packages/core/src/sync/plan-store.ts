@@ -1,0 +1,315 @@
+import Database from 'better-sqlite3';
+import type { JsonObject } from '../json.js';
+import type { ChangeAction, PlanChange, Projection } from './types.js';
+
+const PAGE_SIZE = 1000;
+
+/** One Elder entity this tool owns, as found by scanning Elder at the start of a run. */
+export interface IndexedEntity {
+  source: string;
+  key: string;
+  elderId: number;
+  scope: string;
+  kind: string;
+  hash: string;
+  projection: Projection;
+  attributes: JsonObject;
+  tags: string[];
+  organizationId: number;
+}
+
+/** Details the applier needs beyond what the plan shows. */
+export interface ChangeDetail {
+  organizationPath?: string[];
+  /** A delete of an extra Elder entity carrying an already indexed key, not of the object itself. */
+  duplicate?: boolean;
+}
+
+export interface StoredChange extends PlanChange {
+  seq: number;
+  detail: ChangeDetail;
+}
+
+/**
+ * The run's working set on disk, not on the heap (DESIGN §9): the index of owned Elder entities and
+ * the plan. SQLite's "" filename is a private temporary database that disappears on close.
+ */
+export class PlanStore {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor() {
+    this.db = new Database('');
+    this.db.pragma('journal_mode = OFF');
+    this.db.pragma('synchronous = OFF');
+    this.db.exec(`
+      CREATE TABLE elder_index (
+        source TEXT NOT NULL, key TEXT NOT NULL, elder_id INTEGER NOT NULL, scope TEXT NOT NULL,
+        kind TEXT NOT NULL, hash TEXT NOT NULL, projection TEXT NOT NULL, attributes TEXT NOT NULL,
+        tags TEXT NOT NULL, org_id INTEGER NOT NULL, seen INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (source, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX elder_index_scope ON elder_index (source, scope, kind, seen);
+      CREATE TABLE duplicates (
+        source TEXT NOT NULL, key TEXT NOT NULL, elder_id INTEGER NOT NULL, scope TEXT NOT NULL,
+        kind TEXT NOT NULL, name TEXT NOT NULL, projection TEXT NOT NULL
+      );
+      CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY, source TEXT NOT NULL, scope TEXT NOT NULL, scope_label TEXT NOT NULL,
+        key TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+        elder_id INTEGER, before TEXT, after TEXT, reason TEXT, sensitive TEXT, detail TEXT NOT NULL
+      );
+      CREATE INDEX changes_order ON changes (source, scope, key);
+      CREATE INDEX changes_key ON changes (source, key);
+    `);
+    this.stmts = {
+      indexInsert: this.db.prepare(
+        `INSERT OR IGNORE INTO elder_index (source, key, elder_id, scope, kind, hash, projection, attributes, tags, org_id)
+         VALUES (@source, @key, @elderId, @scope, @kind, @hash, @projection, @attributes, @tags, @organizationId)`,
+      ),
+      indexUpsert: this.db.prepare(
+        `INSERT INTO elder_index (source, key, elder_id, scope, kind, hash, projection, attributes, tags, org_id, seen)
+         VALUES (@source, @key, @elderId, @scope, @kind, @hash, @projection, @attributes, @tags, @organizationId, 1)
+         ON CONFLICT (source, key) DO UPDATE SET elder_id = excluded.elder_id, scope = excluded.scope,
+           hash = excluded.hash, projection = excluded.projection, attributes = excluded.attributes,
+           tags = excluded.tags, org_id = excluded.org_id, seen = 1`,
+      ),
+      indexGet: this.db.prepare(`SELECT * FROM elder_index WHERE source = ? AND key = ?`),
+      indexGetId: this.db.prepare(`SELECT elder_id FROM elder_index WHERE source = ? AND key = ?`),
+      indexSeen: this.db.prepare(`UPDATE elder_index SET seen = 1 WHERE source = ? AND key = ?`),
+      indexDelete: this.db.prepare(`DELETE FROM elder_index WHERE source = ? AND key = ?`),
+      indexUnseenPage: this.db.prepare(
+        `SELECT * FROM elder_index WHERE source = ? AND scope = ? AND kind = ? AND seen = 0 AND key > ? ORDER BY key LIMIT ?`,
+      ),
+      indexCountUnseen: this.db.prepare(
+        `SELECT count(*) AS n FROM elder_index WHERE source = ? AND scope = ? AND kind = ? AND seen = 0`,
+      ),
+      plannedCreate: this.db.prepare(
+        `SELECT 1 FROM changes WHERE source = ? AND key = ? AND action = 'create' LIMIT 1`,
+      ),
+      indexCountScope: this.db.prepare(`SELECT count(*) AS n FROM elder_index WHERE source = ? AND scope = ?`),
+      indexCountKind: this.db.prepare(
+        `SELECT count(*) AS n FROM elder_index WHERE source = ? AND scope = ? AND kind = ?`,
+      ),
+      duplicateInsert: this.db.prepare(
+        `INSERT INTO duplicates (source, key, elder_id, scope, kind, name, projection)
+         VALUES (@source, @key, @elderId, @scope, @kind, @name, @projection)`,
+      ),
+      duplicatesOf: this.db.prepare(`SELECT * FROM duplicates WHERE source = ? AND scope = ? ORDER BY key, elder_id`),
+      changeInsert: this.db.prepare(
+        `INSERT INTO changes (source, scope, scope_label, key, action, target, kind, name, elder_id, before, after, reason, sensitive, detail)
+         VALUES (@source, @scope, @scopeLabel, @key, @action, @target, @kind, @name, @elderId, @before, @after, @reason, @sensitive, @detail)`,
+      ),
+      changesAll: this.db.prepare(`SELECT * FROM changes ORDER BY source, scope, key, seq`),
+      changesOf: this.db.prepare(
+        `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ? ORDER BY key`,
+      ),
+    };
+  }
+
+  /** Adds an owned entity found in Elder; a second entity with the same key is a duplicate. */
+  index(entry: IndexedEntity, name: string): 'indexed' | 'duplicate' {
+    const row = this.toRow(entry);
+    if (this.stmts.indexInsert.run(row).changes === 1) return 'indexed';
+    const first = this.stmts.indexGet.get(entry.source, entry.key) as { elder_id: number } | undefined;
+    if (first && first.elder_id === entry.elderId) return 'indexed';
+    // Keep the lowest id as the object and the others as duplicates, so every run picks the same one.
+    if (first && entry.elderId < first.elder_id) {
+      const previous = this.getIndexed(entry.source, entry.key)!;
+      this.stmts.indexUpsert.run(row);
+      this.db.prepare(`UPDATE elder_index SET seen = 0 WHERE source = ? AND key = ?`).run(entry.source, entry.key);
+      this.stmts.duplicateInsert.run({ ...this.toRow(previous), name: previous.projection.name });
+    } else {
+      this.stmts.duplicateInsert.run({ ...row, name });
+    }
+    return 'duplicate';
+  }
+
+  /** Records an entity this run created or updated (it counts as seen). */
+  upsertIndexed(entry: IndexedEntity): void {
+    this.stmts.indexUpsert.run(this.toRow(entry));
+  }
+
+  getIndexed(source: string, key: string): IndexedEntity | null {
+    const row = this.stmts.indexGet.get(source, key) as IndexRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  elderIdOf(source: string, key: string): number | null {
+    const row = this.stmts.indexGetId.get(source, key) as { elder_id: number } | undefined;
+    return row ? row.elder_id : null;
+  }
+
+  markSeen(source: string, key: string): void {
+    this.stmts.indexSeen.run(source, key);
+  }
+
+  removeIndexed(source: string, key: string): void {
+    this.stmts.indexDelete.run(source, key);
+  }
+
+  /**
+   * Owned entities of a kind not seen by this run, in key order. Paged rather than one open
+   * iterator: better-sqlite3 refuses other statements on the connection while one is open.
+   */
+  *unseen(source: string, scope: string, kind: string): IterableIterator<IndexedEntity> {
+    let after = '';
+    for (;;) {
+      const rows = this.stmts.indexUnseenPage.all(source, scope, kind, after, PAGE_SIZE) as IndexRow[];
+      for (const row of rows) yield fromRow(row);
+      if (rows.length < PAGE_SIZE) return;
+      after = rows[rows.length - 1]!.key;
+    }
+  }
+
+  countUnseen(source: string, scope: string, kind: string): number {
+    return (this.stmts.indexCountUnseen.get(source, scope, kind) as { n: number }).n;
+  }
+
+  hasPlannedCreate(source: string, key: string): boolean {
+    return this.stmts.plannedCreate.get(source, key) !== undefined;
+  }
+
+  countOwned(source: string, scope: string, kind?: string): number {
+    const row = (kind === undefined
+      ? this.stmts.indexCountScope.get(source, scope)
+      : this.stmts.indexCountKind.get(source, scope, kind)) as { n: number };
+    return row.n;
+  }
+
+  /** Extra Elder entities carrying an already indexed key (few: materialised). */
+  duplicates(source: string, scope: string): Array<{ key: string; elderId: number; kind: string; name: string; projection: Projection }> {
+    return (this.stmts.duplicatesOf.all(source, scope) as DuplicateRow[]).map((row) => ({
+      key: row.key,
+      elderId: row.elder_id,
+      kind: row.kind,
+      name: row.name,
+      projection: JSON.parse(row.projection) as Projection,
+    }));
+  }
+
+  addChange(change: PlanChange, detail: ChangeDetail = {}): void {
+    this.stmts.changeInsert.run({
+      source: change.source,
+      scope: change.scope,
+      scopeLabel: change.scopeLabel,
+      key: change.key,
+      action: change.action,
+      target: change.target,
+      kind: change.kind,
+      name: change.name,
+      elderId: change.elderId,
+      before: change.before ? JSON.stringify(change.before) : null,
+      after: change.after ? JSON.stringify(change.after) : null,
+      reason: change.reason,
+      sensitive: change.sensitive?.length ? JSON.stringify(change.sensitive) : null,
+      detail: JSON.stringify(detail),
+    });
+  }
+
+  *changes(): IterableIterator<StoredChange> {
+    for (const row of this.stmts.changesAll.iterate() as IterableIterator<ChangeRow>) yield changeFromRow(row);
+  }
+
+  /** Changes of one scope, one target and one action, sorted by key. Materialised: the applier mutates while it walks. */
+  changesOf(source: string, scope: string, target: 'entity' | 'organization', action: ChangeAction): StoredChange[] {
+    return (this.stmts.changesOf.all(source, scope, target, action) as ChangeRow[]).map(changeFromRow);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private toRow(entry: IndexedEntity) {
+    return {
+      source: entry.source,
+      key: entry.key,
+      elderId: entry.elderId,
+      scope: entry.scope,
+      kind: entry.kind,
+      hash: entry.hash,
+      projection: JSON.stringify(entry.projection),
+      attributes: JSON.stringify(entry.attributes),
+      tags: JSON.stringify(entry.tags),
+      organizationId: entry.organizationId,
+    };
+  }
+}
+
+interface IndexRow {
+  source: string;
+  key: string;
+  elder_id: number;
+  scope: string;
+  kind: string;
+  hash: string;
+  projection: string;
+  attributes: string;
+  tags: string;
+  org_id: number;
+}
+
+interface DuplicateRow {
+  key: string;
+  elder_id: number;
+  kind: string;
+  name: string;
+  projection: string;
+}
+
+interface ChangeRow {
+  seq: number;
+  source: string;
+  scope: string;
+  scope_label: string;
+  key: string;
+  action: ChangeAction;
+  target: 'entity' | 'organization';
+  kind: string;
+  name: string;
+  elder_id: number | null;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+  sensitive: string | null;
+  detail: string;
+}
+
+function fromRow(row: IndexRow): IndexedEntity {
+  return {
+    source: row.source,
+    key: row.key,
+    elderId: row.elder_id,
+    scope: row.scope,
+    kind: row.kind,
+    hash: row.hash,
+    projection: JSON.parse(row.projection),
+    attributes: JSON.parse(row.attributes),
+    tags: JSON.parse(row.tags),
+    organizationId: row.org_id,
+  };
+}
+
+function changeFromRow(row: ChangeRow): StoredChange {
+  return {
+    seq: row.seq,
+    source: row.source,
+    scope: row.scope,
+    scopeLabel: row.scope_label,
+    key: row.key,
+    action: row.action,
+    target: row.target,
+    kind: row.kind,
+    name: row.name,
+    elderId: row.elder_id,
+    before: row.before ? JSON.parse(row.before) : null,
+    after: row.after ? JSON.parse(row.after) : null,
+    reason: row.reason,
+    ...(row.sensitive ? { sensitive: JSON.parse(row.sensitive) as string[] } : {}),
+    detail: JSON.parse(row.detail) as ChangeDetail,
+  };
+}

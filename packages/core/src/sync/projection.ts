@@ -1,0 +1,163 @@
+import type { KindSpec } from '../connector.js';
+import type { ElderEntity } from '../elder/types.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import type { SourceRecord } from '../record.js';
+import type { Projection } from './types.js';
+
+/** Elder stores names in varchar(255); longer ones fail with a 500 (elder-api.md §4.1). */
+export const ELDER_NAME_MAX = 255;
+/** `type` and `sub_type` are varchar(64). */
+export const ELDER_TYPE_MAX = 64;
+/** The attribute that carries elder-sync's identity stamp inside an entity's `attributes`/`metadata`. */
+export const STAMP_ATTRIBUTE = 'elder_sync';
+
+/**
+ * What elder-sync writes into `attributes.elder_sync`: the object's key (identity lives on the Elder
+ * object itself, DESIGN §5.1), its owner and what it owns there, so later runs can merge without
+ * clobbering keys written by others (DESIGN §6 "Never clobber").
+ */
+export interface Stamp {
+  v: 1;
+  key: string;
+  source: string;
+  scope: string;
+  kind: string;
+  /** Attribute names this tool owns on the entity. */
+  fields: string[];
+  /** Tags this tool owns on the entity. */
+  tags: string[];
+  /** Relations (`type:targetKey`) written as dependencies. */
+  relations: string[];
+  stale_since?: string | null;
+}
+
+export function entityKey(source: string, kind: string, externalId: string): string {
+  return `${source}/${kind}/${externalId}`;
+}
+
+export function organizationPathKey(source: string, path: readonly string[]): string {
+  return `${source}/@org/${path.join('/')}`;
+}
+
+export function joinPath(path: readonly string[]): string {
+  return path.join(' / ');
+}
+
+export function truncateName(name: string, max = ELDER_NAME_MAX): string {
+  // Count code points, not UTF-16 units, so a surrogate pair is never split.
+  const chars = Array.from(name);
+  return chars.length <= max ? name : chars.slice(0, max - 1).join('') + '…';
+}
+
+export function readStamp(attributes: JsonObject): Stamp | null {
+  const raw = attributes[STAMP_ATTRIBUTE];
+  if (!isJsonObject(raw) || typeof raw.key !== 'string' || typeof raw.source !== 'string') return null;
+  const strings = (v: JsonValue | undefined) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  return {
+    v: 1,
+    key: raw.key,
+    source: raw.source,
+    scope: typeof raw.scope === 'string' ? raw.scope : '',
+    kind: typeof raw.kind === 'string' ? raw.kind : '',
+    fields: strings(raw.fields),
+    tags: strings(raw.tags),
+    relations: strings(raw.relations),
+    stale_since: typeof raw.stale_since === 'string' ? raw.stale_since : null,
+  };
+}
+
+export interface EntityTypeOverride {
+  entityType?: string | undefined;
+  subType?: string | undefined;
+}
+
+/** The entity type a kind lands as, after the source's `types` override. */
+export function entityTypeOf(
+  spec: Extract<KindSpec, { target: 'entity' }>,
+  override: EntityTypeOverride | undefined,
+): { type: string; subType: string | null } {
+  return {
+    type: override?.entityType ?? spec.entityType,
+    subType: override?.subType ?? spec.subType ?? null,
+  };
+}
+
+/** What the source wants the entity to look like (only the parts this tool owns). */
+export function desiredProjection(
+  source: string,
+  record: SourceRecord,
+  type: { type: string; subType: string | null },
+): Projection {
+  const attributes: JsonObject = {};
+  for (const [k, v] of Object.entries(record.attributes)) {
+    if (k === STAMP_ATTRIBUTE || v === undefined) continue;
+    attributes[k] = v;
+  }
+  return {
+    name: truncateName(record.name),
+    type: type.type,
+    subType: type.subType,
+    organization: joinPath(record.organizationPath ?? []),
+    attributes,
+    tags: uniqueSorted(record.tags ?? []),
+    relations: uniqueSorted(
+      (record.relations ?? []).map((r) => `${r.type}:${entityKey(source, r.kind, r.externalId)}`),
+    ),
+    staleSince: null,
+  };
+}
+
+/** The same view of an entity as Elder holds it now, limited to what its stamp says this tool owns. */
+export function actualProjection(entity: ElderEntity, stamp: Stamp, organization: string): Projection {
+  const attributes: JsonObject = {};
+  for (const field of stamp.fields) {
+    if (field in entity.attributes) attributes[field] = entity.attributes[field] as JsonValue;
+  }
+  const owned = new Set(stamp.tags);
+  return {
+    name: entity.name,
+    type: entity.type,
+    subType: entity.subType,
+    organization,
+    attributes,
+    tags: uniqueSorted(entity.tags.filter((t) => owned.has(t))),
+    relations: uniqueSorted(stamp.relations),
+    staleSince: stamp.stale_since ?? null,
+  };
+}
+
+export function makeStamp(
+  base: { key: string; source: string; scope: string; kind: string },
+  projection: Projection,
+): Stamp {
+  return {
+    v: 1,
+    ...base,
+    fields: Object.keys(projection.attributes).sort(),
+    tags: projection.tags,
+    relations: projection.relations,
+    ...(projection.staleSince ? { stale_since: projection.staleSince } : {}),
+  };
+}
+
+/**
+ * Merge, not clobber: Elder replaces `attributes` and `tags` whole on PATCH (elder-api.md §0.1.8),
+ * so start from what is there, drop only the keys this tool owned before, then write what it owns now.
+ */
+export function mergeAttributes(current: JsonObject, previous: Stamp | null, desired: Projection, stamp: Stamp): JsonObject {
+  const merged: JsonObject = { ...current };
+  for (const field of previous?.fields ?? []) delete merged[field];
+  Object.assign(merged, desired.attributes);
+  merged[STAMP_ATTRIBUTE] = stamp as unknown as JsonObject;
+  return merged;
+}
+
+export function mergeTags(current: string[], previous: Stamp | null, desired: Projection): string[] {
+  const previouslyOwned = new Set(previous?.tags ?? []);
+  const kept = current.filter((t) => !previouslyOwned.has(t));
+  return uniqueSorted([...kept, ...desired.tags]);
+}
+
+function uniqueSorted(values: string[]): string[] {
+  return [...new Set(values)].sort();
+}

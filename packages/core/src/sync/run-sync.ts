@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import PQueue from 'p-queue';
+import { elderAuth, type ElderSyncConfig, type SourceConfig } from '../config/schema.js';
+import { validateSourceConfig } from '../config/index.js';
+import type { ConnectorDefinition, Scope } from '../connector.js';
+import { createElderClient } from '../elder/client.js';
+import type { ElderApi } from '../elder/types.js';
+import { ConfigError, errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { redact } from '../secrets.js';
+import { StateStore } from '../state/index.js';
+import { applyScope } from './apply-scope.js';
+import { indexOwnedEntities } from './elder-index.js';
+import { OrgTree } from './org-tree.js';
+import { resolveRoot } from './organizations.js';
+import { emptyCounts, organizationProjection, planScope } from './plan-scope.js';
+import { PlanStore } from './plan-store.js';
+import { joinPath, organizationPathKey } from './projection.js';
+import type { SourceContext, SourceSettings } from './source-context.js';
+import type { ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
+
+/** The scope id under which a plan shows organizations of the shared root that do not exist yet. */
+export const ROOT_SCOPE = '@root';
+
+/**
+ * One run over the selected sources: index what each owns in Elder, read every scope, plan, and in
+ * `apply` mode write. Scopes fail alone (DESIGN §5.6); checkpoints are committed per scope only
+ * after its writes were confirmed (DESIGN §5.5).
+ */
+export async function runSync(options: SyncOptions): Promise<SyncReport> {
+  const runId = randomUUID();
+  const startedAt = new Date();
+  const config = options.config as ElderSyncConfig;
+  const log = options.log.child({ runId });
+  const sources = selectSources(config, options.sources ?? []);
+  const elder = options.elder ?? createElderClientFromConfig(config, log);
+  const state = openState(config, options);
+  const store = new PlanStore();
+  const signal = options.signal ?? new AbortController().signal;
+  const reports: ScopeReport[] = [];
+
+  try {
+    let tree: OrgTree | null = null;
+    let elderError: unknown = null;
+    try {
+      tree = await OrgTree.load(elder);
+    } catch (error) {
+      elderError = error;
+    }
+    for (const source of sources) {
+      const sourceLog = log.child({ source: source.name });
+      const settings = sourceSettings(source);
+      let connector: ConnectorDefinition<unknown>;
+      let connectorConfig: unknown;
+      let scopes: Scope[];
+      try {
+        connector = await options.connectors(source.connector);
+        connectorConfig = validateSourceConfig(config.sources.indexOf(source), source, connector);
+        scopes = await connector.scopes(connectorConfig);
+      } catch (error) {
+        reports.push(failedScope(settings, { id: '*', label: source.connector }, error));
+        continue;
+      }
+      if (!tree) {
+        for (const scope of scopes) reports.push(failedScope(settings, scope, elderError, 'Elder: '));
+        continue;
+      }
+      let ctx: SourceContext;
+      try {
+        const root = await resolveRoot(elder, tree, source.organization ?? config.elder.organization, {
+          create: options.mode === 'apply',
+          createMissing: config.elder.createMissingOrganizations,
+          configPath: source.organization ? `sources[${config.sources.indexOf(source)}].organization` : 'elder.organization',
+        });
+        ctx = {
+          source: settings,
+          connector,
+          connectorConfig,
+          rootId: root.id,
+          rootMissing: root.missing,
+          tree,
+          store,
+          state,
+          elder,
+          log: sourceLog,
+          mode: options.mode,
+          full: options.full ?? false,
+          only: options.only?.length ? new Set(options.only) : null,
+          allowMassDelete: options.allowMassDelete ?? false,
+          writeConcurrency: config.elder.concurrency,
+          createMissingOrganizations: config.elder.createMissingOrganizations,
+          plannedOrganizations: new Map(),
+          signal,
+        };
+        planRootOrganizations(ctx, source.organization ?? config.elder.organization);
+        await indexOwnedEntities(ctx, sourceLog);
+      } catch (error) {
+        if (error instanceof ConfigError) throw error;
+        for (const scope of scopes) reports.push(failedScope(settings, scope, error, 'Elder: '));
+        continue;
+      }
+      const queue = new PQueue({ concurrency: settings.concurrency });
+      for (const scope of scopes) {
+        void queue.add(async () => {
+          const report = await syncScope(ctx, scope, options.mode, sourceLog.child({ scope: scope.id }));
+          reports.push(report);
+          options.onScopeDone?.(report);
+        });
+      }
+      await queue.onIdle();
+    }
+  } finally {
+    state.close();
+    if (!options.elder) await elder.close();
+  }
+
+  reports.sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
+  const totals = emptyCounts();
+  for (const r of reports) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += r.counts[k];
+  return {
+    runId,
+    mode: options.mode,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    scopes: reports,
+    totals,
+    elder: { ...elder.stats },
+    changes: () => store.changes(),
+    close: () => store.close(),
+  };
+}
+
+async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan', log: Logger): Promise<ScopeReport> {
+  const started = Date.now();
+  const base = { source: ctx.source.name, connector: ctx.source.connector, scope: scope.id, label: scope.label };
+  let plan;
+  try {
+    plan = await planScope(ctx, scope, log);
+  } catch (error) {
+    log.error(`scope failed: ${errorMessage(error)}`);
+    if (mode === 'apply') ctx.state.commitScope(ctx.source.name, scope.id, { fullRead: false, status: 'failed' });
+    return { ...base, status: 'failed', error: redact(errorMessage(error)), mode: 'full', counts: emptyCounts(), durationMs: Date.now() - started };
+  }
+  const counts = plan.counts;
+  if (mode === 'plan') {
+    return { ...base, status: 'ok', error: null, mode: plan.mode, counts, durationMs: Date.now() - started };
+  }
+  const applied = await applyScope(ctx, scope, log);
+  const ok = applied.errors === 0;
+  ctx.state.commitScope(ctx.source.name, scope.id, {
+    // A cursor moves only once every write before it is confirmed (DESIGN §5.5).
+    ...(ok && plan.cursor !== undefined ? { cursor: plan.cursor } : {}),
+    fullRead: ok && plan.mode === 'full',
+    status: ok ? 'success' : 'partial',
+  });
+  return {
+    ...base,
+    status: ok ? 'ok' : 'failed',
+    error: ok ? null : `${applied.errors} write(s) failed; see the log`,
+    mode: plan.mode,
+    counts: { ...counts, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors },
+    durationMs: Date.now() - started,
+  };
+}
+
+/** In plan mode, a root that does not exist yet shows as organizations to create. */
+function planRootOrganizations(ctx: SourceContext, ref: { path: string[] } | { id: number }): void {
+  if (ctx.rootId !== null || !('path' in ref)) return;
+  const existing = ref.path.length - ctx.rootMissing.length;
+  for (let depth = existing; depth < ref.path.length; depth++) {
+    const prefix = ref.path.slice(0, depth + 1);
+    ctx.store.addChange({
+      source: ctx.source.name,
+      scope: ROOT_SCOPE,
+      scopeLabel: 'root organization',
+      key: organizationPathKey(ctx.source.name, ['@root', ...prefix]),
+      action: 'create',
+      target: 'organization',
+      kind: '@org',
+      name: prefix[prefix.length - 1]!,
+      elderId: null,
+      before: null,
+      after: organizationProjection(prefix, []),
+      reason: joinPath(ref.path) === joinPath(prefix) ? 'root organization of synced objects' : null,
+    });
+  }
+}
+
+function failedScope(source: SourceSettings, scope: Pick<Scope, 'id' | 'label'>, error: unknown, prefix = ''): ScopeReport {
+  return {
+    source: source.name,
+    connector: source.connector,
+    scope: scope.id,
+    label: scope.label,
+    status: 'failed',
+    error: redact(prefix + errorMessage(error)),
+    mode: 'full',
+    counts: { ...emptyCounts(), errors: 1 },
+    durationMs: 0,
+  };
+}
+
+function sourceSettings(source: SourceConfig): SourceSettings {
+  return {
+    name: source.name,
+    connector: source.connector,
+    deletes: source.deletes,
+    maxDeletePercent: source.maxDeletePercent,
+    fullEvery: source.fullEvery,
+    types: source.types ?? {},
+    concurrency: source.concurrency,
+  };
+}
+
+/** SOURCE arguments: source names, or connector ids meaning every source of that connector. */
+export function selectSources(config: ElderSyncConfig, names: readonly string[]): SourceConfig[] {
+  if (names.length === 0) return config.sources;
+  const unknown = names.filter((n) => !config.sources.some((s) => s.name === n || s.connector === n));
+  if (unknown.length > 0) {
+    const known = config.sources.map((s) => s.name).join(', ') || '(none configured)';
+    throw new ConfigError(unknown.map((n) => ({ path: 'SOURCE', message: `no source or connector named "${n}"; configured sources: ${known}` })));
+  }
+  return config.sources.filter((s) => names.includes(s.name) || names.includes(s.connector));
+}
+
+export function createElderClientFromConfig(config: ElderSyncConfig, log: Logger): ElderApi {
+  return createElderClient({
+    url: config.elder.url,
+    auth: elderAuth(config.elder),
+    timeoutMs: config.elder.timeoutMs,
+    maxAttempts: config.elder.maxAttempts,
+    concurrency: config.elder.concurrency,
+    log,
+  });
+}
+
+/**
+ * Plan mode writes nothing anywhere, state included: it reads a copy-free read-only handle when the
+ * file exists and an empty in-memory store when it does not.
+ */
+function openState(config: ElderSyncConfig, options: SyncOptions): StateStore {
+  const path = options.statePath ?? config.state.path ?? process.env.ELDER_SYNC_STATE ?? './.elder-sync/state.db';
+  if (path === ':memory:') return StateStore.memory();
+  if (options.mode === 'plan') return existsSync(path) ? StateStore.open(path, { readonly: true }) : StateStore.memory();
+  return StateStore.open(path);
+}

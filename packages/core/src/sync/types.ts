@@ -1,0 +1,110 @@
+import type { ConnectionCheck, ConnectorDefinition } from '../connector.js';
+import type { ElderApi } from '../elder/types.js';
+import type { JsonObject } from '../json.js';
+import type { Logger } from '../logger.js';
+
+/** Loads a connector by id, lazily (the CLI imports the plugin only when a source uses it). */
+export type ConnectorLoader = (connectorId: string) => Promise<ConnectorDefinition<unknown>>;
+
+export type ChangeAction = 'create' | 'update' | 'delete' | 'mark' | 'withheld';
+
+/** What the planner compares: the Elder-visible, connector-owned part of an object. */
+export interface Projection {
+  name: string;
+  /** `organization` for organizations, else the Elder entity type. */
+  type: string;
+  subType: string | null;
+  /** Organization path below the source's root, joined with " / ". */
+  organization: string;
+  attributes: JsonObject;
+  tags: string[];
+  /** Sorted `type:targetKey` strings. */
+  relations: string[];
+  /** Set when the delete policy `mark` flagged it. */
+  staleSince: string | null;
+}
+
+export interface PlanChange {
+  source: string;
+  scope: string;
+  scopeLabel: string;
+  /** `<source>/<kind>/<externalId>` (organizations implied by a path: `<source>/@org/<path>`). */
+  key: string;
+  action: ChangeAction;
+  target: 'entity' | 'organization';
+  kind: string;
+  name: string;
+  elderId: number | null;
+  before: Projection | null;
+  after: Projection | null;
+  /** Why a change is withheld or what it is (`duplicate of #12`, `above maxDeletePercent`...). */
+  reason: string | null;
+  /** Attribute names whose values are secret: printed as `(sensitive)`. */
+  sensitive?: string[];
+}
+
+export interface ScopeCounts {
+  read: number;
+  create: number;
+  update: number;
+  delete: number;
+  unchanged: number;
+  withheld: number;
+  errors: number;
+}
+
+export interface ScopeReport {
+  source: string;
+  connector: string;
+  scope: string;
+  label: string;
+  status: 'ok' | 'failed';
+  /** Why the scope failed (redacted), when it did. */
+  error: string | null;
+  mode: 'full' | 'incremental';
+  counts: ScopeCounts;
+  durationMs: number;
+}
+
+export interface SyncReport {
+  runId: string;
+  /** `plan` = dry-run/diff: nothing written anywhere. */
+  mode: 'apply' | 'plan';
+  startedAt: string;
+  durationMs: number;
+  scopes: ScopeReport[];
+  totals: ScopeCounts;
+  elder: { reads: number; writes: number; retries: number };
+  /** The plan, sorted by source, scope and key; read it before `close()`. */
+  changes(): IterableIterator<PlanChange>;
+  /** Releases the run's temporary plan store. */
+  close(): void;
+}
+
+export interface SyncOptions {
+  // Typed as ElderSyncConfig once config/ lands.
+  config: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  connectors: ConnectorLoader;
+  /** Source names, or connector ids meaning every source of that connector; empty = all. */
+  sources?: string[];
+  mode: 'apply' | 'plan';
+  /** Ignore incremental cursors: read everything (deletions can be found). */
+  full?: boolean;
+  /** Only these kinds (e.g. `user`); deletions only among them. */
+  only?: string[];
+  allowMassDelete?: boolean;
+  log: Logger;
+  /** State store path override (else `config.state.path`); tests pass `:memory:`. */
+  statePath?: string;
+  /** Inject an Elder client (tests, benchmarks); else made from `config.elder`. */
+  elder?: ElderApi;
+  signal?: AbortSignal;
+  /** Called as each scope finishes (progress lines). */
+  onScopeDone?: (report: ScopeReport) => void;
+}
+
+export interface ConnectivityReport {
+  elder: ConnectionCheck[];
+  sources: Array<{ source: string; connector: string; scope: string; label: string; checks: ConnectionCheck[] }>;
+  ok: boolean;
+}
