@@ -8,3 +8,5 @@ export * from './elder/types.js';
 export * from './config/index.js';
 export * from './state/index.js';
 export * from './sync/index.js';
+export { createElderClient } from './elder/client.js';
+export * from './elder/errors.js';
