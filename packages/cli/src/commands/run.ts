@@ -1,0 +1,57 @@
+import { Args, Flags } from '@oclif/core';
+import type { PlanJson } from '@elder-sync/core';
+import { SyncCommand, summaryJson, type SummaryJson } from '../sync-command.js';
+
+export interface RunResult {
+  plan: PlanJson;
+  summary: SummaryJson;
+}
+
+export default class Run extends SyncCommand<typeof Run> {
+  static override summary = 'Read the sources, plan against Elder, and apply the plan.';
+  static override description = `With no SOURCE and no --all, every configured source runs. A SOURCE is a source name, or a connector id meaning every source of that connector.
+
+Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were applied; 1 every scope failed (or another error); 64 bad usage or configuration.`;
+  static override examples = [
+    { description: 'Show what would change, write nothing:', command: '<%= config.bin %> <%= command.id %> corp-ldap --dry-run' },
+    { description: 'Sync every source (cron, CI):', command: '<%= config.bin %> <%= command.id %> --all' },
+    { description: 'Full reconcile of users only:', command: '<%= config.bin %> <%= command.id %> corp-ldap --full --only user' },
+  ];
+  static override strict = false;
+  static override args = {
+    source: Args.string({ description: 'Source name or connector id (repeatable).' }),
+  };
+  static override flags = {
+    all: Flags.boolean({ summary: 'Run every configured source.' }),
+    'dry-run': Flags.boolean({ summary: 'Plan and print; write nothing, not to Elder and not to the state file.' }),
+    full: Flags.boolean({ summary: 'Ignore incremental cursors and read everything (a full reconcile).' }),
+    only: Flags.string({ summary: 'Only these record kinds (e.g. user); deletions only among them.', multiple: true }),
+    'allow-mass-delete': Flags.boolean({ summary: "Allow deleting more than a scope's maxDeletePercent of its owned objects." }),
+    verbose: Flags.boolean({ char: 'v', summary: 'Show every attribute of creates and updates in the plan.' }),
+  };
+
+  public async run(): Promise<RunResult | undefined> {
+    const { flags } = this;
+    const { config, connectors, sources } = await this.prepare(this.positional, flags.all);
+    const core = await this.core();
+    const report = await core.runSync({
+      config,
+      connectors,
+      sources,
+      mode: flags['dry-run'] ? 'plan' : 'apply',
+      full: flags.full,
+      only: flags.only,
+      allowMassDelete: flags['allow-mass-delete'],
+      log: await this.logger(),
+    });
+    try {
+      await this.printPlan(report, flags.verbose);
+      await this.printSummary(report);
+      process.exitCode = this.runExitCode(report);
+      // The JSON plan holds every change in memory: build it only when it is printed.
+      return this.jsonEnabled() ? { plan: core.planToJson(report), summary: summaryJson(report) } : undefined;
+    } finally {
+      report.close();
+    }
+  }
+}

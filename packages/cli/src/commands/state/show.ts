@@ -1,0 +1,49 @@
+import { Args, Flags } from '@oclif/core';
+import type { Mapping } from '@elder-sync/core';
+import { StateCommand } from '../../state-command.js';
+
+export interface StateShowResult {
+  path: string;
+  source: string;
+  scope: string | null;
+  mappings: Mapping[];
+}
+
+export default class StateShow extends StateCommand<typeof StateShow> {
+  static override summary = "Show a source's id mappings: identity key → Elder id.";
+  static override description =
+    'One line per synced object: key, kind, Elder object and id, whether elder-sync owns it (and may delete it), and its content hash. Streamed, so it works for any size.';
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> corp-ldap',
+    '<%= config.bin %> <%= command.id %> corp-ldap --scope dc=example,dc=com --json',
+  ];
+  static override args = {
+    source: Args.string({ description: 'Source name.', required: true }),
+  };
+  static override flags = {
+    scope: Flags.string({ summary: 'Only this scope id.' }),
+  };
+
+  public async run(): Promise<StateShowResult | undefined> {
+    const source = this.args.source;
+    const scope = this.flags.scope ?? null;
+    const { path, store } = await this.openState({ create: false });
+    if (store === null) {
+      this.out(`No state yet (${path} does not exist).`);
+      return { path, source, scope, mappings: [] };
+    }
+    try {
+      const mappings = store.mappings(source, scope ?? undefined);
+      if (this.jsonEnabled()) return { path, source, scope, mappings: [...mappings] };
+      let n = 0;
+      for (const m of mappings) {
+        if (n++ === 0) this.out(['key', 'kind', 'elder', 'owned', 'hash'].join('\t'));
+        this.out([m.key, m.kind, `${m.elderKind}#${m.elderId}`, m.owned ? 'owned' : 'adopted', m.hash ?? '-'].join('\t'));
+      }
+      this.out(n === 0 ? `No mappings for ${source}${scope ? ` scope ${scope}` : ''}.` : `${n} ${n === 1 ? 'mapping' : 'mappings'}.`);
+      return undefined;
+    } finally {
+      store.close();
+    }
+  }
+}

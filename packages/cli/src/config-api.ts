@@ -1,0 +1,54 @@
+import type { ConfigIssue, ConnectorDefinition, ConnectorLoader, ElderSyncConfig, SourceConfig } from '@elder-sync/core';
+import type { CoreModule } from './base-command.js';
+
+export interface LoadedConfig {
+  /** The file read. */
+  path: string;
+  config: ElderSyncConfig;
+}
+
+/**
+ * Finds, reads and validates the config file (`--config`, else `$ELDER_SYNC_CONFIG`, else
+ * ./elder-sync.yaml|yml|json); throws ConfigError (exit 64) listing every issue.
+ */
+export function loadConfig(core: CoreModule, explicit: string | undefined): LoadedConfig {
+  const loaded = core.loadConfigFile({ path: explicit ?? null });
+  if (loaded === null) {
+    // Building sources from the Python worker's environment variables (DESIGN §3) is not in core yet.
+    throw new core.ConfigError([
+      {
+        path: '--config',
+        message: `no configuration file: none of ${core.DEFAULT_CONFIG_FILES.join(', ')} in ${process.cwd()} (write one with "elder-sync config init", or pass --config FILE)`,
+      },
+    ]);
+  }
+  return loaded;
+}
+
+/**
+ * Checks each source's `config` block against its connector's schema, importing only the
+ * connectors these sources use. Every problem of every source is collected into one ConfigError,
+ * so a user fixes them all in one edit.
+ */
+export async function validateSources(
+  core: CoreModule,
+  config: ElderSyncConfig,
+  sources: readonly SourceConfig[],
+  loader: ConnectorLoader,
+): Promise<void> {
+  const issues: ConfigIssue[] = [];
+  for (const source of sources) {
+    const index = config.sources.indexOf(source);
+    let connector: ConnectorDefinition<unknown>;
+    try {
+      connector = await loader(source.connector);
+    } catch (error) {
+      // Unknown, refused or broken connector: the fix is on this line of the config, or an install.
+      issues.push({ path: `sources[${index}].connector`, message: core.errorMessage(error) });
+      continue;
+    }
+    const result = core.checkSourceConfig(index, source.config, connector, source.types);
+    if (!result.ok) issues.push(...result.issues);
+  }
+  if (issues.length > 0) throw new core.ConfigError(issues);
+}

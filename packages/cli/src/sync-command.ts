@@ -1,0 +1,74 @@
+import type { Command } from '@oclif/core';
+import type { ElderSyncConfig, ScopeCounts, SyncOptions, SyncReport } from '@elder-sync/core';
+import { BaseCommand } from './base-command.js';
+import { loadConfig, validateSources } from './config-api.js';
+import { ExitCode, UsageError } from './exit-codes.js';
+
+/** The `--json` summary: the report without its plan iterator (DESIGN §7: one JSON document). */
+export interface SummaryJson {
+  runId: string;
+  mode: 'apply' | 'plan';
+  startedAt: string;
+  durationMs: number;
+  scopes: SyncReport['scopes'];
+  totals: ScopeCounts;
+  elder: SyncReport['elder'];
+}
+
+export interface PreparedRun {
+  config: ElderSyncConfig;
+  connectors: SyncOptions['connectors'];
+  sources: string[];
+}
+
+/** What `run`, `diff` and `test-connectivity` share: config, source selection, connector checks. */
+export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<T> {
+  /**
+   * Loads the config (exit 64 on any issue), resolves SOURCE arguments, and validates the
+   * `config` block of every selected source against its connector (importing only those).
+   */
+  protected async prepare(names: readonly string[], all = false): Promise<PreparedRun> {
+    if (all && names.length > 0) throw new UsageError('give SOURCE arguments or --all, not both');
+    const core = await this.core();
+    const { config } = loadConfig(core, this.flags.config);
+    const selected = core.selectSources(config, names);
+    const connectors = await this.connectorLoader();
+    await validateSources(core, config, selected, connectors);
+    return { config, connectors, sources: selected.map((s) => s.name) };
+  }
+
+  /** Prints the plan line by line as the report yields it (never the whole plan in memory). */
+  protected async printPlan(report: SyncReport, verbose: boolean): Promise<void> {
+    if (this.jsonEnabled() || this.flags.quiet) return;
+    const core = await this.core();
+    const { color, paint } = await this.paint();
+    for (const line of core.formatPlan(report.changes(), { verbose, color, paint, totals: report.totals })) {
+      this.out(line);
+    }
+  }
+
+  protected async printSummary(report: SyncReport): Promise<void> {
+    if (this.jsonEnabled() || this.flags.quiet) return;
+    const core = await this.core();
+    const { color, paint } = await this.paint();
+    this.out('');
+    this.out(core.formatSummary(report, { color, paint }));
+  }
+
+  /** Scope failures after a run: every scope ok → 0; all failed → 1; some failed → 3 (DESIGN §2). */
+  protected runExitCode(report: SyncReport): number {
+    const failed = report.scopes.filter((s) => s.status === 'failed').length;
+    if (failed === 0) return ExitCode.ok;
+    return failed === report.scopes.length ? ExitCode.failure : ExitCode.partial;
+  }
+}
+
+export function summaryJson(report: SyncReport): SummaryJson {
+  const { runId, mode, startedAt, durationMs, scopes, totals, elder } = report;
+  return { runId, mode, startedAt, durationMs, scopes, totals, elder };
+}
+
+/** Creates, updates and deletes in the plan; withheld deletes and unchanged objects are not changes. */
+export function hasChanges(totals: ScopeCounts): boolean {
+  return totals.create + totals.update + totals.delete > 0;
+}
