@@ -1,0 +1,31 @@
+import { SourceError } from '@elder-sync/core';
+
+/**
+ * Stable codes for everything this connector raises. The runner decides on `code`, never on text;
+ * messages carry the context a user needs (URL, DN, config key) and never the bind password.
+ */
+export const LdapErrorCode = {
+  /** A DN in config or from the server does not parse (RFC 4514). */
+  InvalidDn: 'LDAP_INVALID_DN',
+  /** caFile cannot be read, or another local precondition failed. */
+  Config: 'LDAP_CONFIG',
+  Unreachable: 'LDAP_UNREACHABLE',
+  Timeout: 'LDAP_TIMEOUT',
+  Tls: 'LDAP_TLS',
+  InvalidCredentials: 'LDAP_INVALID_CREDENTIALS',
+  NoSuchObject: 'LDAP_NO_SUCH_OBJECT',
+  InsufficientAccess: 'LDAP_INSUFFICIENT_ACCESS',
+  PagingUnsupported: 'LDAP_PAGING_UNSUPPORTED',
+  /** Transient server states (busy 51, unavailable 52): worth a retry. */
+  ServerBusy: 'LDAP_SERVER_BUSY',
+  Failed: 'LDAP_FAILED',
+} as const;
+export type LdapErrorCode = (typeof LdapErrorCode)[keyof typeof LdapErrorCode];
+
+export class LdapError extends SourceError {
+  override readonly code: LdapErrorCode;
+  constructor(code: LdapErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, { ...options, code });
+    this.code = code;
+  }
+}
