@@ -1,0 +1,214 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, cliEnv, runCli, scratch } from './testing/cli.js';
+
+// These run the built bin/run.js as a user would (build first; see testing/cli.ts).
+let work: { dir: string; cleanup: () => void };
+let dataDir: string;
+const cli = (args: string[], extra: Record<string, string | undefined> = {}, cwd?: string) =>
+  runCli(args, { cwd: cwd ?? work.dir, env: cliEnv(dataDir, extra) });
+
+beforeAll(() => {
+  assertBuilt();
+  work = scratch('elder-sync-cli');
+  dataDir = join(work.dir, 'data');
+});
+afterAll(() => work.cleanup());
+
+const noStack = (text: string) => expect(text).not.toMatch(/^\s+at /m);
+
+describe('elder-sync CLI', () => {
+  it('--version prints bin/version platform node', async () => {
+    const r = await cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^elder-sync\/\d+\.\d+\.\d+ \S+-\S+ node-v\d+/);
+  });
+
+  it('--help lists the commands and topics', async () => {
+    const r = await cli(['--help']);
+    expect(r.code).toBe(0);
+    for (const command of ['run', 'diff', 'test-connectivity', 'connectors', 'config', 'state', 'plugins']) {
+      expect(r.stdout).toMatch(new RegExp(`^\\s+${command}\\s`, 'm'));
+    }
+  });
+
+  it('run --help documents the flags and exit codes', async () => {
+    const r = await cli(['run', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--all', '--dry-run', '--full', '--only', '--allow-mass-delete', '--config', '--log-level', '--log-format', '--quiet', '--json']) {
+      expect(r.stdout).toContain(flag);
+    }
+    expect(r.stdout).toContain('3 some scopes failed');
+  });
+
+  it('connectors lists the bundled ldap connector without loading it', async () => {
+    const r = await cli(['connectors']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ldap\s+@elder-sync\/connector-ldap\s+\S+\s+core\s+1$/m);
+    const json = await cli(['connectors', '--json']);
+    expect(JSON.parse(json.stdout)).toEqual({
+      connectors: [expect.objectContaining({ id: 'ldap', packageName: '@elder-sync/connector-ldap', origin: 'core', apiVersion: 1 })],
+      refused: [],
+    });
+  });
+
+  it('connectors: a linked plugin beats core with a warning; an unsupported apiVersion is refused, not fatal', async () => {
+    const plugins = join(work.dir, 'plugins');
+    const linkData = join(work.dir, 'link-data');
+    const future = join(plugins, 'future');
+    const mine = join(plugins, 'mine');
+    mkdirSync(future, { recursive: true });
+    mkdirSync(mine, { recursive: true });
+    mkdirSync(linkData, { recursive: true });
+    writeFileSync(
+      join(future, 'package.json'),
+      JSON.stringify({ name: 'elder-sync-connector-future', version: '9.0.0', oclif: {}, 'elder-sync': { apiVersion: 2, connectors: { future: './index.js' } } }),
+    );
+    writeFileSync(
+      join(mine, 'package.json'),
+      JSON.stringify({ name: 'my-ldap', version: '1.2.3', oclif: {}, 'elder-sync': { apiVersion: 1, connectors: { ldap: './index.js' } } }),
+    );
+    writeFileSync(
+      join(linkData, 'package.json'),
+      JSON.stringify({
+        private: true,
+        oclif: {
+          schema: 1,
+          plugins: [
+            { name: 'elder-sync-connector-future', type: 'link', root: future },
+            { name: 'my-ldap', type: 'link', root: mine },
+          ],
+        },
+      }),
+    );
+    const r = await runCli(['connectors'], { cwd: work.dir, env: cliEnv(linkData) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ldap\s+my-ldap\s+1\.2\.3\s+link\s+1$/m);
+    expect(r.stderr).toContain('warning: connector "ldap" is provided by my-ldap (link) and @elder-sync/connector-ldap (core); using my-ldap');
+    expect(r.stderr).toMatch(/elder-sync-connector-future refused: .*apiVersion 2.*upgrade elder-sync/);
+  });
+
+  it('a config with several mistakes exits 64 with one line per mistake and no stack trace', async () => {
+    const dir = join(work.dir, 'bad');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'elder-sync.yaml'),
+      [
+        'elder:',
+        '  url: not-a-url',
+        '  token: abcdef',
+        'sources:',
+        '  - name: Corp LDAP',
+        '    connector: ldap',
+        '    deletes: purge',
+        '    bogus: 1',
+        '',
+      ].join('\n'),
+    );
+    const r = await cli(['config', 'validate'], {}, dir);
+    expect(r.code).toBe(64);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines) expect(line).toMatch(/^error: [\w.[\]"]+: /);
+    expect(r.stderr).toMatch(/^error: elder\.url: /m);
+    expect(r.stderr).toMatch(/^error: sources\[0\]\.name: /m);
+    expect(r.stderr).toMatch(/^error: sources\[0\]\.deletes: .*purge/m);
+    expect(r.stderr).toMatch(/^error: sources\[0\]\.bogus: unknown key/m);
+    noStack(r.stderr);
+
+    const json = await cli(['config', 'validate', '--json'], {}, dir);
+    expect(json.code).toBe(64);
+    const doc = JSON.parse(json.stdout) as { error: { exitCode: number; issues: Array<{ path: string }> } };
+    expect(doc.error.exitCode).toBe(64);
+    expect(doc.error.issues.map((i) => i.path)).toContain('sources[0].deletes');
+  });
+
+  it('a stack trace appears only with --log-level debug', async () => {
+    const dir = join(work.dir, 'bad');
+    const r = await cli(['config', 'validate', '--log-level', 'debug'], {}, dir);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/^\s+at /m);
+  });
+
+  it('config init writes an example, refuses to overwrite, and config validate checks it', async () => {
+    const dir = join(work.dir, 'init');
+    mkdirSync(dir, { recursive: true });
+    const first = await cli(['config', 'init'], {}, dir);
+    expect(first.code).toBe(0);
+    expect(readFileSync(join(dir, 'elder-sync.yaml'), 'utf8')).toContain('connector: ldap');
+
+    const again = await cli(['config', 'init'], {}, dir);
+    expect(again.code).toBe(64);
+    expect(again.stderr).toMatch(/^error: .*already exists; use --force/m);
+    expect((await cli(['config', 'init', '--force'], {}, dir)).code).toBe(0);
+
+    // The example names ${ENV} secrets: unset, each is one issue.
+    const unset = await cli(['config', 'validate'], {}, dir);
+    expect(unset.code).toBe(64);
+    expect(unset.stderr).toMatch(/^error: elder\.password: environment variable ELDER_PASSWORD is not set/m);
+
+    const env = { ELDER_EMAIL: 'ops@example.com', ELDER_PASSWORD: 'elder-pw-123', LDAP_PW: 'ldap-pw-456' };
+    const withEnv = await cli(['config', 'validate'], env, dir);
+    // The example also has an aws source, and no aws connector is installed here.
+    expect(withEnv.code).toBe(64);
+    expect(withEnv.stderr).toMatch(/^error: sources\[1\]\.connector: unknown connector "aws".*plugins install aws/m);
+    expect(withEnv.stderr + withEnv.stdout).not.toMatch(/elder-pw-123|ldap-pw-456/);
+
+    const ldapOnly = readFileSync(join(dir, 'elder-sync.yaml'), 'utf8').replace(/\n  - name: prod-aws[\s\S]*$/, '\n');
+    writeFileSync(join(dir, 'ldap-only.yaml'), ldapOnly);
+    const ok = await cli(['config', 'validate', '--config', 'ldap-only.yaml'], env, dir);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/^config OK: 1 source/);
+    expect(ok.code).toBe(0);
+  });
+
+  it('--config naming a missing file exits 64', async () => {
+    const r = await cli(['config', 'validate', '--config', 'nope.yaml']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/^error: --config: .*nope\.yaml does not exist/m);
+  });
+
+  it('usage errors exit 64: unknown flag, bad option value, unknown source', async () => {
+    const unknown = await cli(['run', '--bogus']);
+    expect(unknown.code).toBe(64);
+    expect(unknown.stderr).toMatch(/^error: Nonexistent flag: --bogus/m);
+    noStack(unknown.stderr);
+
+    const badOption = await cli(['connectors', '--log-format', 'xml']);
+    expect(badOption.code).toBe(64);
+    expect(badOption.stderr).toMatch(/^error: Expected --log-format=xml to be one of: json, pretty/m);
+
+    const missingArg = await cli(['state', 'show']);
+    expect(missingArg.code).toBe(64);
+
+    const dir = join(work.dir, 'init');
+    const env = { ELDER_EMAIL: 'ops@example.com', ELDER_PASSWORD: 'elder-pw-123', LDAP_PW: 'ldap-pw-456' };
+    const unknownSource = await cli(['diff', 'nosuch', '--config', 'ldap-only.yaml'], env, dir);
+    expect(unknownSource.code).toBe(64);
+    expect(unknownSource.stderr).toMatch(/^error: SOURCE: no source or connector named "nosuch"/m);
+
+    const both = await cli(['run', 'corp-ldap', '--all', '--config', 'ldap-only.yaml'], env, dir);
+    expect(both.code).toBe(64);
+    expect(both.stderr).toContain('error: give SOURCE arguments or --all, not both');
+
+    const markdown = await cli(['diff', '--format', 'markdown']);
+    expect(markdown.code).toBe(64);
+    expect(markdown.stderr).toContain('--format markdown is not available yet');
+  });
+
+  it('state commands read without creating the state file; reset needs --yes', async () => {
+    const dir = join(work.dir, 'state');
+    mkdirSync(dir, { recursive: true });
+    const state = join(dir, 'state.db');
+    const list = await cli(['state', 'list', '--state', state], {}, dir);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain('No state yet');
+    const reset = await cli(['state', 'reset', 'corp-ldap', '--state', state], {}, dir);
+    expect(reset.code).toBe(64);
+    expect(reset.stderr).toContain('add --yes to confirm');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(state)).toBe(false);
+  });
+});
