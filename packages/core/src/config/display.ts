@@ -3,7 +3,7 @@ import { redact } from '../secrets.js';
 import type { ConnectorLookup } from './source.js';
 import type { ElderSyncConfig } from './schema.js';
 import { elderSyncConfigSchema } from './schema.js';
-import { replaceAtPaths, secretPaths } from './secret-paths.js';
+import { mapSecrets } from './secret-paths.js';
 
 /** What a secret looks like in plans, `config validate` and `state show` (DESIGN §5.3). */
 const SENSITIVE = '(sensitive)';
@@ -14,15 +14,16 @@ const SENSITIVE = '(sensitive)';
  * read from `${ENV}` or `${file:}`) become `(sensitive)`.
  */
 export function describeConfigForDisplay(config: ElderSyncConfig, connectors?: ConnectorLookup): JsonValue {
-  let copy = JSON.parse(JSON.stringify(config)) as unknown;
-  copy = replaceAtPaths(copy, secretPaths(elderSyncConfigSchema), SENSITIVE);
+  const copy = mapSecrets(elderSyncConfigSchema, JSON.parse(JSON.stringify(config)), () => SENSITIVE) as {
+    sources: Array<{ connector: string; config?: unknown }>;
+  };
   if (connectors !== undefined) {
-    config.sources.forEach((source, index) => {
+    for (const source of copy.sources) {
       const connector = connectors.get(source.connector);
-      if (connector === undefined) return;
-      const paths = secretPaths(connector.configSchema).map((p) => ['sources', index, 'config', ...p]);
-      copy = replaceAtPaths(copy, paths, SENSITIVE);
-    });
+      if (connector !== undefined && source.config !== undefined) {
+        source.config = mapSecrets(connector.configSchema, source.config, () => SENSITIVE);
+      }
+    }
   }
   return hideRegisteredSecrets(copy) as JsonValue;
 }

@@ -8,6 +8,8 @@ export {
   secretPaths,
   formatSecretPath,
   valuesAtPath,
+  secretValues,
+  mapSecrets,
   type SecretPath,
   type PathSegment,
 } from './secret-paths.js';

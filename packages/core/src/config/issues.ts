@@ -96,7 +96,7 @@ function collect(issue: IssueLike, base: Array<string | number>, context: IssueC
       return;
     }
     case 'not_multiple_of':
-      push(path, `must be a multiple of ${String(issue.divisor)}${got}`);
+      push(path, `${issue.divisor === 1 ? 'must be a whole number' : `must be a multiple of ${String(issue.divisor)}`}${got}`);
       return;
     case 'invalid_format': {
       const format = String(issue.format);
@@ -128,8 +128,13 @@ function collect(issue: IssueLike, base: Array<string | number>, context: IssueC
       }
       return;
     }
-    default:
-      push(path, lowerFirst(typeof issue.message === 'string' ? issue.message : 'invalid value'));
+    default: {
+      // Custom refinements mostly judge one value; show it then, but not a whole mapping.
+      const message = lowerFirst(typeof issue.message === 'string' ? issue.message : 'invalid value');
+      const primitive = given.value === null || typeof given.value !== 'object';
+      const quoted = primitive && message.includes(JSON.stringify(given.value) ?? '\u0000');
+      push(path, `${message}${primitive && !quoted ? got : ''}`);
+    }
   }
 }
 

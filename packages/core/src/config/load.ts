@@ -5,7 +5,7 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { configIssuesFromZod } from './issues.js';
 import { DEFAULT_STATE_PATH, elderSyncConfigSchema, type ElderSyncConfig } from './schema.js';
-import { secretPaths, stringLeaves, valuesAtPath } from './secret-paths.js';
+import { secretPaths, secretValues } from './secret-paths.js';
 import { substitute, type Environment } from './substitute.js';
 
 /** Looked for, in this order, in the working directory when no path is given. */
@@ -91,9 +91,7 @@ export function parseConfigText(text: string, options: ParseConfigOptions): Elde
   }
 
   const config = parsed.data;
-  for (const path of secretPaths(elderSyncConfigSchema)) {
-    for (const value of valuesAtPath(config, path)) stringLeaves(value).forEach(registerSecret);
-  }
+  secretValues(elderSyncConfigSchema, config).forEach(registerSecret);
   if (!statePathGiven) {
     const fromEnv = env.ELDER_SYNC_STATE;
     config.state.path = resolvePath(fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_STATE_PATH, cwd);
@@ -127,9 +125,10 @@ export function findConfigFile(explicit: string | undefined, env: Environment, c
 
 function parseDocument(text: string, file: string): Record<string, unknown> {
   const name = basename(file);
-  // JSON is YAML 1.2, so one parser serves both and gives line:col for either.
+  // JSON is YAML 1.2, so one parser serves both and gives line:col for either. `<<` merge keys
+  // (YAML 1.1) are on because compose-style files reuse blocks with them.
   const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((error) => {

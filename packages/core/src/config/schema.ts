@@ -25,7 +25,9 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function int(min: number, max: number) {
-  return z.number().int().min(min).max(max);
+  // Not `.int()`: its issue aborts the enclosing object's refinements even with `when`, which
+  // would hide e.g. the duplicate-name check behind a `fullEvery: 1.5`. `multipleOf(1)` does not.
+  return z.number().multipleOf(1).min(min).max(max);
 }
 
 /** `{ path: [names from the top] }` or `{ id }` of an Elder organization. */

@@ -105,6 +105,8 @@ export function childSchemas(schema: unknown): Array<{ segment: PathSegment | un
 /**
  * Every path a schema marks secret (with core's `secret()`, i.e. `.meta({ secret: true })`),
  * e.g. `[['bindPassword'], ['accounts', null, 'secretAccessKey']]`. Sorted, without duplicates.
+ * A recursive schema (z.lazy) is followed once: paths repeat without end below it. To find or
+ * hide the secrets of an actual value, use `secretValues` / `mapSecrets`, which follow any depth.
  */
 export function secretPaths(schema: unknown): SecretPath[] {
   const found = new Map<string, SecretPath>();
@@ -163,25 +165,57 @@ export function stringLeaves(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-/** A copy of `value` with everything at `paths` replaced by `replacement`. */
-export function replaceAtPaths(value: unknown, paths: readonly SecretPath[], replacement: unknown): unknown {
-  let out = value;
-  for (const path of paths) out = replaceAt(out, path, 0, replacement);
-  return out;
+/**
+ * A copy of `value` with every part the schema marks secret replaced by `replace(part)`, walking
+ * schema and value together. Unlike `secretPaths`, this follows recursive schemas (z.lazy) as deep
+ * as the value goes. Union options are all applied: a field secret in any option counts as secret,
+ * erring on the side of hiding.
+ */
+export function mapSecrets(schema: unknown, value: unknown, replace: (secretValue: unknown) => unknown): unknown {
+  const visiting = new Map<unknown, Set<unknown>>(); // schema node → values being walked (cycle guard)
+
+  const walk = (node: unknown, v: unknown): unknown => {
+    if (v === undefined || node === null || typeof node !== 'object') return v;
+    if (isSecret(node)) return replace(v);
+    let seen = visiting.get(node);
+    if (seen?.has(v)) return v;
+    if (seen === undefined) visiting.set(node, (seen = new Set()));
+    if (v !== null && typeof v === 'object') seen.add(v);
+    try {
+      const def = defOf(node);
+      const type = typeof def?.type === 'string' ? def.type : '';
+      let out: unknown = v;
+      for (const child of childSchemas(node)) {
+        if (child.segment === undefined) {
+          out = walk(child.schema, out);
+        } else if (Array.isArray(out)) {
+          const arr: unknown[] = out;
+          out = arr.map((item, i) =>
+            child.segment === null || child.segment === i ? walk(child.schema, item) : item,
+          );
+        } else if (out !== null && typeof out === 'object' && type !== 'array' && type !== 'tuple') {
+          const obj = out as Record<string, unknown>;
+          if (child.segment === null) {
+            out = Object.fromEntries(Object.entries(obj).map(([k, item]) => [k, walk(child.schema, item)]));
+          } else if (typeof child.segment === 'string' && child.segment in obj) {
+            out = { ...obj, [child.segment]: walk(child.schema, obj[child.segment]) };
+          }
+        }
+      }
+      return out;
+    } finally {
+      if (v !== null && typeof v === 'object') seen.delete(v);
+    }
+  };
+  return walk(schema, value);
 }
 
-function replaceAt(value: unknown, path: SecretPath, depth: number, replacement: unknown): unknown {
-  if (depth === path.length) return value === undefined ? value : replacement;
-  if (value === null || typeof value !== 'object') return value;
-  const segment = path[depth];
-  if (Array.isArray(value)) {
-    return value.map((v, i) =>
-      segment === null || segment === i ? replaceAt(v, path, depth + 1, replacement) : v,
-    );
-  }
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) {
-    out[key] = segment === null || segment === key ? replaceAt(v, path, depth + 1, replacement) : v;
-  }
-  return out;
+/** Every string the schema marks secret inside `value`. */
+export function secretValues(schema: unknown, value: unknown): string[] {
+  const found: string[] = [];
+  mapSecrets(schema, value, (secretValue) => {
+    stringLeaves(secretValue, found);
+    return secretValue;
+  });
+  return found;
 }

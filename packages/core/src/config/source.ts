@@ -3,7 +3,7 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { registerSecret } from '../secrets.js';
 import { closest, configIssuesFromZod, formatPath } from './issues.js';
 import type { ElderSyncConfig, KindOverride, SourceConfig } from './schema.js';
-import { secretPaths, stringLeaves, valuesAtPath } from './secret-paths.js';
+import { secretPaths, secretValues } from './secret-paths.js';
 
 export type SourceConfigResult<C> = { ok: true; config: C } | { ok: false; issues: ConfigIssue[] };
 
@@ -41,7 +41,7 @@ export function checkSourceConfig<C>(
   const input = rawConfig ?? {};
   const secrets = secretPaths(connector.configSchema);
   // Register before parsing: an issue message may quote the input.
-  for (const path of secrets) for (const v of valuesAtPath(input, path)) stringLeaves(v).forEach(registerSecret);
+  secretValues(connector.configSchema, input).forEach(registerSecret);
 
   const issues: ConfigIssue[] = [];
   let parsed: ReturnType<SafeParseLike['safeParse']>;
@@ -67,7 +67,7 @@ export function checkSourceConfig<C>(
   issues.push(...typeOverrideIssues(sourceIndex, types, connector));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
 
-  for (const path of secrets) for (const v of valuesAtPath(parsed.data, path)) stringLeaves(v).forEach(registerSecret);
+  secretValues(connector.configSchema, parsed.data).forEach(registerSecret);
   return { ok: true, config: parsed.data as C };
 }
 
