@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -167,6 +167,27 @@ describe('StateStore', () => {
     expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     raw.close();
+  });
+
+  it('opens read-only for dry runs: reads work, writes throw, nothing is created', () => {
+    const path = join(dir, 'state.db');
+    expect(() => StateStore.open(path, { readonly: true })).toThrow(/cannot open the state file/);
+    expect(existsSync(path)).toBe(false);
+
+    const writer = StateStore.open(path);
+    writer.putMapping(mapping({ key: 'k1' }));
+    writer.commitScope('corp-ldap', 'dir-1', { cursor: 'c', fullRead: true, status: 'success' });
+
+    const reader = StateStore.open(path, { readonly: true });
+    expect(reader.getMapping('corp-ldap', 'k1')).not.toBeNull();
+    expect(reader.getScopeState('corp-ldap', 'dir-1')?.cursor).toBe('c');
+    expect([...reader.mappings('corp-ldap')]).toHaveLength(1);
+    expect(() => reader.putMapping(mapping({ key: 'k2' }))).toThrow(/readonly/i);
+    // The writer keeps working while a reader is open (WAL).
+    writer.putMapping(mapping({ key: 'k3' }));
+    expect(reader.countMappings('corp-ldap')).toBe(2);
+    reader.close();
+    writer.close();
   });
 
   it('refuses a state file from a newer elder-sync and a file that is not SQLite', () => {
