@@ -246,6 +246,22 @@ describe('Elder client ↔ emulator', () => {
     expect(rows.map((r) => r.attributes)).toEqual([{ key: 'k1' }]);
   });
 
+  it('treats a create that timed out as uncertain, but retries a timed-out GET', async () => {
+    const emu = await emulator();
+    const c = client(emu, { timeoutMs: 150, maxAttempts: 3 });
+    const org = await c.createOrganization({ name: 'T', parentId: null });
+    emu.setFaults({ rate: 1, seed: 1, kinds: ['slow'], slowMs: 400, methods: ['POST'] });
+    const error = await rejection(c.createOrganization({ name: 'T2', parentId: org.id }));
+    expect(error).toBeInstanceOf(ElderWriteUncertainError);
+    expect(error.message).toMatch(/timeout.*may have been applied/);
+    emu.setFaults({ rate: 1, seed: 1, kinds: ['slow'], slowMs: 400, methods: ['GET'] });
+    const timedOut = await rejection(c.getOrganization(org.id));
+    expect(timedOut).toMatchObject({ code: 'ELDER_UNREACHABLE', transient: true });
+    expect(timedOut).not.toBeInstanceOf(ElderWriteUncertainError);
+    expect(c.stats.retries).toBe(2);
+    emu.setFaults(null);
+  });
+
   it('converges under a 30 % fault rate on GET and PATCH', async () => {
     const emu = await emulator();
     const c = client(emu, { maxAttempts: 10, timeoutMs: 2000, concurrency: 4 });
