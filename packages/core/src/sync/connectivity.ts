@@ -44,7 +44,7 @@ export async function testConnectivity(
     const log = options.log.child({ source: source.name });
     try {
       const connector = await options.connectors(source.connector);
-      const connectorConfig = validateSourceConfig(config.sources.indexOf(source), source, connector);
+      const connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
       for (const scope of await connector.scopes(connectorConfig)) {
         let checks: ConnectionCheck[];
         const signal = AbortSignal.any([AbortSignal.timeout(CHECK_TIMEOUT_MS), ...(options.signal ? [options.signal] : [])]);

@@ -56,7 +56,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
       let scopes: Scope[];
       try {
         connector = await options.connectors(source.connector);
-        connectorConfig = validateSourceConfig(config.sources.indexOf(source), source, connector);
+        connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
         scopes = await connector.scopes(connectorConfig);
       } catch (error) {
         reports.push(failedScope(settings, { id: '*', label: source.connector }, error));
