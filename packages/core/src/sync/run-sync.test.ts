@@ -1,0 +1,307 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startElderEmulator, type ElderEmulator } from '@elder-sync/testkit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { elderSyncConfigSchema } from '../config/schema.js';
+import { defineConnector, type ConnectorDefinition } from '../connector.js';
+import { createElderClient } from '../elder/client.js';
+import { silentLogger } from '../logger.js';
+import type { ReadItem, SourceRecord } from '../record.js';
+import { runSync } from './run-sync.js';
+import type { PlanChange, SyncOptions, SyncReport } from './types.js';
+
+/** A directory-shaped source whose content each test sets: OUs, users, groups with membership. */
+class ScriptedSource {
+  ous = new Map<string, SourceRecord>();
+  users = new Map<string, SourceRecord>();
+  groups = new Map<string, SourceRecord>();
+  failWith: Error | null = null;
+
+  ou(id: string, path: string[]) {
+    this.ous.set(id, { kind: 'ou', externalId: id, name: path[path.length - 1]!, attributes: {}, organizationPath: path.slice(0, -1) });
+  }
+  user(id: string, name: string, path: string[], groups: string[] = [], email = `${id}@example.test`) {
+    this.users.set(id, {
+      kind: 'user',
+      externalId: id,
+      name,
+      attributes: { email, uid: id },
+      organizationPath: path,
+      relations: groups.map((g) => ({ type: 'member_of', kind: 'group', externalId: g })),
+      tags: ['directory'],
+    });
+  }
+  group(id: string, name: string, path: string[]) {
+    this.groups.set(id, { kind: 'group', externalId: id, name, attributes: { cn: name }, organizationPath: path });
+  }
+
+  connector(): ConnectorDefinition<unknown> {
+    const self = this;
+    return defineConnector({
+      apiVersion: 1,
+      id: 'scripted',
+      configSchema: z.object({}),
+      kinds: {
+        ou: { target: 'organization' },
+        group: { target: 'entity', entityType: 'user', subType: 'group' },
+        user: { target: 'entity', entityType: 'user', subType: 'person' },
+      },
+      scopes: () => [{ id: 'dir', label: 'scripted directory' }],
+      testConnection: async () => [{ name: 'reachable', ok: true }],
+      async *read(): AsyncIterable<ReadItem> {
+        for (const map of [self.ous, self.groups]) for (const record of map.values()) yield { type: 'record', record };
+        let n = 0;
+        for (const record of self.users.values()) {
+          if (self.failWith && ++n > 1) throw self.failWith;
+          yield { type: 'record', record };
+        }
+        yield { type: 'checkpoint', cursor: 'end' };
+      },
+    });
+  }
+}
+
+let emulator: ElderEmulator;
+let source: ScriptedSource;
+let statePath: string;
+let stateDir: string;
+let stateFiles = 0;
+const freshStatePath = () => join(stateDir, `state-${++stateFiles}.db`);
+
+beforeAll(async () => {
+  emulator = await startElderEmulator();
+  stateDir = mkdtempSync(join(tmpdir(), 'elder-sync-run-'));
+});
+afterAll(async () => {
+  await emulator.close();
+  rmSync(stateDir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  emulator.reset();
+  emulator.setFaults({ rate: 0, kinds: [] });
+  source = new ScriptedSource();
+  source.ou('corp', ['Corp']);
+  source.ou('people', ['Corp', 'People']);
+  source.ou('groups', ['Corp', 'Groups']);
+  source.group('eng', 'engineering', ['Corp', 'Groups']);
+  source.group('all', 'all-staff', ['Corp', 'Groups']);
+  source.user('alice', 'Alice Archer', ['Corp', 'People'], ['eng', 'all']);
+  source.user('bob', 'Bob Baker', ['Corp', 'People'], ['all']);
+  source.user('carol', 'Carol Chen', ['Corp', 'People']);
+  statePath = freshStatePath();
+});
+
+function config(overrides: Record<string, unknown> = {}) {
+  return elderSyncConfigSchema.parse({
+    elder: { url: emulator.url, email: 'admin@localhost.local', password: 'admin123', organization: { path: ['Acme', 'Directory'] }, maxAttempts: 8 },
+    sources: [{ name: 'corp', connector: 'scripted', ...overrides }],
+  });
+}
+
+async function sync(mode: SyncOptions['mode'], extra: Partial<SyncOptions> & { sourceOverrides?: Record<string, unknown> } = {}) {
+  const { sourceOverrides, ...rest } = extra;
+  const elder = createElderClient({
+    url: emulator.url,
+    auth: { kind: 'login', email: 'admin@localhost.local', password: 'admin123' },
+    maxAttempts: 8,
+    backoffBaseMs: 1,
+    backoffMaxMs: 5,
+    timeoutMs: 2000,
+  });
+  try {
+    const report = await runSync({
+      config: config(sourceOverrides),
+      connectors: async () => source.connector(),
+      mode,
+      log: silentLogger,
+      statePath,
+      elder,
+      ...rest,
+    });
+    const changes = [...report.changes()];
+    report.close();
+    return { report, changes };
+  } finally {
+    await elder.close();
+  }
+}
+
+const summary = (changes: PlanChange[]) => changes.map((c) => `${c.action} ${c.target} ${c.name}`).sort();
+const writes = () => emulator.stats().writes;
+const keysOf = () => emulator.entities().map((e) => (e.metadata as { elder_sync?: { key: string } } | null)?.elder_sync?.key).filter(Boolean);
+
+function expectOk(report: SyncReport) {
+  expect(report.scopes.map((s) => [s.scope, s.status, s.error])).toEqual(report.scopes.map((s) => [s.scope, 'ok', null]));
+}
+
+describe('a first sync', () => {
+  it('plans without writing anything', async () => {
+    const { report, changes } = await sync('plan');
+    expectOk(report);
+    expect(writes()).toBe(0);
+    expect(summary(changes)).toEqual([
+      'create entity Alice Archer',
+      'create entity Bob Baker',
+      'create entity Carol Chen',
+      'create entity all-staff',
+      'create entity engineering',
+      'create organization Acme',
+      'create organization Corp',
+      'create organization Directory',
+      'create organization Groups',
+      'create organization People',
+    ]);
+  });
+
+  it('creates organizations, entities and member_of dependencies, and a second run writes nothing', async () => {
+    const { report } = await sync('apply');
+    expectOk(report);
+    expect(emulator.organizations().map((o) => o.name).sort()).toEqual(['Acme', 'Corp', 'Directory', 'Groups', 'People']);
+    expect(emulator.entities().map((e) => e.name).sort()).toEqual(['Alice Archer', 'Bob Baker', 'Carol Chen', 'all-staff', 'engineering']);
+    expect(emulator.dependencies()).toHaveLength(3);
+    const byName = new Map(emulator.entities().map((e) => [e.name, e.id]));
+    expect(emulator.dependencies().map((d) => [d.source_id, d.dependency_type, d.target_id]).sort()).toEqual(
+      [
+        [byName.get('Alice Archer'), 'member_of', byName.get('all-staff')],
+        [byName.get('Alice Archer'), 'member_of', byName.get('engineering')],
+        [byName.get('Bob Baker'), 'member_of', byName.get('all-staff')],
+      ].sort(),
+    );
+
+    const before = writes();
+    const second = await sync('apply');
+    expectOk(second.report);
+    expect(second.changes).toEqual([]);
+    expect(writes()).toBe(before);
+    expect(second.report.totals.unchanged).toBe(8);
+  });
+});
+
+describe('a later sync', () => {
+  beforeEach(async () => {
+    await sync('apply');
+  });
+
+  it('applies exactly one create, one update and one delete for one added, changed and removed user', async () => {
+    source.user('dave', 'Dave Dunn', ['Corp', 'People']);
+    source.user('bob', 'Bob Baker', ['Corp', 'People'], ['all'], 'robert@example.test');
+    source.users.delete('carol');
+    const planned = await sync('plan');
+    expect(summary(planned.changes)).toEqual(['create entity Dave Dunn', 'delete entity Carol Chen', 'update entity Bob Baker']);
+    const update = planned.changes.find((c) => c.action === 'update')!;
+    expect(update.before?.attributes.email).toBe('bob@example.test');
+    expect(update.after?.attributes.email).toBe('robert@example.test');
+
+    const applied = await sync('apply');
+    expectOk(applied.report);
+    expect(applied.report.totals).toMatchObject({ create: 1, update: 1, delete: 1 });
+    expect(emulator.entities().map((e) => e.name).sort()).toEqual(['Alice Archer', 'Bob Baker', 'Dave Dunn', 'all-staff', 'engineering']);
+    expect((await sync('plan')).changes).toEqual([]);
+  });
+
+  it('keeps attributes and tags that someone else added in Elder when it updates', async () => {
+    const alice = emulator.entities().find((e) => e.name === 'Alice Archer')!;
+    await fetch(`${emulator.url}/api/v1/entities/${alice.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ attributes: { ...(alice.metadata as object), owner: 'team-x' }, tags: ['directory', 'pci'] }),
+    });
+    source.user('alice', 'Alice Archer', ['Corp', 'People'], ['eng', 'all'], 'alice@new.example.test');
+    expectOk((await sync('apply')).report);
+    const after = emulator.entities().find((e) => e.id === alice.id)!;
+    expect(after.metadata).toMatchObject({ owner: 'team-x', email: 'alice@new.example.test' });
+    expect(after.tags).toEqual(['directory', 'pci']);
+  });
+
+  it('re-adopts every object from Elder when the state is lost, creating nothing', async () => {
+    statePath = freshStatePath(); // a new, empty state file
+    const before = emulator.entities().length;
+    const { changes, report } = await sync('apply');
+    expectOk(report);
+    expect(changes.filter((c) => c.action === 'create')).toEqual([]);
+    expect(emulator.entities()).toHaveLength(before);
+  });
+
+  it('removes the membership dependencies of a deleted group before deleting it', async () => {
+    source.groups.delete('eng');
+    source.user('alice', 'Alice Archer', ['Corp', 'People'], ['all']);
+    const { report } = await sync('apply');
+    expectOk(report);
+    expect(emulator.entities().map((e) => e.name)).not.toContain('engineering');
+    expect(emulator.dependencies()).toHaveLength(2);
+  });
+
+  it('deletes nothing when the source fails part-way, and reports the scope as failed', async () => {
+    source.users.delete('carol');
+    source.failWith = new Error('connection reset by directory');
+    const before = emulator.entities().length;
+    const { report } = await sync('apply');
+    expect(report.scopes[0]).toMatchObject({ status: 'failed' });
+    expect(report.scopes[0]!.error).toContain('connection reset by directory');
+    expect(emulator.entities()).toHaveLength(before);
+  });
+
+  it('never deletes on an empty read of a kind that had objects', async () => {
+    source.users.clear();
+    const { changes } = await sync('apply');
+    expect(changes.filter((c) => c.kind === 'user').map((c) => c.action)).toEqual(['withheld', 'withheld', 'withheld']);
+    expect(emulator.entities().filter((e) => e.sub_type === 'person')).toHaveLength(3);
+  });
+
+  it('marks instead of deleting with deletes: mark, and clears the mark when the object returns', async () => {
+    const carol = source.users.get('carol')!;
+    source.users.delete('carol');
+    const marked = await sync('apply', { sourceOverrides: { deletes: 'mark' } });
+    expect(summary(marked.changes)).toEqual(['mark entity Carol Chen']);
+    const stamp = (e: { name: string }) => (emulator.entities().find((x) => x.name === e.name)!.metadata as { elder_sync: { stale_since?: string } }).elder_sync;
+    expect(stamp({ name: 'Carol Chen' }).stale_since).toMatch(/^\d{4}-/);
+    source.users.set('carol', carol);
+    const back = await sync('apply', { sourceOverrides: { deletes: 'mark' } });
+    expect(summary(back.changes)).toEqual(['update entity Carol Chen']);
+    expect(stamp({ name: 'Carol Chen' }).stale_since).toBeUndefined();
+  });
+});
+
+describe('the mass-delete guard', () => {
+  beforeEach(async () => {
+    for (let i = 0; i < 12; i++) source.user(`u${i}`, `User ${i}`, ['Corp', 'People']);
+    await sync('apply');
+    for (let i = 0; i < 5; i++) source.users.delete(`u${i}`);
+  });
+
+  it('withholds deletes above maxDeletePercent and says why', async () => {
+    const { changes } = await sync('apply');
+    const withheld = changes.filter((c) => c.action === 'withheld');
+    expect(withheld).toHaveLength(5);
+    expect(withheld[0]!.reason).toMatch(/maxDeletePercent 20%.*--allow-mass-delete/);
+    expect(emulator.entities().filter((e) => e.name.startsWith('User '))).toHaveLength(12);
+  });
+
+  it('applies them with allowMassDelete', async () => {
+    const { report } = await sync('apply', { allowMassDelete: true });
+    expect(report.totals.delete).toBe(5);
+    expect(emulator.entities().filter((e) => e.name.startsWith('User '))).toHaveLength(7);
+  });
+});
+
+describe('under faults', () => {
+  it('converges: no key twice, and the next plan is empty', async () => {
+    for (let i = 0; i < 30; i++) source.user(`u${i}`, `User ${i}`, ['Corp', 'People', `Team ${i % 3}`], i % 2 ? ['eng'] : ['all']);
+    emulator.setFaults({ rate: 0.2, seed: 7, kinds: ['5xx-json', '5xx-html', '5xx-text', 'reset', 'apply-then-fail'] });
+    let rounds = 0;
+    let last: SyncReport | undefined;
+    do {
+      last = (await sync('apply')).report;
+      rounds++;
+    } while (last.scopes.some((s) => s.status !== 'ok') && rounds < 6);
+    emulator.setFaults({ rate: 0, kinds: [] });
+    expect(emulator.stats().faultsInjected).toBeGreaterThan(0);
+    const keys = keysOf();
+    expect(new Set(keys).size).toBe(keys.length);
+    expect((await sync('plan')).changes).toEqual([]);
+    const orgKeys = emulator.organizations().map((o) => `${o.parent_id}/${o.name}`);
+    expect(new Set(orgKeys).size).toBe(orgKeys.length);
+  });
+});
