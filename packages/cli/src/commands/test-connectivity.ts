@@ -33,5 +33,7 @@ Exit codes: 0 every check passed; 1 some check failed; 64 bad usage or configura
 }
 
 function row(target: string, check: { name: string; ok: boolean; detail?: string; missing?: string[] }): string[] {
-  return [check.ok ? '✓' : '✗', target, check.name, check.detail ?? '', (check.missing ?? []).join(', ')];
+  // A table cell is one line: several issues in one detail are joined.
+  const detail = (check.detail ?? '').split('\n').filter((l) => l.trim() !== '').join('; ');
+  return [check.ok ? '✓' : '✗', target, check.name, detail, (check.missing ?? []).join(', ')];
 }

@@ -62,6 +62,11 @@ describe('formatSummary', () => {
     expect(lines[3]).toMatch(/^total\s+2 scopes\s+1 failed\s+42\s+3/);
     expect(lines.at(-1)).toBe('hr-ldap · dc=example,dc=com failed: connect ECONNREFUSED 127.0.0.1:1');
   });
+
+  it('keeps a multi-line error on one line', () => {
+    const text = formatSummary(report([scope({ status: 'failed', error: 'a: required\nb: required\n' })], counts()));
+    expect(text.split('\n').at(-1)).toBe('corp-ldap · dc=example,dc=com failed: a: required; b: required');
+  });
 });
 
 describe('formatDuration', () => {

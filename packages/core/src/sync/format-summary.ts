@@ -66,7 +66,9 @@ export function formatSummary(report: SyncReport, options: FormatSummaryOptions 
   if (failures.length > 0) {
     out.push('');
     for (const s of failures) {
-      out.push(paint.warn(`${s.source} · ${s.label || s.scope} failed: ${s.error ?? 'unknown error'}`));
+      // One line per failure: a multi-line error (several config issues) is joined, not wrapped.
+      const error = (s.error ?? 'unknown error').split('\n').filter((l) => l.trim() !== '').join('; ');
+      out.push(paint.warn(`${s.source} · ${s.label || s.scope} failed: ${error}`));
     }
   }
   if (report.scopes.length === 0) out.push('(no scopes ran)');
