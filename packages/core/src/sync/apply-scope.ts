@@ -6,7 +6,7 @@ import { errorMessage } from '../errors.js';
 import { canonicalJson, contentHash, type JsonObject } from '../json.js';
 import type { Logger } from '../logger.js';
 import { ensureOrganizationPath } from './organizations.js';
-import type { StoredChange } from './plan-store.js';
+import type { ChangeOutcome, StoredChange } from './plan-store.js';
 import {
   STAMP_ATTRIBUTE,
   makeStamp,
@@ -45,11 +45,16 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
     });
   };
   const queue = new PQueue({ concurrency: ctx.writeConcurrency });
-  const changes = (target: 'entity' | 'organization', action: StoredChange['action']) =>
-    store.changesOf(source.name, scope.id, target, action);
+  const changes = (target: 'entity' | 'organization', action: StoredChange['action'], outcome: ChangeOutcome = 'planned') =>
+    store.changesOf(source.name, scope.id, target, action, outcome);
+  /** Queues work with backpressure: the plan is walked page by page, never loaded whole. */
+  const enqueue = async (task: () => Promise<void>) => {
+    await queue.onSizeLessThan(ctx.writeConcurrency * 4);
+    void queue.add(task);
+  };
 
   // Organizations, parents before children.
-  const organizationCreates = changes('organization', 'create').sort(
+  const organizationCreates = [...changes('organization', 'create')].sort(
     (a, b) => (a.detail.organizationPath?.length ?? 0) - (b.detail.organizationPath?.length ?? 0),
   );
   for (const change of organizationCreates) {
@@ -73,54 +78,60 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   }
 
   // Entities.
-  const written: StoredChange[] = [];
-  for (const change of [...changes('entity', 'create'), ...changes('entity', 'update')]) {
-    void queue.add(async () => {
-      try {
-        await writeEntity(ctx, scope, change);
-        written.push(change);
-        if (change.action === 'create') applied.create++;
-        else applied.update++;
-      } catch (error) {
-        fail(change, error);
-      }
-    });
+  for (const action of ['create', 'update'] as const) {
+    for (const change of changes('entity', action)) {
+      await enqueue(async () => {
+        try {
+          await writeEntity(ctx, scope, change);
+          store.setOutcome(change.seq, 'applied');
+          if (change.action === 'create') applied.create++;
+          else applied.update++;
+        } catch (error) {
+          store.setOutcome(change.seq, 'failed');
+          fail(change, error);
+        }
+      });
+    }
   }
   await queue.onIdle();
 
   // Relations, once every target of this scope exists.
-  for (const change of written) {
-    void queue.add(async () => {
-      try {
-        await writeRelations(ctx, change);
-      } catch (error) {
-        fail(change, error);
-      }
-    });
+  for (const action of ['create', 'update'] as const) {
+    for (const change of changes('entity', action, 'applied')) {
+      await enqueue(async () => {
+        try {
+          await writeRelations(ctx, change);
+        } catch (error) {
+          fail(change, error);
+        }
+      });
+    }
   }
   await queue.onIdle();
 
   // Deletes and marks.
-  for (const change of [...changes('entity', 'delete'), ...changes('entity', 'mark')]) {
-    void queue.add(async () => {
-      try {
-        if (change.action === 'mark') {
-          await markStale(ctx, scope, change);
-          applied.update++;
-        } else {
-          await deleteEntity(ctx, change);
-          applied.delete++;
+  for (const action of ['delete', 'mark'] as const) {
+    for (const change of changes('entity', action)) {
+      await enqueue(async () => {
+        try {
+          if (change.action === 'mark') {
+            await markStale(ctx, scope, change);
+            applied.update++;
+          } else {
+            await deleteEntity(ctx, change);
+            applied.delete++;
+          }
+        } catch (error) {
+          fail(change, error);
         }
-      } catch (error) {
-        fail(change, error);
-      }
-    });
+      });
+    }
   }
   await queue.onIdle();
 
   // Organizations whose record is gone: deepest first, and only when empty at that moment (deleting
   // an org cascades to all its entities, elder-api.md §0.1.9).
-  const organizationDeletes = changes('organization', 'delete').sort(
+  const organizationDeletes = [...changes('organization', 'delete')].sort(
     (a, b) => (b.detail.organizationPath?.length ?? 0) - (a.detail.organizationPath?.length ?? 0),
   );
   for (const change of organizationDeletes) {

@@ -25,6 +25,8 @@ export interface ChangeDetail {
   duplicate?: boolean;
 }
 
+export type ChangeOutcome = 'planned' | 'applied' | 'failed';
+
 export interface StoredChange extends PlanChange {
   seq: number;
   detail: ChangeDetail;
@@ -57,9 +59,11 @@ export class PlanStore {
       CREATE TABLE changes (
         seq INTEGER PRIMARY KEY, source TEXT NOT NULL, scope TEXT NOT NULL, scope_label TEXT NOT NULL,
         key TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
-        elder_id INTEGER, before TEXT, after TEXT, reason TEXT, sensitive TEXT, detail TEXT NOT NULL
+        elder_id INTEGER, before TEXT, after TEXT, reason TEXT, sensitive TEXT, detail TEXT NOT NULL,
+        outcome TEXT NOT NULL DEFAULT 'planned'
       );
       CREATE INDEX changes_order ON changes (source, scope, key);
+      CREATE INDEX changes_apply ON changes (source, scope, target, action, outcome, key);
       CREATE INDEX changes_key ON changes (source, key);
     `);
     this.stmts = {
@@ -101,9 +105,11 @@ export class PlanStore {
          VALUES (@source, @scope, @scopeLabel, @key, @action, @target, @kind, @name, @elderId, @before, @after, @reason, @sensitive, @detail)`,
       ),
       changesAll: this.db.prepare(`SELECT * FROM changes ORDER BY source, scope, key, seq`),
-      changesOf: this.db.prepare(
-        `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ? ORDER BY key`,
+      changesPage: this.db.prepare(
+        `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ? AND outcome = ?
+         AND (key > ? OR (key = ? AND seq > ?)) ORDER BY key, seq LIMIT ?`,
       ),
+      setOutcome: this.db.prepare(`UPDATE changes SET outcome = ? WHERE seq = ?`),
     };
   }
 
@@ -211,9 +217,32 @@ export class PlanStore {
     for (const row of this.stmts.changesAll.iterate() as IterableIterator<ChangeRow>) yield changeFromRow(row);
   }
 
-  /** Changes of one scope, one target and one action, sorted by key. Materialised: the applier mutates while it walks. */
-  changesOf(source: string, scope: string, target: 'entity' | 'organization', action: ChangeAction): StoredChange[] {
-    return (this.stmts.changesOf.all(source, scope, target, action) as ChangeRow[]).map(changeFromRow);
+  /**
+   * Changes of one scope, target, action and outcome in key order, a page at a time, so a plan of
+   * any size is applied without holding it (DESIGN §9). Pages are read with `.all()`: the applier
+   * writes to this database while it walks.
+   */
+  *changesOf(
+    source: string,
+    scope: string,
+    target: 'entity' | 'organization',
+    action: ChangeAction,
+    outcome: ChangeOutcome = 'planned',
+  ): IterableIterator<StoredChange> {
+    let afterKey = '';
+    let afterSeq = -1;
+    for (;;) {
+      const rows = this.stmts.changesPage.all(source, scope, target, action, outcome, afterKey, afterKey, afterSeq, PAGE_SIZE) as ChangeRow[];
+      for (const row of rows) yield changeFromRow(row);
+      if (rows.length < PAGE_SIZE) return;
+      afterKey = rows[rows.length - 1]!.key;
+      afterSeq = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  /** Records how applying a change ended (the relations pass then walks only applied ones). */
+  setOutcome(seq: number, outcome: ChangeOutcome): void {
+    this.stmts.setOutcome.run(outcome, seq);
   }
 
   transaction<T>(fn: () => T): T {
