@@ -132,12 +132,6 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
     const key = entityKey(source.name, record.kind, record.externalId);
     const type = entityTypeOf(spec, source.types[record.kind]);
     const desired = desiredProjection(source.name, record, type);
-    desired.relations = desired.relations.filter((relation) => {
-      const target = relation.slice(relation.indexOf(':') + 1);
-      if (store.getIndexed(source.name, target) || store.hasPlannedCreate(source.name, target)) return true;
-      log.warn('relation target not read before the record that points at it; left out', { key, relation });
-      return false;
-    });
     const path = record.organizationPath ?? [];
     planOrganizationPath(path);
     const hash = contentHash(desired);

@@ -64,7 +64,6 @@ export class PlanStore {
       );
       CREATE INDEX changes_order ON changes (source, scope, key);
       CREATE INDEX changes_apply ON changes (source, scope, target, action, outcome, key);
-      CREATE INDEX changes_key ON changes (source, key);
     `);
     this.stmts = {
       indexInsert: this.db.prepare(
@@ -88,9 +87,7 @@ export class PlanStore {
       indexCountUnseen: this.db.prepare(
         `SELECT count(*) AS n FROM elder_index WHERE source = ? AND scope = ? AND kind = ? AND seen = 0`,
       ),
-      plannedCreate: this.db.prepare(
-        `SELECT 1 FROM changes WHERE source = ? AND key = ? AND action = 'create' LIMIT 1`,
-      ),
+
       indexCountScope: this.db.prepare(`SELECT count(*) AS n FROM elder_index WHERE source = ? AND scope = ?`),
       indexCountKind: this.db.prepare(
         `SELECT count(*) AS n FROM elder_index WHERE source = ? AND scope = ? AND kind = ?`,
@@ -172,9 +169,6 @@ export class PlanStore {
     return (this.stmts.indexCountUnseen.get(source, scope, kind) as { n: number }).n;
   }
 
-  hasPlannedCreate(source: string, key: string): boolean {
-    return this.stmts.plannedCreate.get(source, key) !== undefined;
-  }
 
   countOwned(source: string, scope: string, kind?: string): number {
     const row = (kind === undefined

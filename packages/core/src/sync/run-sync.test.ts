@@ -33,8 +33,15 @@ class ScriptedSource {
       tags: ['directory'],
     });
   }
-  group(id: string, name: string, path: string[]) {
-    this.groups.set(id, { kind: 'group', externalId: id, name, attributes: { cn: name }, organizationPath: path });
+  group(id: string, name: string, path: string[], memberOf: string[] = []) {
+    this.groups.set(id, {
+      kind: 'group',
+      externalId: id,
+      name,
+      attributes: { cn: name },
+      organizationPath: path,
+      relations: memberOf.map((g) => ({ type: 'member_of', kind: 'group', externalId: g })),
+    });
   }
 
   connector(): ConnectorDefinition<unknown> {
@@ -85,7 +92,8 @@ beforeEach(() => {
   source.ou('corp', ['Corp']);
   source.ou('people', ['Corp', 'People']);
   source.ou('groups', ['Corp', 'Groups']);
-  source.group('eng', 'engineering', ['Corp', 'Groups']);
+  // engineering is read before all-staff, which it is a member of: a forward reference.
+  source.group('eng', 'engineering', ['Corp', 'Groups'], ['all']);
   source.group('all', 'all-staff', ['Corp', 'Groups']);
   source.user('alice', 'Alice Archer', ['Corp', 'People'], ['eng', 'all']);
   source.user('bob', 'Bob Baker', ['Corp', 'People'], ['all']);
@@ -160,13 +168,14 @@ describe('a first sync', () => {
     expectOk(report);
     expect(emulator.organizations().map((o) => o.name).sort()).toEqual(['Acme', 'Corp', 'Directory', 'Groups', 'People']);
     expect(emulator.entities().map((e) => e.name).sort()).toEqual(['Alice Archer', 'Bob Baker', 'Carol Chen', 'all-staff', 'engineering']);
-    expect(emulator.dependencies()).toHaveLength(3);
+    expect(emulator.dependencies()).toHaveLength(4);
     const byName = new Map(emulator.entities().map((e) => [e.name, e.id]));
     expect(emulator.dependencies().map((d) => [d.source_id, d.dependency_type, d.target_id]).sort()).toEqual(
       [
         [byName.get('Alice Archer'), 'member_of', byName.get('all-staff')],
         [byName.get('Alice Archer'), 'member_of', byName.get('engineering')],
         [byName.get('Bob Baker'), 'member_of', byName.get('all-staff')],
+        [byName.get('engineering'), 'member_of', byName.get('all-staff')],
       ].sort(),
     );
 
@@ -231,6 +240,15 @@ describe('a later sync', () => {
     expectOk(report);
     expect(emulator.entities().map((e) => e.name)).not.toContain('engineering');
     expect(emulator.dependencies()).toHaveLength(2);
+  });
+
+  it('reports a relation to a record the source never emitted as an error, and retries it next run', async () => {
+    source.user('carol', 'Carol Chen', ['Corp', 'People'], ['ghost']);
+    const first = await sync('apply');
+    expect(first.report.scopes[0]).toMatchObject({ status: 'failed' });
+    expect(first.report.totals.errors).toBe(1);
+    const again = await sync('plan');
+    expect(summary(again.changes)).toEqual(['update entity Carol Chen']);
   });
 
   it('deletes nothing when the source fails part-way, and reports the scope as failed', async () => {
