@@ -180,6 +180,10 @@ describe('elder-sync CLI', () => {
     expect(badOption.code).toBe(64);
     expect(badOption.stderr).toMatch(/^error: Expected --log-format=xml to be one of: json, pretty/m);
 
+    const unknownCommand = await cli(['nosuch']);
+    expect(unknownCommand.code).toBe(64);
+    expect(unknownCommand.stderr).toBe('error: unknown command "nosuch"; see "elder-sync --help" for the commands\n');
+
     const missingArg = await cli(['state', 'show']);
     expect(missingArg.code).toBe(64);
 

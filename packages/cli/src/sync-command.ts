@@ -1,5 +1,5 @@
 import type { Command } from '@oclif/core';
-import type { ElderSyncConfig, ScopeCounts, SyncOptions, SyncReport } from '@elder-sync/core';
+import type { ElderSyncConfig, ScopeCounts, ScopeReport, SyncOptions, SyncReport } from '@elder-sync/core';
 import { BaseCommand } from './base-command.js';
 import { loadConfig, validateSources } from './config-api.js';
 import { ExitCode, UsageError } from './exit-codes.js';
@@ -53,6 +53,19 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     const { color, paint } = await this.paint();
     this.out('');
     this.out(core.formatSummary(report, { color, paint }));
+  }
+
+  /**
+   * A line on stderr as each scope finishes (DESIGN §7, off a terminal), so a long run shows life
+   * and a killed one shows how far it got. Not under --json or --quiet.
+   */
+  protected scopeProgress(): ((report: ScopeReport) => void) | undefined {
+    if (this.jsonEnabled() || this.flags.quiet) return undefined;
+    return (r) => {
+      const c = r.counts;
+      const what = r.status === 'ok' ? `read ${c.read}, +${c.create} ~${c.update} -${c.delete}` : (r.error ?? '').split('\n')[0];
+      process.stderr.write(this.redact(`${r.source} · ${r.label || r.scope}: ${r.status}, ${what} (${r.durationMs}ms)`) + '\n');
+    };
   }
 
   /** Scope failures after a run: every scope ok → 0; all failed → 1; some failed → 3 (DESIGN §2). */

@@ -43,6 +43,7 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
       only: flags.only,
       allowMassDelete: flags['allow-mass-delete'],
       log: await this.logger(),
+      onScopeDone: this.scopeProgress(),
     });
     try {
       await this.printPlan(report, flags.verbose);
