@@ -7,8 +7,12 @@
 
 const NON_ASCII = /[\u0080-\uffff]/g;
 
+const HAS_NON_ASCII = /[\u0080-\uffff]/;
+
 function encodeString(value: string): string {
-  return JSON.stringify(value).replace(NON_ASCII, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const encoded = JSON.stringify(value);
+  if (!HAS_NON_ASCII.test(encoded)) return encoded;
+  return encoded.replace(NON_ASCII, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function encodeNumber(value: number): string {
@@ -43,10 +47,17 @@ function encode(value: unknown, pretty: boolean, depth: number): string {
     return `[${parts.join(',')}${outer}]`;
   }
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).sort(compareCodePoints);
+  const keys = Object.keys(record);
+  // Response objects are built with their keys in order already; only client-supplied objects need sorting.
+  if (!isSorted(keys)) keys.sort(compareCodePoints);
   if (keys.length === 0) return '{}';
   const parts = keys.map((key) => inner + encodeString(key) + keySeparator + encode(record[key], pretty, depth + 1));
   return `{${parts.join(',')}${outer}}`;
+}
+
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
 }
 
 /** Python sorts str keys by code point; JS `<` compares UTF-16 units, which differs only above U+FFFF. */
@@ -61,5 +72,16 @@ export function toFlaskJson(value: unknown, pretty: boolean): string {
 
 /** Werkzeug's `http_date`, which Flask uses for every datetime (§0.1 item 10): `Wed, 22 Apr 2026 00:50:07 GMT`. */
 export function httpDate(epochMs: number | null): string | null {
-  return epochMs === null ? null : new Date(epochMs).toUTCString();
+  if (epochMs === null) return null;
+  // Formatting dominates large list pages, and rows written together share their second.
+  const second = Math.floor(epochMs / 1000);
+  let formatted = HTTP_DATES.get(second);
+  if (formatted === undefined) {
+    if (HTTP_DATES.size >= 10_000) HTTP_DATES.clear();
+    formatted = new Date(second * 1000).toUTCString();
+    HTTP_DATES.set(second, formatted);
+  }
+  return formatted;
 }
+
+const HTTP_DATES = new Map<number, string>();
