@@ -1,4 +1,4 @@
-import type { JsonValue } from '../json.js';
+import { canonicalJson, type JsonValue } from '../json.js';
 import type { ChangeAction, PlanChange, Projection, ScopeCounts, SyncReport } from './types.js';
 
 /**
@@ -148,7 +148,7 @@ function* formatUpdate(
       yield paint.create(`      + ${field}: ${render(field, b, sensitive)}`);
     } else if (b === undefined && a !== undefined) {
       yield paint.delete(`      - ${field}: ${render(field, a, sensitive)}`);
-    } else if (a !== undefined && b !== undefined && !sameJson(a, b)) {
+    } else if (a !== undefined && b !== undefined && canonicalJson(a) !== canonicalJson(b)) {
       yield paint.update(`      ~ ${field}: ${renderChange(field, a, b, sensitive)}`);
     } else if (verbose && b !== undefined) {
       yield paint.dim(`        ${field}: ${render(field, b, sensitive)}`);
@@ -232,20 +232,6 @@ export function renderValue(value: JsonValue): string {
 function collapse(rendered: string[]): string {
   if (rendered.length <= MAX_LIST_ITEMS) return `[${rendered.join(',')}]`;
   return `[${rendered.slice(0, MAX_LIST_ITEMS).join(',')},… ${rendered.length - MAX_LIST_ITEMS} more]`;
-}
-
-function sameJson(a: JsonValue, b: JsonValue): boolean {
-  return JSON.stringify(sortDeep(a)) === JSON.stringify(sortDeep(b));
-}
-
-function sortDeep(v: JsonValue): JsonValue {
-  if (Array.isArray(v)) return v.map(sortDeep);
-  if (v !== null && typeof v === 'object') {
-    const out: Record<string, JsonValue> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortDeep(v[k] as JsonValue);
-    return out;
-  }
-  return v;
 }
 
 /** Organizations print their full path (`Corp / People`): the leaf name alone is ambiguous. */
