@@ -148,7 +148,14 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
   const { source, store, elder } = ctx;
   const desired = change.after!;
   const organizationId = await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
-  const stamp = makeStamp({ key: change.key, source: source.name, scope: scope.id, kind: change.kind }, desired);
+  // The stamp claims only relations Elder has confirmed: the ones it had before this change. The new
+  // ones are claimed by a second write once their dependencies exist (writeRelations). Claiming them
+  // here would be a lie whenever this write is applied but the dependencies are not (a 500 after
+  // apply, a crash): the next run would read the stamp, find the hash unchanged, and never create them.
+  const stamp = makeStamp(
+    { key: change.key, source: source.name, scope: scope.id, kind: change.kind },
+    { ...desired, relations: change.before?.relations ?? [] },
+  );
   let entity: ElderEntity;
   if (change.action === 'create') {
     entity = await createEntity(ctx, change.key, {
@@ -269,9 +276,14 @@ async function writeRelations(ctx: SourceContext, change: StoredChange): Promise
       firstError ??= error;
     }
   }
-  if (failedAdds.size === 0 && !removeFailed) return;
-  // The stamp already claims the new relations: correct it to what Elder confirmed, so the next run
-  // sees the difference and tries again. Best effort; the scope fails either way.
+  if (failedAdds.size === 0 && !removeFailed) {
+    // Every dependency is confirmed: now the stamp may claim them (see writeEntity). If this write
+    // fails, the stamp still claims the old set, which the next run corrects (409 = already there).
+    await restampRelations(ctx, change, [...after]);
+    return;
+  }
+  // Claim what Elder confirmed, so this run's successful adds and removes are not redone. Best effort:
+  // the old claim is safe too (the next run re-adds with 409 = already there); the scope fails either way.
   const confirmed = [...before].filter((r) => after.has(r) || removeFailed).concat(added.filter((r) => !failedAdds.has(r)));
   await restampRelations(ctx, change, confirmed).catch(() => undefined);
   throw firstError;
@@ -282,9 +294,10 @@ async function restampRelations(ctx: SourceContext, change: StoredChange, relati
   const stamp = indexed ? readStamp(indexed.attributes) : null;
   if (!indexed || !stamp) return;
   const corrected: Stamp = { ...stamp, relations: [...new Set(relations)].sort() };
-  await ctx.elder.updateEntity(indexed.elderId, {
+  const entity = await ctx.elder.updateEntity(indexed.elderId, {
     attributes: { ...indexed.attributes, [STAMP_ATTRIBUTE]: corrected as unknown as JsonObject },
   });
+  ctx.store.upsertIndexed({ ...indexed, attributes: entity.attributes });
 }
 
 function splitRelation(relation: string): { type: string; targetKey: string } {
