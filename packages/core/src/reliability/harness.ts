@@ -8,7 +8,7 @@ import { elderSyncConfigSchema } from '../config/schema.js';
 import type { ConnectorDefinition } from '../connector.js';
 import { createElderClient } from '../elder/client.js';
 import type { Logger } from '../logger.js';
-import { silentLogger } from '../logger.js';
+import { createLogger, silentLogger } from '../logger.js';
 import { runSync } from '../sync/run-sync.js';
 import type { PlanChange, SyncReport } from '../sync/types.js';
 
@@ -70,7 +70,8 @@ export class Harness {
         config: this.config(),
         connectors: async () => this.connector(),
         mode,
-        log: extra.log ?? silentLogger,
+        // RELIABILITY_LOG=debug shows the engine's log lines when replaying a seed.
+        log: extra.log ?? (process.env.RELIABILITY_LOG ? createLogger({ level: process.env.RELIABILITY_LOG as 'debug', format: 'pretty' }) : silentLogger),
         statePath: this.statePath,
         elder,
         ...(extra.full ? { full: true } : {}),
