@@ -1,7 +1,8 @@
 // The main job on its embedded default: the sample directory (8 OUs, 10 people, 4 groups) in a
 // throwaway OpenLDAP slapd, synced into the Elder emulator by the real CLI. Prints the plan and the
 // summary, then shows that a second run has nothing to do. Everything lives in a temp dir.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -41,14 +42,16 @@ try {
     ].join('\n'),
   );
   const env = { ...process.env, DEMO_ELDER_PASSWORD: 'admin123', DEMO_LDAP_PASSWORD: ldap.bindPassword };
-  const step = (title, args) => {
+  // The emulator lives in this process: run the CLI asynchronously so it keeps answering.
+  const step = async (title, args) => {
     console.log(`\n$ elder-sync ${args.join(' ')}    # ${title}`);
-    const result = spawnSync(process.execPath, [cli, ...args, '--config', configPath], { stdio: 'inherit', env });
-    return result.status ?? 1;
+    const child = spawn(process.execPath, [cli, ...args, '--config', configPath], { stdio: 'inherit', env });
+    const [code] = await once(child, 'exit');
+    return code ?? 1;
   };
-  status = step('reachable, authenticated, permitted?', ['test-connectivity']);
-  if (status === 0) status = step('first sync: plan and apply', ['run']);
-  if (status === 0) status = step('nothing changed, nothing to write', ['diff', '--detailed-exitcode']);
+  status = await step('reachable, authenticated, permitted?', ['test-connectivity']);
+  if (status === 0) status = await step('first sync: plan and apply', ['run']);
+  if (status === 0) status = await step('nothing changed, nothing to write', ['diff', '--detailed-exitcode']);
   const stats = elder.stats();
   console.log(`\nElder emulator saw ${stats.writes} writes and ${stats.reads} reads; it now holds ` +
     `${elder.organizations().length} organizations, ${elder.entities().length} entities and ${elder.dependencies().length} dependencies.`);

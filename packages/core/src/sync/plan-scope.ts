@@ -10,6 +10,7 @@ import {
   organizationPathKey,
   truncateName,
 } from './projection.js';
+import { sanitizeRecord } from './sanitize.js';
 import type { SourceContext } from './source-context.js';
 import type { PlanChange, Projection, ScopeCounts } from './types.js';
 
@@ -59,7 +60,6 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
 
   /** Plans creation of whatever part of `path` (below the source root) does not exist yet. */
   const planOrganizationPath = (path: string[], keyOfLeaf?: string, kind = '@org') => {
-    const rootPath = ctx.rootMissing;
     const existing = ctx.rootId === null ? { id: null, missing: path } : ctx.tree.resolve(ctx.rootId, path);
     const firstMissing = path.length - existing.missing.length;
     for (let depth = firstMissing; depth < path.length; depth++) {
@@ -82,7 +82,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
           name: prefix[prefix.length - 1]!,
           elderId: null,
           before: null,
-          after: organizationProjection(prefix, rootPath),
+          after: organizationProjection(prefix),
           reason: null,
         },
         { organizationPath: prefix },
@@ -114,8 +114,8 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
             kind: record.kind,
             name: path[path.length - 1]!,
             elderId: mapped.id,
-            before: organizationProjection(currentPath, []),
-            after: organizationProjection(path, []),
+            before: organizationProjection(currentPath),
+            after: organizationProjection(path),
             reason: null,
           },
           { organizationPath: path },
@@ -225,8 +225,11 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
       }
       counts.read++;
       readCounts.set(item.record.kind, (readCounts.get(item.record.kind) ?? 0) + 1);
-      if (spec.target === 'organization') planOrganizationRecord(item.record);
-      else planEntityRecord(item.record, spec);
+      // Hostile values (NUL, lone surrogates, names > 255, 10 MB attributes) are made safe with a
+      // warning here, before hashing, so the safe form is what is planned, written and compared.
+      const record = sanitizeRecord(item.record, entityKey(source.name, item.record.kind, item.record.externalId), log);
+      if (spec.target === 'organization') planOrganizationRecord(record);
+      else planEntityRecord(record, spec);
     }
   } catch (error) {
     throw error instanceof SourceError
@@ -330,13 +333,12 @@ function planStaleOrganizations(
     if (!org || !path) continue;
     change({
       key: mapping.key, action: 'delete', target: 'organization', kind: mapping.kind, name: org.name,
-      elderId: org.id, before: organizationProjection(path, []), after: null, reason: null,
+      elderId: org.id, before: organizationProjection(path), after: null, reason: null,
     }, { organizationPath: path });
   }
 }
 
-export function organizationProjection(path: string[], rootMissing: string[]): Projection {
-  void rootMissing;
+export function organizationProjection(path: string[]): Projection {
   return {
     name: path[path.length - 1] ?? '',
     type: 'organization',

@@ -16,7 +16,7 @@ import { OrgTree } from './org-tree.js';
 import { resolveRoot } from './organizations.js';
 import { emptyCounts, organizationProjection, planScope } from './plan-scope.js';
 import { PlanStore } from './plan-store.js';
-import { joinPath, organizationPathKey } from './projection.js';
+import { organizationPathKey } from './projection.js';
 import type { SourceContext, SourceSettings } from './source-context.js';
 import type { ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
 
@@ -39,6 +39,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
   const store = new PlanStore();
   const signal = options.signal ?? new AbortController().signal;
   const reports: ScopeReport[] = [];
+  let rootCreates = 0;
 
   try {
     let tree: OrgTree | null = null;
@@ -68,11 +69,17 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
       }
       let ctx: SourceContext;
       try {
-        const root = await resolveRoot(elder, tree, source.organization ?? config.elder.organization, {
-          create: options.mode === 'apply',
+        const rootRef = source.organization ?? config.elder.organization;
+        const rootOptions = {
           createMissing: config.elder.createMissingOrganizations,
           configPath: source.organization ? `sources[${config.sources.indexOf(source)}].organization` : 'elder.organization',
-        });
+        };
+        let root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: false });
+        // The root's own creation is part of the plan too, in both modes (DESIGN §5.3).
+        rootCreates += planRootOrganizations(store, settings.name, rootRef, root.missing);
+        if (root.missing.length > 0 && options.mode === 'apply') {
+          root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true });
+        }
         ctx = {
           source: settings,
           connector,
@@ -93,7 +100,6 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
           plannedOrganizations: new Map(),
           signal,
         };
-        planRootOrganizations(ctx, source.organization ?? config.elder.organization);
         await indexOwnedEntities(ctx, sourceLog);
       } catch (error) {
         if (error instanceof ConfigError) throw error;
@@ -118,6 +124,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
   reports.sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
   const totals = emptyCounts();
   for (const r of reports) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += r.counts[k];
+  totals.create += rootCreates;
   return {
     runId,
     mode: options.mode,
@@ -164,27 +171,27 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
   };
 }
 
-/** In plan mode, a root that does not exist yet shows as organizations to create. */
-function planRootOrganizations(ctx: SourceContext, ref: { path: string[] } | { id: number }): void {
-  if (ctx.rootId !== null || !('path' in ref)) return;
-  const existing = ref.path.length - ctx.rootMissing.length;
-  for (let depth = existing; depth < ref.path.length; depth++) {
+/** A root that does not exist yet shows in the plan as organizations to create. */
+function planRootOrganizations(store: PlanStore, source: string, ref: { path: string[] } | { id: number }, missing: string[]): number {
+  if (missing.length === 0 || !('path' in ref)) return 0;
+  for (let depth = ref.path.length - missing.length; depth < ref.path.length; depth++) {
     const prefix = ref.path.slice(0, depth + 1);
-    ctx.store.addChange({
-      source: ctx.source.name,
+    store.addChange({
+      source,
       scope: ROOT_SCOPE,
       scopeLabel: 'root organization',
-      key: organizationPathKey(ctx.source.name, ['@root', ...prefix]),
+      key: organizationPathKey(source, ['@root', ...prefix]),
       action: 'create',
       target: 'organization',
       kind: '@org',
       name: prefix[prefix.length - 1]!,
       elderId: null,
       before: null,
-      after: organizationProjection(prefix, []),
-      reason: joinPath(ref.path) === joinPath(prefix) ? 'root organization of synced objects' : null,
+      after: organizationProjection(prefix),
+      reason: null,
     });
   }
+  return missing.length;
 }
 
 function failedScope(source: SourceSettings, scope: Pick<Scope, 'id' | 'label'>, error: unknown, prefix = ''): ScopeReport {

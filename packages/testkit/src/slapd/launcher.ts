@@ -77,7 +77,8 @@ const SCHEMA_DIR = process.env.SLAPD_SCHEMA_DIR ?? '/etc/ldap/schema';
 const MODULE_PATH = process.env.SLAPD_MODULE_PATH ?? '/usr/lib/ldap';
 const HOST = '127.0.0.1';
 const ADMIN_PASSWORD = 'admin';
-const READER_PASSWORD = 'reader';
+// Not a word that appears in DNs: the secret registry redacts every occurrence of a password.
+const READER_PASSWORD = 'Rd-7f3k-pass';
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
 /** A free port found by binding 0 can be taken before slapd binds it; retry with fresh ports. */
