@@ -26,6 +26,8 @@ export interface AppliedCounts {
   update: number;
   delete: number;
   errors: number;
+  /** The run was asked to stop: writes in flight finished, nothing new was started. */
+  interrupted: boolean;
 }
 
 /**
@@ -34,7 +36,9 @@ export interface AppliedCounts {
  * A failed object is counted and reported; the others go on (DESIGN §5.6).
  */
 export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger): Promise<AppliedCounts> {
-  const applied: AppliedCounts = { create: 0, update: 0, delete: 0, errors: 0 };
+  const applied: AppliedCounts = { create: 0, update: 0, delete: 0, errors: 0, interrupted: false };
+  // On SIGINT/SIGTERM no new write starts; the ones in flight finish and are recorded (DESIGN §5.5).
+  const stopping = () => (ctx.signal.aborted ? (applied.interrupted = true) : false);
   const { store, source } = ctx;
   const fail = (change: StoredChange, error: unknown) => {
     applied.errors++;
@@ -58,6 +62,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
     (a, b) => (a.detail.organizationPath?.length ?? 0) - (b.detail.organizationPath?.length ?? 0),
   );
   for (const change of organizationCreates) {
+    if (stopping()) break;
     try {
       await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
       applied.create++;
@@ -66,6 +71,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
     }
   }
   for (const change of changes('organization', 'update')) {
+    if (stopping()) break;
     try {
       const path = change.detail.organizationPath ?? [];
       const parentId = await ensureOrganizationPath(ctx, scope, path.slice(0, -1));
@@ -80,6 +86,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   // Entities.
   for (const action of ['create', 'update'] as const) {
     for (const change of changes('entity', action)) {
+      if (stopping()) break;
       await enqueue(async () => {
         try {
           await writeEntity(ctx, scope, change);
@@ -98,6 +105,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   // Relations, once every target of this scope exists.
   for (const action of ['create', 'update'] as const) {
     for (const change of changes('entity', action, 'applied')) {
+      if (stopping()) break;
       await enqueue(async () => {
         try {
           await writeRelations(ctx, change);
@@ -112,6 +120,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   // Deletes and marks.
   for (const action of ['delete', 'mark'] as const) {
     for (const change of changes('entity', action)) {
+      if (stopping()) break;
       await enqueue(async () => {
         try {
           if (change.action === 'mark') {
@@ -135,6 +144,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
     (a, b) => (b.detail.organizationPath?.length ?? 0) - (a.detail.organizationPath?.length ?? 0),
   );
   for (const change of organizationDeletes) {
+    if (stopping()) break;
     try {
       if (await deleteOrganizationIfEmpty(ctx, change, log)) applied.delete++;
     } catch (error) {

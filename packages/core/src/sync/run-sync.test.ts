@@ -323,3 +323,28 @@ describe('under faults', () => {
     expect(new Set(orgKeys).size).toBe(orgKeys.length);
   });
 });
+
+describe('stopping a run (SIGINT, SIGTERM)', () => {
+  it('lets writes in flight finish, starts no new ones, and the next run converges', async () => {
+    for (let i = 0; i < 60; i++) source.user(`u${i}`, `User ${i}`, ['Corp', 'People'], ['all']);
+    const controller = new AbortController();
+    const seen = setInterval(() => {
+      if ((emulator.stats().byRoute['POST /api/v1/entities'] ?? 0) >= 5) controller.abort();
+    }, 1);
+    emulator.setFaults({ rate: 1, kinds: ['slow'], slowMs: 20, methods: ['POST'] });
+    const { report } = await sync('apply', { signal: controller.signal });
+    clearInterval(seen);
+    emulator.setFaults({ rate: 0, kinds: [] });
+    expect(report.scopes[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
+    const created = emulator.entities().length;
+    expect(created).toBeGreaterThan(0);
+    expect(created).toBeLessThan(65);
+    const { report: rerun } = await sync('apply');
+    expectOk(rerun);
+    const keys = keysOf();
+    expect(keys).toHaveLength(65);
+    expect(new Set(keys).size).toBe(65);
+    expect((await sync('plan')).changes).toEqual([]);
+  });
+});
+

@@ -20,6 +20,8 @@ import { organizationPathKey } from './projection.js';
 import type { SourceContext, SourceSettings } from './source-context.js';
 import type { ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
 
+const INTERRUPTED = 'interrupted: stopped before every change was applied; the next run continues';
+
 /** The scope id under which a plan shows organizations of the shared root that do not exist yet. */
 export const ROOT_SCOPE = '@root';
 
@@ -141,10 +143,16 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
 async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan', log: Logger): Promise<ScopeReport> {
   const started = Date.now();
   const base = { source: ctx.source.name, connector: ctx.source.connector, scope: scope.id, label: scope.label };
+  if (ctx.signal.aborted) {
+    return { ...base, status: 'failed', error: INTERRUPTED, mode: 'full', counts: emptyCounts(), durationMs: 0 };
+  }
   let plan;
   try {
     plan = await planScope(ctx, scope, log);
   } catch (error) {
+    if (ctx.signal.aborted) {
+      return { ...base, status: 'failed', error: INTERRUPTED, mode: 'full', counts: emptyCounts(), durationMs: Date.now() - started };
+    }
     log.error(`scope failed: ${errorMessage(error)}`);
     if (mode === 'apply') ctx.state.commitScope(ctx.source.name, scope.id, { fullRead: false, status: 'failed' });
     return { ...base, status: 'failed', error: redact(errorMessage(error)), mode: 'full', counts: emptyCounts(), durationMs: Date.now() - started };
@@ -154,7 +162,7 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
     return { ...base, status: 'ok', error: null, mode: plan.mode, counts, durationMs: Date.now() - started };
   }
   const applied = await applyScope(ctx, scope, log);
-  const ok = applied.errors === 0;
+  const ok = applied.errors === 0 && !applied.interrupted;
   ctx.state.commitScope(ctx.source.name, scope.id, {
     // A cursor moves only once every write before it is confirmed (DESIGN §5.5).
     ...(ok && plan.cursor !== undefined ? { cursor: plan.cursor } : {}),
@@ -164,7 +172,7 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
   return {
     ...base,
     status: ok ? 'ok' : 'failed',
-    error: ok ? null : `${applied.errors} write(s) failed; see the log`,
+    error: ok ? null : applied.interrupted ? INTERRUPTED : `${applied.errors} write(s) failed; see the log`,
     mode: plan.mode,
     counts: { ...counts, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors },
     durationMs: Date.now() - started,
