@@ -11,6 +11,8 @@ export const ExitCode = {
   partial: 3,
   /** Bad usage or configuration (BSD sysexits EX_USAGE). */
   usage: 64,
+  /** Stopped by SIGINT or SIGTERM after finishing the writes in flight (128 + SIGINT, as shells do). */
+  interrupted: 130,
 } as const;
 
 /**

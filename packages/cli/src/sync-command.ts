@@ -24,6 +24,30 @@ export interface PreparedRun {
 /** What `run`, `diff` and `test-connectivity` share: config, source selection, connector checks. */
 export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<T> {
   /**
+   * SIGINT/SIGTERM stop a run cleanly: the engine finishes the writes in flight, saves state and
+   * returns; the command then exits 130. A second signal exits at once (what was written is safe:
+   * every confirmed write is already recorded, and Elder holds each object's key).
+   */
+  protected interruptible(): { signal: AbortSignal; interrupted: () => boolean; dispose: () => void } {
+    const controller = new AbortController();
+    const onSignal = (name: NodeJS.Signals) => {
+      if (controller.signal.aborted) process.exit(ExitCode.interrupted);
+      process.stderr.write(`\n${name}: finishing the writes in flight, then stopping (again to stop at once)\n`);
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    return {
+      signal: controller.signal,
+      interrupted: () => controller.signal.aborted,
+      dispose: () => {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      },
+    };
+  }
+
+  /**
    * Loads the config (exit 64 on any issue), resolves SOURCE arguments, and validates the
    * `config` block of every selected source against its connector (importing only those).
    */

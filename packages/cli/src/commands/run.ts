@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import type { PlanJson } from '@elder-sync/core';
+import { ExitCode } from '../exit-codes.js';
 import { SyncCommand, summaryJson, type SummaryJson } from '../sync-command.js';
 
 export interface RunResult {
@@ -34,7 +35,9 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     const { flags } = this;
     const { config, connectors, sources } = await this.prepare(this.positional, flags.all);
     const core = await this.core();
+    const stop = this.interruptible();
     const report = await core.runSync({
+      signal: stop.signal,
       config,
       connectors,
       sources,
@@ -48,7 +51,7 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     try {
       await this.printPlan(report, flags.verbose);
       await this.printSummary(report);
-      process.exitCode = this.runExitCode(report);
+      process.exitCode = stop.interrupted() ? ExitCode.interrupted : this.runExitCode(report);
       // The JSON plan holds every change in memory: build it only when it is printed.
       return this.jsonEnabled() ? { plan: core.planToJson(report), summary: summaryJson(report) } : undefined;
     } finally {
