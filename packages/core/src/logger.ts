@@ -1,7 +1,7 @@
+import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { redact } from './secrets.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const LEVELS: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: 100 };
 
 export type LogFields = Record<string, unknown>;
 
@@ -17,45 +17,82 @@ export interface Logger {
 export interface LoggerOptions {
   level?: LogLevel;
   format?: 'json' | 'pretty';
+  /** Receives each finished line (no trailing newline); default: stderr. */
   write?: (line: string) => void;
   bindings?: LogFields;
 }
 
-/** JSON lines (or a short human form) on stderr, every line passed through the secret registry. */
+/**
+ * pino JSON lines (or a short human form) on stderr (DESIGN §7). Every line passes through the
+ * secret registry on its way out, in the destination: a secret inside any field, message or error
+ * text is caught there whatever key it sits under, which pino's path-based `redact` cannot do.
+ *
+ * Levels are written as names (`"level":"info"`) and times as ISO strings: people grep these lines
+ * and collectors map names without a table. No pid/hostname: the collector knows where a line came from.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  const threshold = LEVELS[options.level ?? 'info'];
   const format = options.format ?? 'json';
   const write = options.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const bindings = options.bindings ?? {};
-
-  const emit = (level: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
-    if (LEVELS[level] < threshold) return;
-    const entry = { level, time: new Date().toISOString(), ...bindings, ...fields, msg };
-    let line: string;
-    if (format === 'json') {
-      line = JSON.stringify(entry, jsonSafe);
-    } else {
-      const context = Object.entries({ ...bindings, ...fields })
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, jsonSafe)}`)
-        .join(' ');
-      line = `${level.toUpperCase().padEnd(5)} ${msg}${context ? `  ${context}` : ''}`;
-    }
-    write(redact(line));
+  const destination: DestinationStream = {
+    write(chunk: string) {
+      const line = chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk;
+      write(redact(format === 'json' ? line : prettyLine(line)));
+    },
   };
+  const root = pino(
+    {
+      level: options.level ?? 'info',
+      base: null,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+  return wrap(options.bindings && Object.keys(options.bindings).length > 0 ? root.child(safeFields(options.bindings)) : root);
+}
 
+function wrap(p: PinoLogger): Logger {
   return {
-    debug: (m, f) => emit('debug', m, f),
-    info: (m, f) => emit('info', m, f),
-    warn: (m, f) => emit('warn', m, f),
-    error: (m, f) => emit('error', m, f),
-    child: (fields) => createLogger({ ...options, bindings: { ...bindings, ...fields } }),
+    debug: (m, f) => (f ? p.debug(safeFields(f), m) : p.debug(m)),
+    info: (m, f) => (f ? p.info(safeFields(f), m) : p.info(m)),
+    warn: (m, f) => (f ? p.warn(safeFields(f), m) : p.warn(m)),
+    error: (m, f) => (f ? p.error(safeFields(f), m) : p.error(m)),
+    child: (fields) => wrap(p.child(safeFields(fields))),
   };
 }
 
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
-  if (typeof value === 'bigint') return value.toString();
-  return value;
+/** pino would print an `Error` under any key but `err` as `{}`, and a bigint would throw. */
+function safeFields(fields: LogFields): LogFields {
+  let out: LogFields | null = null;
+  for (const [key, value] of Object.entries(fields)) {
+    let safe = value;
+    if (value instanceof Error) safe = { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
+    else if (typeof value === 'bigint') safe = value.toString();
+    if (safe !== value) (out ??= { ...fields })[key] = safe;
+  }
+  return out ?? fields;
+}
+
+const PRETTY_SKIP = new Set(['level', 'time', 'msg']);
+
+/**
+ * `INFO  message  key=value ...` from a pino JSON line. A dozen lines instead of pino-pretty: that
+ * package brings a worker-thread transport and a dozen dependencies for what is one line per log call,
+ * and the line must still pass through `redact` synchronously.
+ */
+export function prettyLine(json: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const context = Object.entries(entry)
+    .filter(([k]) => !PRETTY_SKIP.has(k))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  const level = String(entry.level ?? '').toUpperCase();
+  return `${level.padEnd(5)} ${String(entry.msg ?? '')}${context ? `  ${context}` : ''}`;
 }
 
 export const silentLogger: Logger = createLogger({ level: 'silent' });
