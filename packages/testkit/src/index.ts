@@ -1,2 +1,3 @@
 export * from './elder-emulator/index.js';
 export * from './slapd/index.js';
+export * from './worker-env-example.js';

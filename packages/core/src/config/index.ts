@@ -14,3 +14,4 @@ export {
   type PathSegment,
 } from './secret-paths.js';
 export { configIssuesFromZod, formatPath, type IssueContext } from './issues.js';
+export * from './worker-env.js';

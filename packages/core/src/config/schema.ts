@@ -140,6 +140,28 @@ export const sourceConfigSchema = z
     }
   }, ALWAYS);
 
+/** `host:port` (IPv6 in brackets) the daemon's health server binds. */
+const LISTEN_PATTERN = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** `elder-sync daemon` and `run --serve-metrics` (DESIGN §7). Optional: `run` never needs it. */
+export const daemonConfigSchema = z.strictObject({
+  /** Health and metrics server. Loopback by default: /status names sources and errors. */
+  listen: z
+    .string()
+    .regex(LISTEN_PATTERN, 'must be host:port, e.g. 127.0.0.1:9464 or 0.0.0.0:9464 ([::1]:9464 for IPv6)')
+    .default('127.0.0.1:9464'),
+  /** Run every source once at start, then on its schedule (the worker's SYNC_ON_STARTUP). */
+  runOnStart: z.boolean().default(true),
+  /** Seconds for a source without schedule or interval (the worker's default interval). */
+  defaultInterval: int(1, 31 * 24 * 3600).default(3600),
+  /** Each run starts up to this many seconds late, at random, so sources on one cron line do not stampede Elder. */
+  jitterSeconds: z.number().min(0).max(3600).default(0),
+  /** On SIGTERM, how long runs in flight may take to finish their writes before the process exits anyway. */
+  gracePeriodSeconds: z.number().min(0).max(3600).default(30),
+  /** Serve /metrics (the worker's METRICS_ENABLED). */
+  metrics: z.boolean().default(true),
+});
+
 export const elderSyncConfigSchema = z
   .strictObject({
     /** For editors' YAML/JSON language servers. */
@@ -147,6 +169,7 @@ export const elderSyncConfigSchema = z
     elder: elderConfigSchema,
     state: stateConfigSchema.default(() => ({})),
     sources: z.array(sourceConfigSchema).default(() => []),
+    daemon: daemonConfigSchema.optional(),
   })
   .superRefine((value, ctx) => {
     if (!isPlainObject(value) || !Array.isArray(value.sources)) return;
@@ -168,6 +191,7 @@ export type ElderSyncConfig = z.infer<typeof elderSyncConfigSchema>;
 export type ElderConfig = z.infer<typeof elderConfigSchema>;
 export type StateConfig = z.infer<typeof stateConfigSchema>;
 export type SourceConfig = z.infer<typeof sourceConfigSchema>;
+export type DaemonConfig = z.infer<typeof daemonConfigSchema>;
 export type OrganizationRef = z.infer<typeof organizationRefSchema>;
 export type KindOverride = z.infer<typeof kindOverrideSchema>;
 export type DeleteMode = SourceConfig['deletes'];
