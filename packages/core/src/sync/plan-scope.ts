@@ -24,6 +24,11 @@ export interface ScopePlan {
   cursor: JsonValue | null | undefined;
   /** Record kinds read completely (deletions among them are known). */
   completeKinds: string[];
+  /**
+   * Why deletes were withheld by a safety guard (mass delete, empty read), or null. The scope's
+   * other changes still apply, but it ends as failed so cron and CI alert on it (DESIGN §5.4).
+   */
+  guard: string | null;
 }
 
 export function emptyCounts(): ScopeCounts {
@@ -242,7 +247,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
     : [];
   for (const [kind, reason] of incomplete) log.warn('kind not read completely; nothing of it is deleted', { kind, reason });
 
-  planStaleEntities(ctx, scope, completeKinds, readCounts, planRemoval, change, counts);
+  const guard = planStaleEntities(ctx, scope, completeKinds, readCounts, planRemoval, change);
   planStaleOrganizations(ctx, scope, completeKinds, seenOrganizationKeys, change);
   for (const duplicate of store.duplicates(source.name, scope.id)) {
     change({
@@ -257,7 +262,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
       reason: 'duplicate of the same key',
     }, { duplicate: true });
   }
-  return { mode, counts, cursor, completeKinds };
+  return { mode, counts, cursor, completeKinds, guard };
 }
 
 type ChangeFn = (c: Omit<PlanChange, 'source' | 'scope' | 'scopeLabel'>, detail?: object) => void;
@@ -274,8 +279,7 @@ function planStaleEntities(
   readCounts: Map<string, number>,
   planRemoval: (key: string, kind: string, elderId: number, before: Projection, reason: string | null) => void,
   change: ChangeFn,
-  counts: ScopeCounts,
-): void {
+): string | null {
   const { source, store } = ctx;
   const entityKinds = completeKinds.filter((k) => ctx.connector.kinds[k]?.target === 'entity');
   const owned = store.countOwned(source.name, scope.id);
@@ -311,7 +315,14 @@ function planStaleEntities(
       }
     }
   }
-  void counts;
+  const guards: string[] = [];
+  for (const kind of emptyKinds) {
+    guards.push(`deletes withheld: the source returned no ${kind} objects where Elder has ${store.countOwned(source.name, scope.id, kind)}; an empty read never deletes`);
+  }
+  if (tooMany) {
+    guards.push(`deletes withheld: they would remove ${stale} of ${owned} owned objects (${percent.toFixed(0)}% > maxDeletePercent ${source.maxDeletePercent}%); check the source, then rerun with --allow-mass-delete`);
+  }
+  return guards.length ? guards.join('; ') : null;
 }
 
 /** Owned organizations whose record is gone after a complete read; applied only if empty then. */

@@ -261,11 +261,12 @@ describe('a later sync', () => {
     expect(emulator.entities()).toHaveLength(before);
   });
 
-  it('never deletes on an empty read of a kind that had objects', async () => {
+  it('never deletes on an empty read of a kind that had objects, and fails the scope saying why', async () => {
     source.users.clear();
-    const { changes } = await sync('apply');
+    const { changes, report } = await sync('apply');
     expect(changes.filter((c) => c.kind === 'user').map((c) => c.action)).toEqual(['withheld', 'withheld', 'withheld']);
     expect(emulator.entities().filter((e) => e.sub_type === 'person')).toHaveLength(3);
+    expect(report.scopes[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('returned no user objects where Elder has 3') });
   });
 
   it('marks instead of deleting with deletes: mark, and clears the mark when the object returns', async () => {
@@ -283,24 +284,40 @@ describe('a later sync', () => {
 });
 
 describe('the mass-delete guard', () => {
+  const bulk = () => emulator.entities().filter((e) => e.name.startsWith('User '));
   beforeEach(async () => {
-    for (let i = 0; i < 12; i++) source.user(`u${i}`, `User ${i}`, ['Corp', 'People']);
+    // A 100-object scope (with the 5 of the fixture) losing a third of its objects.
+    for (let i = 0; i < 95; i++) source.user(`u${i}`, `User ${i}`, ['Corp', 'People']);
     await sync('apply');
-    for (let i = 0; i < 5; i++) source.users.delete(`u${i}`);
+    for (let i = 0; i < 34; i++) source.users.delete(`u${i}`);
+    source.user('new', 'User new', ['Corp', 'People']);
   });
 
-  it('withholds deletes above maxDeletePercent and says why', async () => {
-    const { changes } = await sync('apply');
+  it('withholds deletes above maxDeletePercent, applies the rest, and fails the scope with a clear message', async () => {
+    const { changes, report } = await sync('apply');
     const withheld = changes.filter((c) => c.action === 'withheld');
-    expect(withheld).toHaveLength(5);
-    expect(withheld[0]!.reason).toMatch(/maxDeletePercent 20%.*--allow-mass-delete/);
-    expect(emulator.entities().filter((e) => e.name.startsWith('User '))).toHaveLength(12);
+    expect(withheld).toHaveLength(34);
+    expect(withheld[0]!.reason).toMatch(/34 of 100 owned objects \(34% > maxDeletePercent 20%\).*--allow-mass-delete/);
+    expect(report.scopes[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/deletes withheld.*--allow-mass-delete/) });
+    expect(bulk()).toHaveLength(96);
   });
 
   it('applies them with allowMassDelete', async () => {
     const { report } = await sync('apply', { allowMassDelete: true });
-    expect(report.totals.delete).toBe(5);
-    expect(emulator.entities().filter((e) => e.name.startsWith('User '))).toHaveLength(7);
+    expectOk(report);
+    expect(report.totals.delete).toBe(34);
+    expect(bulk()).toHaveLength(62);
+  });
+
+  it('lets a scope below 10 owned objects delete freely', async () => {
+    emulator.reset();
+    source = new ScriptedSource();
+    for (let i = 0; i < 9; i++) source.user(`s${i}`, `User ${i}`, []);
+    await sync('apply');
+    for (let i = 0; i < 8; i++) source.users.delete(`s${i}`);
+    const { report } = await sync('apply');
+    expectOk(report);
+    expect(report.totals.delete).toBe(8);
   });
 });
 

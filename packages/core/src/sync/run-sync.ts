@@ -158,21 +158,27 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
     return { ...base, status: 'failed', error: redact(errorMessage(error)), mode: 'full', counts: emptyCounts(), durationMs: Date.now() - started };
   }
   const counts = plan.counts;
+  if (plan.guard) log.warn(plan.guard);
   if (mode === 'plan') {
-    return { ...base, status: 'ok', error: null, mode: plan.mode, counts, durationMs: Date.now() - started };
+    return { ...base, status: plan.guard ? 'failed' : 'ok', error: plan.guard, mode: plan.mode, counts, durationMs: Date.now() - started };
   }
   const applied = await applyScope(ctx, scope, log);
-  const ok = applied.errors === 0 && !applied.interrupted;
+  const written = applied.errors === 0 && !applied.interrupted;
+  const ok = written && plan.guard === null;
   ctx.state.commitScope(ctx.source.name, scope.id, {
     // A cursor moves only once every write before it is confirmed (DESIGN §5.5).
-    ...(ok && plan.cursor !== undefined ? { cursor: plan.cursor } : {}),
-    fullRead: ok && plan.mode === 'full',
+    ...(written && plan.cursor !== undefined ? { cursor: plan.cursor } : {}),
+    fullRead: written && plan.mode === 'full',
     status: ok ? 'success' : 'partial',
   });
   return {
     ...base,
     status: ok ? 'ok' : 'failed',
-    error: ok ? null : applied.interrupted ? INTERRUPTED : `${applied.errors} write(s) failed; see the log`,
+    error: applied.interrupted
+      ? INTERRUPTED
+      : applied.errors > 0
+        ? `${applied.errors} write(s) failed; see the log`
+        : plan.guard,
     mode: plan.mode,
     counts: { ...counts, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors },
     durationMs: Date.now() - started,
