@@ -49,6 +49,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   private coreModule: CoreModule | null = null;
   private log_: Core.Logger | null = null;
+  /** Log settings from the config source (the worker's LOG_LEVEL/LOG_FORMAT); flags win. */
+  protected logDefaults: { level?: Exclude<Core.LogLevel, 'silent'>; format?: 'json' | 'pretty' } = {};
 
   public override async init(): Promise<void> {
     await super.init();
@@ -71,7 +73,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected logFormat(): 'json' | 'pretty' {
-    return this.flags['log-format'] ?? (process.stderr.isTTY ? 'pretty' : 'json');
+    return this.flags['log-format'] ?? this.logDefaults.format ?? (process.stderr.isTTY ? 'pretty' : 'json');
   }
 
   /**
@@ -80,7 +82,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
    */
   protected logLevel(): Core.LogLevel {
     if (this.flags.quiet) return 'error';
-    return this.flags['log-level'] ?? (this.logFormat() === 'json' ? 'info' : 'warn');
+    return this.flags['log-level'] ?? this.logDefaults.level ?? (this.logFormat() === 'json' ? 'info' : 'warn');
   }
 
   protected async logger(): Promise<Core.Logger> {

@@ -1,28 +1,32 @@
-import type { ConfigIssue, ConnectorDefinition, ConnectorLoader, ElderSyncConfig, SourceConfig } from '@elder-sync/core';
+import type { ConfigIssue, ConnectorDefinition, ConnectorLoader, ElderSyncConfig, SourceConfig, WorkerEnvConfig } from '@elder-sync/core';
 import type { CoreModule } from './base-command.js';
 
 export interface LoadedConfig {
-  /** The file read. */
+  /** The file read, or "worker environment". */
   path: string;
   config: ElderSyncConfig;
+  /** Set when there was no file and the Python worker's variables made the config (DESIGN §3). */
+  workerEnv?: WorkerEnvConfig;
 }
 
 /**
  * Finds, reads and validates the config file (`--config`, else `$ELDER_SYNC_CONFIG`, else
- * ./elder-sync.yaml|yml|json); throws ConfigError (exit 64) listing every issue.
+ * ./elder-sync.yaml|yml|json); with none, the Python worker's environment variables when any is
+ * set. Throws ConfigError (exit 64) listing every issue.
  */
-export function loadConfig(core: CoreModule, explicit: string | undefined): LoadedConfig {
+export function loadConfig(core: CoreModule, explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const loaded = core.loadConfigFile({ path: explicit ?? null });
-  if (loaded === null) {
-    // Building sources from the Python worker's environment variables (DESIGN §3) is not in core yet.
-    throw new core.ConfigError([
-      {
-        path: '--config',
-        message: `no configuration file: none of ${core.DEFAULT_CONFIG_FILES.join(', ')} in ${process.cwd()} (write one with "elder-sync config init", or pass --config FILE)`,
-      },
-    ]);
+  if (loaded !== null) return loaded;
+  if (core.hasWorkerEnv(env)) {
+    const workerEnv = core.configFromWorkerEnv(env);
+    return { path: core.WORKER_ENV_ORIGIN, config: workerEnv.config, workerEnv };
   }
-  return loaded;
+  throw new core.ConfigError([
+    {
+      path: '--config',
+      message: `no configuration file: none of ${core.DEFAULT_CONFIG_FILES.join(', ')} in ${process.cwd()}, and no Python worker variables (ELDER_API_URL, LDAP_ENABLED, ...) set (write one with "elder-sync config init", or pass --config FILE)`,
+    },
+  ]);
 }
 
 /**
@@ -35,6 +39,8 @@ export async function validateSources(
   config: ElderSyncConfig,
   sources: readonly SourceConfig[],
   loader: ConnectorLoader,
+  /** Worker mode: name the variable behind each path (`LDAP_BASE_DN (sources[0].config.baseDn)`). */
+  workerEnv?: WorkerEnvConfig,
 ): Promise<void> {
   const issues: ConfigIssue[] = [];
   for (const source of sources) {
@@ -50,5 +56,7 @@ export async function validateSources(
     const result = core.checkSourceConfig(index, source.config, connector, source.types);
     if (!result.ok) issues.push(...result.issues);
   }
-  if (issues.length > 0) throw new core.ConfigError(issues);
+  if (issues.length > 0) {
+    throw new core.ConfigError(workerEnv ? core.workerEnvIssues(issues, workerEnv.document) : issues);
+  }
 }

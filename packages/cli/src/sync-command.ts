@@ -1,5 +1,5 @@
 import type { Command } from '@oclif/core';
-import type { ElderSyncConfig, ScopeCounts, ScopeReport, SyncOptions, SyncReport } from '@elder-sync/core';
+import type { ElderSyncConfig, ScopeCounts, ScopeReport, SyncOptions, SyncReport, WorkerEnvConfig } from '@elder-sync/core';
 import { BaseCommand } from './base-command.js';
 import { loadConfig, validateSources } from './config-api.js';
 import { ExitCode, UsageError } from './exit-codes.js';
@@ -54,11 +54,18 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
   protected async prepare(names: readonly string[], all = false): Promise<PreparedRun> {
     if (all && names.length > 0) throw new UsageError('give SOURCE arguments or --all, not both');
     const core = await this.core();
-    const { config } = loadConfig(core, this.flags.config);
+    const { config, workerEnv } = loadConfig(core, this.flags.config);
+    if (workerEnv) this.useWorkerEnv(workerEnv);
     const selected = core.selectSources(config, names);
     const connectors = await this.connectorLoader();
-    await validateSources(core, config, selected, connectors);
+    await validateSources(core, config, selected, connectors, workerEnv);
     return { config, connectors, sources: selected.map((s) => s.name) };
+  }
+
+  /** No config file, the worker's variables instead: say so once, and take its log settings. */
+  protected useWorkerEnv(workerEnv: WorkerEnvConfig): void {
+    this.logDefaults = workerEnv.logging;
+    for (const warning of workerEnv.warnings) this.warnLine(warning);
   }
 
   /** Prints the plan line by line as the report yields it (never the whole plan in memory). */
