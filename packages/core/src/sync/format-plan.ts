@@ -73,6 +73,7 @@ export function* formatPlan(changes: Iterable<PlanChange>, options: FormatPlanOp
         break;
       case 'update':
       case 'mark':
+      case 'adopt':
         seen.update++;
         break;
       case 'delete':
@@ -116,8 +117,9 @@ function* formatChange(change: PlanChange, paint: Paint, verbose: boolean): Gene
       return;
     }
     case 'update':
-    case 'mark': {
-      const what = change.action === 'mark' ? ' marked stale' : '';
+    case 'mark':
+    case 'adopt': {
+      const what = change.action === 'mark' ? ' marked stale' : change.action === 'adopt' ? ' adopted' : '';
       yield colour(`  ~ ${label}${id}${what}${suffix(change.reason)}`);
       yield* formatUpdate(change.before, change.after, sensitive, paint, verbose);
       return;
@@ -249,6 +251,7 @@ function colourFor(action: ChangeAction, paint: Paint): (text: string) => string
       return paint.create;
     case 'update':
     case 'mark':
+    case 'adopt':
       return paint.update;
     case 'delete':
       return paint.delete;
@@ -265,52 +268,7 @@ function plural(n: number, one: string, many: string): string {
   return n === 1 ? one : many;
 }
 
-/** Version of the `--json` plan document; bump it on any incompatible change. */
-export const PLAN_FORMAT_VERSION = 1;
-
-export interface PlanJsonScope {
-  id: string;
-  label: string;
-  status: 'ok' | 'failed';
-  error: string | null;
-  mode: 'full' | 'incremental';
-  counts: ScopeCounts;
-}
-
-export interface PlanJson {
-  formatVersion: typeof PLAN_FORMAT_VERSION;
-  runId: string;
-  mode: 'apply' | 'plan';
-  sources: Array<{ name: string; connector: string; scopes: PlanJsonScope[] }>;
-  /** Sorted by source, scope and key; sensitive attribute values replaced by `(sensitive)`. */
-  changes: PlanChange[];
-  totals: ScopeCounts;
-}
-
-/** The plan as one JSON document (`--json`). Reads `report.changes()`: call it before `close()`. */
-export function planToJson(report: SyncReport): PlanJson {
-  const sources = new Map<string, { name: string; connector: string; scopes: PlanJsonScope[] }>();
-  for (const s of report.scopes) {
-    let entry = sources.get(s.source);
-    if (entry === undefined) {
-      entry = { name: s.source, connector: s.connector, scopes: [] };
-      sources.set(s.source, entry);
-    }
-    entry.scopes.push({ id: s.scope, label: s.label, status: s.status, error: s.error, mode: s.mode, counts: s.counts });
-  }
-  const changes: PlanChange[] = [];
-  for (const change of report.changes()) changes.push(maskSensitive(change));
-  return {
-    formatVersion: PLAN_FORMAT_VERSION,
-    runId: report.runId,
-    mode: report.mode,
-    sources: [...sources.values()],
-    changes,
-    totals: report.totals,
-  };
-}
-
-function maskSensitive(change: PlanChange): PlanChange {
+export function maskSensitive(change: PlanChange): PlanChange {
   const names = change.sensitive ?? [];
   if (names.length === 0) return change;
   const mask = (p: Projection | null): Projection | null => {

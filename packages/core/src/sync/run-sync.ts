@@ -135,6 +135,8 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
     scopes: reports,
     totals,
     elder: { ...elder.stats },
+    elderUrl: config.elder.url,
+    options: { full: options.full ?? false, only: options.only?.length ? [...options.only] : null, adopt: options.adopt ?? false },
     changes: () => store.changes(),
     close: () => store.close(),
   };
@@ -160,7 +162,15 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
   const counts = plan.counts;
   if (plan.guard) log.warn(plan.guard);
   if (mode === 'plan') {
-    return { ...base, status: plan.guard ? 'failed' : 'ok', error: plan.guard, mode: plan.mode, counts, durationMs: Date.now() - started };
+    return {
+      ...base,
+      status: plan.guard ? 'failed' : 'ok',
+      error: plan.guard,
+      mode: plan.mode,
+      counts,
+      durationMs: Date.now() - started,
+      ...(plan.cursor === undefined ? {} : { cursor: plan.cursor }),
+    };
   }
   const applied = await applyScope(ctx, scope, log);
   const written = applied.errors === 0 && !applied.interrupted;

@@ -1,12 +1,13 @@
 import type { ConnectionCheck, ConnectorDefinition } from '../connector.js';
 import type { ElderApi } from '../elder/types.js';
-import type { JsonObject } from '../json.js';
+import type { JsonObject, JsonValue } from '../json.js';
 import type { Logger } from '../logger.js';
 
 /** Loads a connector by id, lazily (the CLI imports the plugin only when a source uses it). */
 export type ConnectorLoader = (connectorId: string) => Promise<ConnectorDefinition<unknown>>;
 
-export type ChangeAction = 'create' | 'update' | 'delete' | 'mark' | 'withheld';
+/** `adopt`: take ownership of an existing, unowned Elder entity matched on a natural key (DESIGN §6). */
+export type ChangeAction = 'create' | 'update' | 'delete' | 'mark' | 'withheld' | 'adopt';
 
 /** What the planner compares: the Elder-visible, connector-owned part of an object. */
 export interface Projection {
@@ -64,6 +65,8 @@ export interface ScopeReport {
   mode: 'full' | 'incremental';
   counts: ScopeCounts;
   durationMs: number;
+  /** The source cursor this read reached (saved plans carry it to `apply`). */
+  cursor?: JsonValue | null;
 }
 
 export interface SyncReport {
@@ -75,6 +78,9 @@ export interface SyncReport {
   scopes: ScopeReport[];
   totals: ScopeCounts;
   elder: { reads: number; writes: number; retries: number };
+  /** The Elder the plan was computed against. */
+  elderUrl: string;
+  options: { full: boolean; only: string[] | null; adopt: boolean };
   /** The plan, sorted by source, scope and key; read it before `close()`. */
   changes(): IterableIterator<PlanChange>;
   /** Releases the run's temporary plan store. */
@@ -93,6 +99,8 @@ export interface SyncOptions {
   /** Only these kinds (e.g. `user`); deletions only among them. */
   only?: string[];
   allowMassDelete?: boolean;
+  /** Take ownership of unowned Elder entities that match a record on a natural key instead of creating. */
+  adopt?: boolean;
   log: Logger;
   /** State store path override (else `config.state.path`); tests pass `:memory:`. */
   statePath?: string;
