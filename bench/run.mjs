@@ -1,0 +1,212 @@
+#!/usr/bin/env node
+// `pnpm bench`: the performance contract of DESIGN §9, measured. Plain ESM over the packages' built
+// dist/ (the root script builds first). Every sync runs in its own child process (lib/cli-child.mjs
+// runs the real CLI; lib/sweep-child.mjs the engine alone), so peak RSS and CPU are the sync's; the
+// Elder emulator lives in this process and slapd in its own. Writes bench/results.json and
+// docs/benchmarks.md, and prints each scenario as a `BENCH {json}` line.
+//
+//   node bench/run.mjs [--quick] [--scenario NAME]... [--sizes 10000,100000] [--latency-sizes 10000]
+//
+// Scenarios: first-sync, no-change, one-percent, diff, startup, concurrency.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startDirectory } from './lib/directory.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI_BIN = join(ROOT, 'packages/cli/bin/run.js');
+const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency'];
+const LDAP_SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff'];
+/** Streaming promise (issue 4): peak RSS at the large size within this factor of the small one. */
+const RSS_GROWTH_LIMIT = 1.5;
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    scenario: { type: 'string', multiple: true },
+    sizes: { type: 'string' },
+    'latency-sizes': { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+const selected = new Set(opts.scenario?.length ? opts.scenario : SCENARIOS);
+for (const s of selected) if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario "${s}"; one of ${SCENARIOS.join(', ')}`);
+const sizes = (opts.sizes ?? (opts.quick ? '1000,10000' : '10000,100000')).split(',').map(Number);
+// 100 000 creates at 20 ms and 8 in flight take ~5 minutes of pure latency: 20 ms runs at the small size only.
+const latencySizes = (opts['latency-sizes'] ?? String(sizes[0])).split(',').map(Number);
+
+const testkit = await import(new URL('../packages/testkit/dist/index.js', import.meta.url).href);
+const results = [];
+const emit = (result) => {
+  results.push(result);
+  console.log(`BENCH ${JSON.stringify(result)}`);
+};
+const round = (n, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+/** Runs the real CLI in a child; returns its own wall, peak RSS and CPU, and the emulator's counts. */
+async function cli(work, emulator, args) {
+  emulator.resetStats();
+  const usageFile = join(work, `usage-${Date.now()}.json`);
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'bench/lib/cli-child.mjs'), usageFile, ...args, '--config', join(work, 'elder-sync.yaml'), '--log-format', 'json', '--log-level', 'warn'], {
+    cwd: work,
+    env: { ...process.env, ELDER_SYNC_DATA_DIR: join(work, 'data'), NO_COLOR: '1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d) => (stderr = (stderr + d).slice(-4000)));
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  const wallS = (performance.now() - started) / 1000;
+  const usage = JSON.parse(readFileSync(usageFile, 'utf8'));
+  const stats = emulator.stats();
+  if (code !== 0 && !(args[0] === 'diff' && code === 2)) throw new Error(`elder-sync ${args.join(' ')} exited ${code}:\n${stderr}`);
+  return { code, wallS, maxRssMb: usage.maxRssMb, cpuSeconds: usage.cpuSeconds, reads: stats.reads, writes: stats.writes };
+}
+
+function writeConfig(work, emulator, directory) {
+  const lines = [
+    'elder:',
+    `  url: ${emulator.url}`,
+    '  email: admin@localhost.local',
+    '  password: admin123',
+    '  organization: { path: [Bench] }',
+    'state:',
+    '  path: ./state.db',
+    'sources:',
+    '  - name: bench-ldap',
+    '    connector: ldap',
+    '    config:',
+    `      url: ${directory.url}`,
+    `      bindDn: ${directory.bindDn}`,
+    `      bindPassword: ${directory.bindPassword}`,
+    `      baseDn: ${directory.baseDn}`,
+  ];
+  writeFileSync(join(work, 'elder-sync.yaml'), lines.join('\n') + '\n');
+}
+
+/** First sync, no-change run, diff over a 1 % change, then the 1 % run, on one directory and one Elder. */
+async function ldapSeries(users, latencyMs) {
+  const t0 = performance.now();
+  const directory = await startDirectory(users);
+  const loadS = (performance.now() - t0) / 1000;
+  const emulator = await testkit.startElderEmulator({ latencyMs });
+  const work = mkdtempSync(join(tmpdir(), 'elder-sync-bench-'));
+  const base = { users, latencyMs };
+  try {
+    writeConfig(work, emulator, directory);
+    const first = await cli(work, emulator, ['run']);
+    const entities = emulator.entities().length;
+    if (entities !== users) throw new Error(`first sync left ${entities} entities in Elder, expected ${users}`);
+    if (selected.has('first-sync')) {
+      emit({
+        scenario: 'first-sync', ...base, slapdLoadS: round(loadS), wallS: round(first.wallS), entitiesPerS: round(users / first.wallS, 0),
+        elderCallsPerEntity: round((first.reads + first.writes) / users, 3), reads: first.reads, writes: first.writes,
+        peakRssMb: round(first.maxRssMb, 1), cpuSeconds: round(first.cpuSeconds),
+      });
+    }
+    const same = await cli(work, emulator, ['run']);
+    if (selected.has('no-change')) {
+      emit({ scenario: 'no-change', ...base, wallS: round(same.wallS), writes: same.writes, reads: same.reads, peakRssMb: round(same.maxRssMb, 1), cpuSeconds: round(same.cpuSeconds), ok: same.writes === 0 });
+    }
+    const changes = Math.max(1, Math.round(users / 100));
+    await directory.changeUsers(changes, `changed ${new Date().toISOString()}`);
+    const diff = await cli(work, emulator, ['diff']);
+    if (selected.has('diff')) {
+      emit({ scenario: 'diff', ...base, pending: changes, wallS: round(diff.wallS), reads: diff.reads, writes: diff.writes, peakRssMb: round(diff.maxRssMb, 1), cpuSeconds: round(diff.cpuSeconds) });
+    }
+    const one = await cli(work, emulator, ['run']);
+    if (selected.has('one-percent')) {
+      emit({ scenario: 'one-percent', ...base, changes, wallS: round(one.wallS), writes: one.writes, reads: one.reads, peakRssMb: round(one.maxRssMb, 1), cpuSeconds: round(one.cpuSeconds), ok: one.writes === changes });
+    }
+  } finally {
+    await emulator.close();
+    await directory.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function startup() {
+  const time = (args) => {
+    const samples = [];
+    for (let i = 0; i < 7; i++) {
+      const t = performance.now();
+      const r = spawnSync(process.execPath, args, { stdio: 'ignore', env: { ...process.env, ELDER_SYNC_DATA_DIR: join(tmpdir(), 'elder-sync-bench-data') } });
+      if (r.status !== 0) throw new Error(`node ${args.join(' ')} exited ${r.status}`);
+      samples.push(performance.now() - t);
+    }
+    return median(samples);
+  };
+  const bare = time(['-e', '0']);
+  const version = time([CLI_BIN, '--version']);
+  const help = time([CLI_BIN, '--help']);
+  emit({ scenario: 'startup', bareNodeMs: round(bare, 0), versionMs: round(version, 0), helpMs: round(help, 0), versionRatio: round(version / bare), helpRatio: round(help / bare) });
+}
+
+async function sweepOnce(concurrency, latencyMs) {
+  const emulator = await testkit.startElderEmulator({ latencyMs });
+  const work = mkdtempSync(join(tmpdir(), 'elder-sync-sweep-'));
+  try {
+    const entities = Math.max(150, Math.round((concurrency / (latencyMs / 1000)) * 3));
+    const child = spawn(process.execPath, [join(ROOT, 'bench/lib/sweep-child.mjs'), emulator.url, String(concurrency), String(entities), join(work, 'state.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    if (code !== 0) throw new Error(`sweep child exited ${code}: ${err}`);
+    const r = JSON.parse(out.trim().split('\n').pop());
+    const stats = emulator.stats();
+    const requests = stats.reads + stats.writes;
+    const throughput = requests / (r.wallMs / 1000);
+    const ideal = concurrency / (latencyMs / 1000);
+    emit({ scenario: 'concurrency', latencyMs, concurrency, entities, requests, wallS: round(r.wallMs / 1000), requestsPerS: round(throughput, 0), idealPerS: round(ideal, 0), ratioToIdeal: round(throughput / ideal), ok: r.ok && emulator.entities().length === entities });
+  } finally {
+    await emulator.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// ---- main -------------------------------------------------------------------------------------
+const startedAt = new Date();
+const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}` };
+console.log(`elder-sync bench: ${machine.cores} cores (${machine.cpu}), Node ${machine.node}; sizes ${sizes.join(', ')}; 20 ms latency at ${latencySizes.join(', ')}`);
+
+if (selected.has('startup')) startup();
+if (LDAP_SCENARIOS.some((s) => selected.has(s))) {
+  for (const users of sizes) {
+    await ldapSeries(users, 0);
+    if (latencySizes.includes(users)) await ldapSeries(users, 20);
+  }
+}
+if (selected.has('concurrency')) for (const c of [1, 4, 16, 64]) await sweepOnce(c, 20);
+
+const firstSyncs = results.filter((r) => r.scenario === 'first-sync' && r.latencyMs === 0);
+let memory = null;
+if (firstSyncs.length >= 2) {
+  const small = firstSyncs[0];
+  const large = firstSyncs[firstSyncs.length - 1];
+  const ratio = large.peakRssMb / small.peakRssMb;
+  memory = { smallUsers: small.users, largeUsers: large.users, smallPeakRssMb: small.peakRssMb, largePeakRssMb: large.peakRssMb, ratio: round(ratio), limit: RSS_GROWTH_LIMIT, ok: ratio <= RSS_GROWTH_LIMIT };
+  console.log(`BENCH ${JSON.stringify({ scenario: 'memory', ...memory })}`);
+}
+
+const doc = { startedAt: startedAt.toISOString(), durationS: round((Date.now() - startedAt.getTime()) / 1000, 0), command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), machine, sizes, latencySizes, memory, results };
+const outJson = opts.out ?? join(ROOT, 'bench/results.json');
+writeFileSync(outJson, JSON.stringify(doc, null, 2) + '\n');
+const { renderMarkdown } = await import('./lib/report.mjs');
+mkdirSync(join(ROOT, 'docs'), { recursive: true });
+writeFileSync(join(ROOT, 'docs/benchmarks.md'), renderMarkdown(doc));
+console.log(`wrote ${outJson} and docs/benchmarks.md in ${doc.durationS} s`);
+const failed = results.filter((r) => r.ok === false);
+if (failed.length > 0 || memory?.ok === false) {
+  console.error(`contract not met: ${JSON.stringify([...failed, ...(memory?.ok === false ? [memory] : [])])}`);
+  process.exitCode = 1;
+}
