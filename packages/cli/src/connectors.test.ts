@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CONNECTOR_API_VERSION, ConfigError, ConnectorContractError, validateConnector } from '@elder-sync/core';
-import { createConnectorLoader, discoverConnectors, SUPPORTED_API_VERSION, type PluginLike } from './connectors.js';
+import { createConnectorLoader, discoverConnectors, NO_BLOCK_REASON, SUPPORTED_API_VERSION, type PluginLike } from './connectors.js';
 
 const plugin = (name: string, type: string, block: unknown, version = '1.0.0'): PluginLike => ({
   name,
@@ -58,6 +61,33 @@ describe('discoverConnectors', () => {
   });
 });
 
+describe('discoverConnectors: plugins without an "elder-sync" block', () => {
+  const bare = (name: string, type: string, oclif: unknown = {}): PluginLike => ({ name, version: '1.0.0', type, root: `/p/${name}`, pjson: { name, oclif } });
+
+  it('refuses a user-installed or linked package that declares neither connectors nor commands, keeping the others', () => {
+    const d = discoverConnectors([
+      bare('elder-sync-connector-nothing', 'user'),
+      bare('linked-nothing', 'link'),
+      plugin('good', 'user', { apiVersion: 1, connectors: { good: './g.js' } }),
+    ]);
+    expect(d.refused).toEqual([
+      { packageName: 'elder-sync-connector-nothing', id: null, reason: NO_BLOCK_REASON },
+      { packageName: 'linked-nothing', id: null, reason: NO_BLOCK_REASON },
+    ]);
+    expect(NO_BLOCK_REASON).toContain('"elder-sync": {"apiVersion": 1, "connectors"');
+    expect([...d.connectors.keys()]).toEqual(['good']);
+  });
+
+  it('leaves bundled plugins and ordinary oclif plugins (commands or hooks) alone', () => {
+    const d = discoverConnectors([
+      bare('@oclif/plugin-help', 'core'),
+      bare('@oclif/plugin-autocomplete', 'user', { commands: './lib/commands' }),
+      bare('some-hooks', 'link', { hooks: { init: './init.js' } }),
+    ]);
+    expect(d.refused).toEqual([]);
+  });
+});
+
 describe('createConnectorLoader', () => {
   const core = {
     validateConnector,
@@ -73,6 +103,28 @@ describe('createConnectorLoader', () => {
   it('explains a refusal when the refused plugin is the one asked for', async () => {
     const load = createConnectorLoader(discoverConnectors([plugin('elder-sync-connector-okta', 'user', { apiVersion: 3, connectors: { okta: './i.js' } })]), core);
     await expect(load('okta')).rejects.toThrow(/elder-sync-connector-okta is installed but refused: .*apiVersion 3/);
+  });
+
+  it('names the member a default export is missing (the structural check), for that connector only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loader-'));
+    try {
+      const connector = (omit: string) =>
+        `export default { apiVersion: 1, id: '${omit}', configSchema: { safeParse: () => ({ success: true }) }, kinds: { x: { target: 'organization' } }, ${['scopes', 'testConnection', 'read'].filter((m) => m !== omit).map((m) => `${m}: () => []`).join(', ')} };`;
+      writeFileSync(join(dir, 'read.js'), connector('read'));
+      writeFileSync(join(dir, 'scopes.js'), connector('scopes'));
+      writeFileSync(join(dir, 'ok.js'), connector('none'));
+      const load = createConnectorLoader(
+        discoverConnectors([
+          { name: 'half-done', version: '0.1.0', type: 'link', root: dir, pjson: { 'elder-sync': { apiVersion: 1, connectors: { read: './read.js', scopes: './scopes.js', none: './ok.js' } } } },
+        ]),
+        core,
+      );
+      await expect(load('read')).rejects.toThrow('half-done: not a valid elder-sync connector: read must be a function.');
+      await expect(load('scopes')).rejects.toThrow('half-done: not a valid elder-sync connector: scopes must be a function.');
+      await expect(load('none')).resolves.toMatchObject({ id: 'none' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a module that does not exist', async () => {

@@ -58,8 +58,15 @@ export function discoverConnectors(plugins: Iterable<PluginLike>): ConnectorDisc
 
   for (const plugin of plugins) {
     const block = (plugin.pjson as { 'elder-sync'?: unknown } | null)?.['elder-sync'];
-    if (block === undefined) continue;
     const origin = originOf(plugin.type);
+    if (block === undefined) {
+      // Bundled plugins without a block are ours (help, plugins). A user-installed or linked one
+      // that adds no commands either was most likely meant as a connector: say why it is not one.
+      if ((origin === 'user' || origin === 'link') && !contributesToOclif(plugin.pjson)) {
+        refused.push({ packageName: plugin.name, id: null, reason: NO_BLOCK_REASON });
+      }
+      continue;
+    }
     if (block === null || typeof block !== 'object') {
       refused.push({ packageName: plugin.name, id: null, reason: 'its package.json "elder-sync" block is not an object' });
       continue;
@@ -110,6 +117,15 @@ export function discoverConnectors(plugins: Iterable<PluginLike>): ConnectorDisc
 
   const sorted = new Map([...found.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
   return { connectors: sorted, refused, warnings };
+}
+
+export const NO_BLOCK_REASON =
+  'its package.json has no "elder-sync" block, so it provides no connector (a connector package declares "elder-sync": {"apiVersion": 1, "connectors": {"<id>": "./dist/index.js"}})';
+
+/** Whether a plugin brings commands or hooks of its own: then it is an ordinary oclif plugin. */
+function contributesToOclif(pjson: unknown): boolean {
+  const oclif = (pjson as { oclif?: { commands?: unknown; hooks?: unknown } } | null)?.oclif;
+  return oclif?.commands !== undefined || oclif?.hooks !== undefined;
 }
 
 function originOf(type: string): ConnectorOrigin {

@@ -1,0 +1,71 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, cliEnv, runCli, scratch } from './testing/cli.js';
+
+/**
+ * Connectors stay lazy: `--help` and `connectors` import no connector module and none of a
+ * connector's SDKs. Measured by the modules the process loads (a `--import` hook records every ES
+ * module it loads and, at exit, every CommonJS module in the require cache), not by time.
+ */
+let work: { dir: string; cleanup: () => void };
+let hook: string;
+
+const HOOK = `
+import { appendFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
+const out = process.env.MODULE_LOG;
+register('data:text/javascript,' + encodeURIComponent(\`
+import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(\${JSON.stringify(out)}, url + '\\\\n');
+  return next(url, context);
+}\`));
+process.on('exit', () => {
+  const files = Object.keys(createRequire(import.meta.url).cache);
+  appendFileSync(out, files.map((f) => 'file://' + f + '\\n').join(''));
+});
+`;
+
+/** Every module the CLI loaded for `args`. */
+async function modulesLoadedBy(args: string[], name: string, env: Record<string, string> = {}): Promise<string[]> {
+  const log = join(work.dir, `${name}.modules`);
+  writeFileSync(log, '');
+  const r = await runCli(args, {
+    cwd: work.dir,
+    env: cliEnv(join(work.dir, 'data'), { NODE_OPTIONS: `--import ${hook}`, MODULE_LOG: log, ...env }),
+  });
+  expect(r.stderr, `stderr of ${args.join(' ')}`).not.toMatch(/^error:/m);
+  return [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))];
+}
+
+/** A connector's entry module, its package, or an SDK only a connector uses. */
+const CONNECTOR_CODE = /\/connector-ldap\/dist\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-/;
+
+beforeAll(() => {
+  assertBuilt();
+  work = scratch('elder-sync-lazy');
+  hook = join(work.dir, 'record-modules.mjs');
+  writeFileSync(hook, HOOK);
+});
+afterAll(() => work?.cleanup());
+
+describe('connectors are imported only when used', () => {
+  it('the hook sees a connector module when one is used (config validate imports the ldap connector)', async () => {
+    writeFileSync(
+      join(work.dir, 'ldap.yaml'),
+      'elder: { url: "http://127.0.0.1:9", token: t0ken-abc }\nsources:\n  - { name: corp, connector: ldap, config: { url: "ldap://127.0.0.1:9", bindDn: "cn=r,dc=x", bindPassword: "pw-12345", baseDn: "dc=x" } }\n',
+    );
+    const modules = await modulesLoadedBy(['config', 'validate', '--config', 'ldap.yaml'], 'validate');
+    expect(modules.filter((m) => CONNECTOR_CODE.test(m)).length).toBeGreaterThan(0);
+  });
+
+  for (const args of [['--help'], ['connectors'], ['connectors', '--json'], ['run', '--help']]) {
+    it(`${args.join(' ')} loads no connector module`, async () => {
+      const modules = await modulesLoadedBy(args, args.join('_'));
+      // The recording works: the CLI's own framework shows up.
+      expect(modules.some((m) => m.includes('/@oclif/core/'))).toBe(true);
+      expect(modules.filter((m) => CONNECTOR_CODE.test(m))).toEqual([]);
+    });
+  }
+});
