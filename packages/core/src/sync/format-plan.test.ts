@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPlan, planToJson, renderValue, SENSITIVE } from './format-plan.js';
-import type { PlanChange, Projection, ScopeCounts, SyncReport } from './types.js';
+import { formatPlan, renderValue, SENSITIVE } from './format-plan.js';
+import type { PlanChange, Projection, ScopeCounts } from './types.js';
 
 function projection(over: Partial<Projection> = {}): Projection {
   return {
@@ -178,41 +178,5 @@ describe('renderValue', () => {
     expect(renderValue({ b: 1, a: [true, null] })).toBe('{"a":[true,null],"b":1}');
     expect(renderValue(['1', '2', '3', '4', '5', '6', '7'])).toBe('["1","2","3","4","5",… 2 more]');
     expect(renderValue('x'.repeat(200))).toBe(`"${'x'.repeat(120)}"… (200 chars)`);
-  });
-});
-
-describe('planToJson', () => {
-  it('is a versioned document with masked secrets', () => {
-    const changes = [change({ sensitive: ['apiKey'], after: projection({ attributes: { apiKey: 'hunter2-secret' } }) })];
-    const report: SyncReport = {
-      runId: 'r1',
-      mode: 'plan',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      durationMs: 5,
-      scopes: [
-        {
-          source: 'corp-ldap',
-          connector: 'ldap',
-          scope: 'dc=example,dc=com',
-          label: 'dc=example,dc=com',
-          status: 'ok',
-          error: null,
-          mode: 'full',
-          counts: totals,
-          durationMs: 5,
-        },
-      ],
-      totals,
-      elder: { reads: 1, writes: 0, retries: 0 },
-      changes: () => changes[Symbol.iterator](),
-      close: () => {},
-    };
-    const doc = planToJson(report);
-    expect(doc.formatVersion).toBe(1);
-    expect(doc.sources).toEqual([
-      { name: 'corp-ldap', connector: 'ldap', scopes: [expect.objectContaining({ id: 'dc=example,dc=com', status: 'ok' })] },
-    ]);
-    expect(JSON.stringify(doc)).not.toContain('hunter2');
-    expect(doc.changes[0]?.after?.attributes['apiKey']).toBe(SENSITIVE);
   });
 });
