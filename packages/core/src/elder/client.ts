@@ -158,6 +158,7 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
         sent++;
         log.debug('elder request', { method, path, error: cls.reason, ms: elapsed(started), attempt: sent });
         const decision = decideAfterError(cls, attempt, policy, spec.idempotent);
+        observe(method, path, 'error', started);
         if (decision === 'retry') {
           await backoff(attempt, undefined, method, path, cls.reason);
           continue;
@@ -182,6 +183,7 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
       sent++;
       const { status } = response;
       log.debug('elder request', { method, path, status, ms: elapsed(started), attempt: sent });
+      observe(method, path, status, started);
 
       // One renewal per call: refresh (or log in again) and resend; this does not use a retry attempt.
       if (status === 401 && spec.auth === 'required' && !renewed) {
@@ -235,6 +237,15 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
           validationErrors: detail.validationErrors,
         },
       );
+    }
+  }
+
+  function observe(method: string, path: string, status: number | 'error', started: number): void {
+    if (!options.observer) return;
+    try {
+      options.observer({ method, route: routeOf(path), status, durationMs: performance.now() - started, throttled: status === 429 });
+    } catch {
+      // Metrics must never break a sync.
     }
   }
 
@@ -462,6 +473,14 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
       attempts: 1,
     });
   }
+}
+
+/**
+ * `/api/v1/entities/42?page=2` → `/api/v1/entities/{id}`: metric labels must stay a small set
+ * (Prometheus keeps one series per label combination).
+ */
+export function routeOf(path: string): string {
+  return (path.split('?')[0] ?? path).replace(/\/\d+(?=\/|$)/g, '/{id}');
 }
 
 /** Every status the retry policy treats as permanent, for callers that interpret them (auth routes). */

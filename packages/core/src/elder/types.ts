@@ -85,7 +85,23 @@ export interface ElderClientOptions {
   backoffMaxMs?: number;
   /** Requests in flight at once over the keep-alive pool. */
   concurrency?: number;
+  /** Sees every HTTP exchange (metrics). Must not throw. */
+  observer?: ElderRequestObserver;
 }
+
+/** One HTTP exchange with Elder, for request-duration and throttling metrics. */
+export interface ElderRequestEvent {
+  method: string;
+  /** The route with ids and the query dropped (`/api/v1/entities/{id}`): a bounded label set. */
+  route: string;
+  /** HTTP status, or `error` when no response came (reset, timeout). */
+  status: number | 'error';
+  durationMs: number;
+  /** Elder answered 429 (the client halves its requests in flight and backs off). */
+  throttled: boolean;
+}
+
+export type ElderRequestObserver = (event: ElderRequestEvent) => void;
 
 /** Everything elder-sync needs from Elder's REST API (`../shared/elder-api.md`), typed and retried. */
 export interface ElderApi {

@@ -40,8 +40,12 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   // On SIGINT/SIGTERM no new write starts; the ones in flight finish and are recorded (DESIGN §5.5).
   const stopping = () => (ctx.signal.aborted ? (applied.interrupted = true) : false);
   const { store, source } = ctx;
+  /** Running totals for progress rows and metrics (SyncOptions.onProgress). */
+  const tick = () =>
+    ctx.progress?.({ type: 'applied', source: source.name, scope: scope.id, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors });
   const fail = (change: StoredChange, error: unknown) => {
     applied.errors++;
+    tick();
     log.error(`${change.action} of ${change.target} ${change.key} failed: ${errorMessage(error)}`, {
       key: change.key,
       action: change.action,
@@ -54,7 +58,10 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   /** Queues work with backpressure: the plan is walked page by page, never loaded whole. */
   const enqueue = async (task: () => Promise<void>) => {
     await queue.onSizeLessThan(ctx.writeConcurrency * 4);
-    void queue.add(task);
+    void queue.add(async () => {
+      await task();
+      tick();
+    });
   };
 
   // Organizations, parents before children.
@@ -66,6 +73,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
     try {
       await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
       applied.create++;
+      tick();
     } catch (error) {
       fail(change, error);
     }
@@ -78,6 +86,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
       const updated = await ctx.elder.updateOrganization(change.elderId!, { name: path[path.length - 1]!, parentId });
       ctx.tree.add(updated);
       applied.update++;
+      tick();
     } catch (error) {
       fail(change, error);
     }
@@ -147,6 +156,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
     if (stopping()) break;
     try {
       if (await deleteOrganizationIfEmpty(ctx, change, log)) applied.delete++;
+      tick();
     } catch (error) {
       fail(change, error);
     }

@@ -5,3 +5,4 @@ export * from './plan-json.js';
 export { runSync, selectSources, ROOT_SCOPE } from './run-sync.js';
 export { testConnectivity } from './connectivity.js';
 export { ELDER_NAME_MAX, STAMP_ATTRIBUTE, entityKey, readStamp, type Stamp } from './projection.js';
+export * from './progress.js';

@@ -50,6 +50,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
     previous.runsSinceFull + 1 >= source.fullEvery;
   const mode = full ? 'full' : 'incremental';
   const counts = emptyCounts();
+  ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label });
   const change = (c: Omit<PlanChange, 'source' | 'scope' | 'scopeLabel'>, detail = {}) => {
     store.addChange({ ...c, source: source.name, scope: scope.id, scopeLabel: scope.label }, detail);
     if (c.action === 'create') counts.create++;
@@ -229,6 +230,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
         continue;
       }
       counts.read++;
+      ctx.progress?.({ type: 'read', source: source.name, scope: scope.id, read: counts.read });
       readCounts.set(item.record.kind, (readCounts.get(item.record.kind) ?? 0) + 1);
       // Hostile values (NUL, lone surrogates, names > 255, 10 MB attributes) are made safe with a
       // warning here, before hashing, so the safe form is what is planned, written and compared.
@@ -262,6 +264,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
       reason: 'duplicate of the same key',
     }, { duplicate: true });
   }
+  ctx.progress?.({ type: 'planned', source: source.name, scope: scope.id, counts: { ...counts } });
   return { mode, counts, cursor, completeKinds, guard };
 }
 

@@ -101,6 +101,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
           createMissingOrganizations: config.elder.createMissingOrganizations,
           plannedOrganizations: new Map(),
           signal,
+          ...(options.onProgress ? { progress: options.onProgress } : {}),
         };
         await indexOwnedEntities(ctx, sourceLog);
       } catch (error) {

@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { StateStore } from '../state/index.js';
 import type { OrgTree } from './org-tree.js';
 import type { PlanStore } from './plan-store.js';
+import type { ProgressListener } from './progress.js';
 import type { EntityTypeOverride } from './projection.js';
 
 /** The per-source settings the planner and applier use (from the source's config block). */
@@ -41,4 +42,6 @@ export interface SourceContext {
   /** Organization paths (joined) already planned for creation in this run → the record keys naming them. */
   plannedOrganizations: Map<string, string[]>;
   signal: AbortSignal;
+  /** `SyncOptions.onProgress`. */
+  progress?: ProgressListener;
 }

@@ -2,6 +2,7 @@ import type { ConnectionCheck, ConnectorDefinition } from '../connector.js';
 import type { ElderApi } from '../elder/types.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Logger } from '../logger.js';
+import type { ProgressListener } from './progress.js';
 
 /** Loads a connector by id, lazily (the CLI imports the plugin only when a source uses it). */
 export type ConnectorLoader = (connectorId: string) => Promise<ConnectorDefinition<unknown>>;
@@ -109,6 +110,8 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Called as each scope finishes (progress lines). */
   onScopeDone?: (report: ScopeReport) => void;
+  /** Called as records are read, plans complete and writes land (progress rows, metrics). Must not throw. */
+  onProgress?: ProgressListener;
 }
 
 export interface ConnectivityReport {

@@ -1,0 +1,17 @@
+import type { ScopeCounts } from './types.js';
+
+/**
+ * What a run reports while it goes (DESIGN §7: live per-scope rows on a terminal, metrics in the
+ * daemon). Events carry running totals, not deltas, so a consumer may drop any of them (a
+ * renderer redraws a few times a second) and still show the truth.
+ */
+export type ProgressEvent =
+  | { type: 'scope-start'; source: string; scope: string; label: string }
+  /** Records read so far in this scope. */
+  | { type: 'read'; source: string; scope: string; read: number }
+  /** The scope's plan is complete: what is to be created, updated, deleted. */
+  | { type: 'planned'; source: string; scope: string; counts: ScopeCounts }
+  /** Writes done so far in this scope (apply mode). */
+  | { type: 'applied'; source: string; scope: string; create: number; update: number; delete: number; errors: number };
+
+export type ProgressListener = (event: ProgressEvent) => void;
