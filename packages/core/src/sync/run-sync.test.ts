@@ -9,6 +9,8 @@ import { defineConnector, type ConnectorDefinition } from '../connector.js';
 import { createElderClient } from '../elder/client.js';
 import { silentLogger } from '../logger.js';
 import type { ReadItem, SourceRecord } from '../record.js';
+import { applyPlan } from './apply-plan.js';
+import { planToJson } from './plan-json.js';
 import { runSync } from './run-sync.js';
 import type { PlanChange, SyncOptions, SyncReport } from './types.js';
 
@@ -362,6 +364,71 @@ describe('stopping a run (SIGINT, SIGTERM)', () => {
     expect(keys).toHaveLength(65);
     expect(new Set(keys).size).toBe(65);
     expect((await sync('plan')).changes).toEqual([]);
+  });
+});
+
+describe('a saved plan (diff --out, then apply)', () => {
+  async function savedPlan() {
+    const elder = createElderClient({ url: emulator.url, auth: { kind: 'login', email: 'admin@localhost.local', password: 'admin123' } });
+    const report = await runSync({ config: config(), connectors: async () => source.connector(), mode: 'plan', log: silentLogger, statePath, elder });
+    const plan = JSON.parse(JSON.stringify(planToJson(report)));
+    report.close();
+    await elder.close();
+    return plan;
+  }
+  async function apply(plan: unknown) {
+    const elder = createElderClient({ url: emulator.url, auth: { kind: 'login', email: 'admin@localhost.local', password: 'admin123' } });
+    try {
+      const report = await applyPlan({ config: config(), connectors: async () => source.connector(), log: silentLogger, statePath, elder, plan });
+      report.close();
+      return report;
+    } finally {
+      await elder.close();
+    }
+  }
+
+  it('applies exactly the plan, after which nothing is left to do', async () => {
+    const plan = await savedPlan();
+    expect(writes()).toBe(0);
+    const report = await apply(plan);
+    expectOk(report);
+    expect(report.totals.create).toBe(8);
+    expect(emulator.entities()).toHaveLength(5);
+    expect(emulator.dependencies()).toHaveLength(4);
+    expect((await sync('plan')).changes).toEqual([]);
+  });
+
+  it('refuses, naming the objects, when Elder changed underneath it, and writes nothing', async () => {
+    await sync('apply');
+    source.user('bob', 'Bob Baker', ['Corp', 'People'], ['all'], 'robert@example.test');
+    source.users.delete('carol');
+    const plan = await savedPlan();
+    const bob = emulator.entities().find((e) => e.name === 'Bob Baker')!;
+    await fetch(`${emulator.url}/api/v1/entities/${bob.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ attributes: { ...(bob.metadata as object), email: 'edited-by-hand@example.test' } }),
+    });
+    const before = writes();
+    await expect(apply(plan)).rejects.toMatchObject({
+      code: 'PLAN_STALE',
+      message: expect.stringContaining(`user "Bob Baker" (#${bob.id}): changed in Elder since the plan`),
+    });
+    expect(writes()).toBe(before);
+    expect(emulator.entities().map((e) => e.name)).toContain('Carol Chen');
+  });
+
+  it('refuses a plan whose creates were made by another run in the meantime', async () => {
+    const plan = await savedPlan();
+    await sync('apply');
+    await expect(apply(plan)).rejects.toMatchObject({ code: 'PLAN_STALE', message: expect.stringMatching(/created in Elder since/) });
+    const keys = keysOf();
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('refuses a document that is not a plan, or of another format version', async () => {
+    await expect(apply({ hello: 'world' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    await expect(apply({ ...(await savedPlan()), formatVersion: 9 })).rejects.toMatchObject({ message: expect.stringContaining('plan format 9 is not supported') });
   });
 });
 

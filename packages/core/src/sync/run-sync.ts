@@ -20,7 +20,7 @@ import { organizationPathKey } from './projection.js';
 import type { SourceContext, SourceSettings } from './source-context.js';
 import type { ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
 
-const INTERRUPTED = 'interrupted: stopped before every change was applied; the next run continues';
+export const INTERRUPTED = 'interrupted: stopped before every change was applied; the next run continues';
 
 /** The scope id under which a plan shows organizations of the shared root that do not exist yet. */
 export const ROOT_SCOPE = '@root';
@@ -71,39 +71,9 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
       }
       let ctx: SourceContext;
       try {
-        const rootRef = source.organization ?? config.elder.organization;
-        const rootOptions = {
-          createMissing: config.elder.createMissingOrganizations,
-          configPath: source.organization ? `sources[${config.sources.indexOf(source)}].organization` : 'elder.organization',
-        };
-        let root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: false });
-        // The root's own creation is part of the plan too, in both modes (DESIGN §5.3).
-        rootCreates += planRootOrganizations(store, settings.name, rootRef, root.missing);
-        if (root.missing.length > 0 && options.mode === 'apply') {
-          root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true });
-        }
-        ctx = {
-          source: settings,
-          connector,
-          connectorConfig,
-          rootId: root.id,
-          rootMissing: root.missing,
-          tree,
-          store,
-          state,
-          elder,
-          log: sourceLog,
-          mode: options.mode,
-          full: options.full ?? false,
-          only: options.only?.length ? new Set(options.only) : null,
-          allowMassDelete: options.allowMassDelete ?? false,
-          writeConcurrency: config.elder.concurrency,
-          createMissingOrganizations: config.elder.createMissingOrganizations,
-          plannedOrganizations: new Map(),
-          signal,
-          ...(options.onProgress ? { progress: options.onProgress } : {}),
-        };
-        await indexOwnedEntities(ctx, sourceLog);
+        const opened = await openSource({ config, source, connector, connectorConfig, tree, store, state, elder, log: sourceLog, signal, options });
+        ctx = opened.ctx;
+        rootCreates += opened.rootCreates;
       } catch (error) {
         if (error instanceof ConfigError) throw error;
         for (const scope of scopes) reports.push(failedScope(settings, scope, error, 'Elder: '));
@@ -141,6 +111,66 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
     changes: () => store.changes(),
     close: () => store.close(),
   };
+}
+
+export interface OpenSourceInput {
+  config: ElderSyncConfig;
+  source: SourceConfig;
+  connector: ConnectorDefinition<unknown>;
+  connectorConfig: unknown;
+  tree: OrgTree;
+  store: PlanStore;
+  state: StateStore;
+  elder: ElderApi;
+  log: Logger;
+  signal: AbortSignal;
+  options: Pick<SyncOptions, 'mode' | 'full' | 'only' | 'allowMassDelete' | 'adopt' | 'onProgress'>;
+  /** Put the root's missing organizations into the plan (a saved plan already holds them). */
+  planRoot?: boolean;
+}
+
+/**
+ * Everything a source's scopes share in one run: its root organization (created in apply mode),
+ * and the index of what it owns in Elder. Used by `runSync` and by `applyPlan`.
+ */
+export async function openSource(input: OpenSourceInput): Promise<{ ctx: SourceContext; rootCreates: number }> {
+  const { config, source, tree, store, elder, options } = input;
+  const settings = sourceSettings(source);
+  const rootRef = source.organization ?? config.elder.organization;
+  const rootOptions = {
+    createMissing: config.elder.createMissingOrganizations,
+    configPath: source.organization ? `sources[${config.sources.indexOf(source)}].organization` : 'elder.organization',
+  };
+  let root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: false });
+  // The root's own creation is part of the plan too, in both modes (DESIGN §5.3).
+  const rootCreates = input.planRoot === false ? 0 : planRootOrganizations(store, settings.name, rootRef, root.missing);
+  if (root.missing.length > 0 && options.mode === 'apply') {
+    root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true });
+  }
+  const ctx: SourceContext = {
+    source: settings,
+    connector: input.connector,
+    connectorConfig: input.connectorConfig,
+    rootId: root.id,
+    rootMissing: root.missing,
+    tree,
+    store,
+    state: input.state,
+    elder,
+    log: input.log,
+    mode: options.mode,
+    full: options.full ?? false,
+    only: options.only?.length ? new Set(options.only) : null,
+    allowMassDelete: options.allowMassDelete ?? false,
+    adopt: options.adopt ?? false,
+    writeConcurrency: config.elder.concurrency,
+    createMissingOrganizations: config.elder.createMissingOrganizations,
+    plannedOrganizations: new Map(),
+    signal: input.signal,
+    ...(options.onProgress ? { progress: options.onProgress } : {}),
+  };
+  await indexOwnedEntities(ctx, input.log);
+  return { ctx, rootCreates };
 }
 
 async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan', log: Logger): Promise<ScopeReport> {
@@ -219,7 +249,7 @@ function planRootOrganizations(store: PlanStore, source: string, ref: { path: st
   return missing.length;
 }
 
-function failedScope(source: SourceSettings, scope: Pick<Scope, 'id' | 'label'>, error: unknown, prefix = ''): ScopeReport {
+export function failedScope(source: SourceSettings, scope: Pick<Scope, 'id' | 'label'>, error: unknown, prefix = ''): ScopeReport {
   return {
     source: source.name,
     connector: source.connector,
@@ -233,7 +263,7 @@ function failedScope(source: SourceSettings, scope: Pick<Scope, 'id' | 'label'>,
   };
 }
 
-function sourceSettings(source: SourceConfig): SourceSettings {
+export function sourceSettings(source: SourceConfig): SourceSettings {
   return {
     name: source.name,
     connector: source.connector,
@@ -271,7 +301,7 @@ export function createElderClientFromConfig(config: ElderSyncConfig, log: Logger
  * Plan mode writes nothing anywhere, state included: it reads a copy-free read-only handle when the
  * file exists and an empty in-memory store when it does not.
  */
-function openState(config: ElderSyncConfig, options: SyncOptions): StateStore {
+export function openState(config: ElderSyncConfig, options: SyncOptions): StateStore {
   const path = options.statePath ?? config.state.path ?? process.env.ELDER_SYNC_STATE ?? './.elder-sync/state.db';
   if (path === ':memory:') return StateStore.memory();
   if (options.mode === 'plan') return existsSync(path) ? StateStore.open(path, { readonly: true }) : StateStore.memory();

@@ -36,6 +36,8 @@ export interface SourceContext {
   full: boolean;
   only: Set<string> | null;
   allowMassDelete: boolean;
+  /** Plan adoptions of unowned Elder entities matching a record's natural keys. */
+  adopt: boolean;
   /** Elder write concurrency. */
   writeConcurrency: number;
   createMissingOrganizations: boolean;

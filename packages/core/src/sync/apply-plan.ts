@@ -1,0 +1,178 @@
+import PQueue from 'p-queue';
+import type { ElderSyncConfig } from '../config/schema.js';
+import { validateSourceConfig } from '../config/index.js';
+import type { Scope } from '../connector.js';
+import { ConfigError, SafetyError } from '../errors.js';
+import { contentHash, type JsonValue } from '../json.js';
+import { applyScope } from './apply-scope.js';
+import { SENSITIVE } from './format-plan.js';
+import { OrgTree } from './org-tree.js';
+import { planDocumentSchema, PLAN_FORMAT_VERSION, type PlanJson, type PlanJsonChange } from './plan-json.js';
+import { emptyCounts } from './plan-scope.js';
+import { PlanStore } from './plan-store.js';
+import { joinPath } from './projection.js';
+import { INTERRUPTED, ROOT_SCOPE, createElderClientFromConfig, openSource, openState } from './run-sync.js';
+import type { SourceContext } from './source-context.js';
+import type { ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
+
+/** How many moved objects a refusal lists before it says "and N more". */
+const STALE_LISTED = 20;
+
+export type ApplyPlanOptions = Pick<SyncOptions, 'config' | 'connectors' | 'log' | 'statePath' | 'elder' | 'signal' | 'onScopeDone' | 'onProgress'> & {
+  /** The parsed plan document (`diff --out`). */
+  plan: unknown;
+};
+
+/**
+ * `elder-sync apply plan.json`: applies exactly a saved plan, Terraform-style. Before writing
+ * anything it re-indexes Elder and checks every object the plan touches against the Elder id and
+ * content hash the plan was computed against; if any moved, it refuses and names them.
+ */
+export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> {
+  const plan = parsePlan(options.plan);
+  const config = options.config as ElderSyncConfig;
+  if (plan.elder.url !== config.elder.url) {
+    throw new SafetyError('PLAN_OTHER_ELDER', `the plan was made against ${plan.elder.url}, but the configuration points at ${config.elder.url}; make a new plan with "elder-sync diff --out"`);
+  }
+  const sensitive = plan.changes.filter((c) => JSON.stringify([c.before, c.after]).includes(JSON.stringify(SENSITIVE)));
+  if (sensitive.length > 0) {
+    throw new SafetyError('PLAN_HAS_SECRETS', `the plan holds ${sensitive.length} change(s) with masked secret values (e.g. ${sensitive[0]!.key}); saved plans never carry secrets, so apply these with "elder-sync run"`);
+  }
+  const started = new Date();
+  const log = options.log.child({ runId: plan.runId });
+  const elder = options.elder ?? createElderClientFromConfig(config, log);
+  const state = openState(config, { ...options, mode: 'apply' } as SyncOptions);
+  const store = new PlanStore();
+  const signal = options.signal ?? new AbortController().signal;
+  const reports: ScopeReport[] = [];
+  try {
+    const tree = await OrgTree.load(elder);
+    const contexts: Array<{ ctx: SourceContext; scopes: PlanJson['sources'][number]['scopes'] }> = [];
+    const stale: string[] = [];
+    for (const planned of plan.sources) {
+      const source = config.sources.find((s) => s.name === planned.name);
+      if (!source) {
+        throw new ConfigError([{ path: 'sources', message: `the plan has source "${planned.name}", which the configuration does not; apply it with the configuration it was made with` }]);
+      }
+      const connector = await options.connectors(source.connector);
+      const connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
+      const { ctx } = await openSource({
+        config, source, connector, connectorConfig, tree, store, state, elder, log: log.child({ source: source.name }), signal,
+        options: { mode: 'apply', ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+        planRoot: false,
+      });
+      for (const change of plan.changes) {
+        if (change.source !== planned.name || change.scope === ROOT_SCOPE) continue;
+        const moved = await checkUnchanged(ctx, change);
+        if (moved) stale.push(moved);
+        if (change.target === 'organization' && change.action === 'create') {
+          // So the organizations it creates are recorded as owned under the plan's keys.
+          const path = joinPath(change.organizationPath);
+          ctx.plannedOrganizations.set(path, [...(ctx.plannedOrganizations.get(path) ?? []), change.key]);
+        }
+        store.addChange(
+          { ...change, sensitive: change.sensitive },
+          { organizationPath: change.organizationPath, ...(change.duplicate ? { duplicate: true } : {}) },
+        );
+      }
+      contexts.push({ ctx, scopes: planned.scopes });
+    }
+    if (stale.length > 0) {
+      const listed = stale.slice(0, STALE_LISTED).map((line) => `  ${line}`).join('\n');
+      const more = stale.length > STALE_LISTED ? `\n  … and ${stale.length - STALE_LISTED} more` : '';
+      throw new SafetyError(
+        'PLAN_STALE',
+        `Elder changed since the plan was made; nothing was applied. ${stale.length} object(s) moved:\n${listed}${more}\nMake a new plan with "elder-sync diff --out" and review it.`,
+      );
+    }
+    for (const { ctx, scopes } of contexts) {
+      const queue = new PQueue({ concurrency: ctx.source.concurrency });
+      for (const planned of scopes) {
+        // A scope that failed while planning has no complete plan: apply nothing of it.
+        if (planned.status !== 'ok') continue;
+        void queue.add(async () => {
+          const report = await applyPlannedScope(ctx, { id: planned.id, label: planned.label }, planned);
+          reports.push(report);
+          options.onScopeDone?.(report);
+        });
+      }
+      await queue.onIdle();
+    }
+  } finally {
+    state.close();
+    if (!options.elder) await elder.close();
+  }
+  reports.sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
+  const totals = emptyCounts();
+  for (const r of reports) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += r.counts[k];
+  return {
+    runId: plan.runId,
+    mode: 'apply',
+    startedAt: started.toISOString(),
+    durationMs: Date.now() - started.getTime(),
+    scopes: reports,
+    totals,
+    elder: { ...elder.stats },
+    elderUrl: config.elder.url,
+    options: plan.options,
+    changes: () => store.changes(),
+    close: () => store.close(),
+  };
+}
+
+function parsePlan(raw: unknown): PlanJson {
+  const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
+  if (typeof version === 'number' && version !== PLAN_FORMAT_VERSION) {
+    throw new ConfigError([{ path: 'formatVersion', message: `plan format ${version} is not supported (this elder-sync reads ${PLAN_FORMAT_VERSION}); make the plan with this version` }]);
+  }
+  const parsed = planDocumentSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: `${i.message} (not an elder-sync plan document?)` })));
+  }
+  return parsed.data;
+}
+
+/** Null when the object is as the plan saw it; else one line naming it and what moved. */
+async function checkUnchanged(ctx: SourceContext, change: PlanJsonChange): Promise<string | null> {
+  const label = `${change.target === 'organization' ? 'organization' : change.kind} "${change.name}"`;
+  if (change.action === 'withheld') return null;
+  if (change.target === 'organization') {
+    if (change.action === 'create' || ctx.rootId === null) return null;
+    return ctx.tree.get(change.elderId ?? -1) ? null : `${label} (#${change.elderId}): no longer in Elder`;
+  }
+  if (change.duplicate) return null;
+  const indexed = ctx.store.getIndexed(ctx.source.name, change.key);
+  if (change.action === 'create') {
+    return indexed ? `${label}: created in Elder since (#${indexed.elderId})` : null;
+  }
+  if (change.action === 'adopt') {
+    const entity = await ctx.elder.getEntity(change.elderId ?? -1);
+    if (!entity) return `${label} (#${change.elderId}): no longer in Elder`;
+    return indexed ? `${label} (#${change.elderId}): already owned since` : null;
+  }
+  if (!indexed || indexed.elderId !== change.elderId) return `${label} (#${change.elderId}): no longer in Elder`;
+  if (change.before && indexed.hash !== contentHash(change.before)) return `${label} (#${change.elderId}): changed in Elder since the plan`;
+  return null;
+}
+
+async function applyPlannedScope(ctx: SourceContext, scope: Scope, planned: PlanJson['sources'][number]['scopes'][number]): Promise<ScopeReport> {
+  const started = Date.now();
+  const applied = await applyScope(ctx, scope, ctx.log.child({ scope: scope.id }));
+  const ok = applied.errors === 0 && !applied.interrupted;
+  ctx.state.commitScope(ctx.source.name, scope.id, {
+    ...(ok && planned.cursor !== undefined ? { cursor: planned.cursor as JsonValue } : {}),
+    fullRead: ok && planned.mode === 'full',
+    status: ok ? 'success' : 'partial',
+  });
+  return {
+    source: ctx.source.name,
+    connector: ctx.source.connector,
+    scope: scope.id,
+    label: scope.label,
+    status: ok ? 'ok' : 'failed',
+    error: applied.interrupted ? INTERRUPTED : ok ? null : `${applied.errors} write(s) failed; see the log`,
+    mode: planned.mode,
+    counts: { ...planned.counts, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors },
+    durationMs: Date.now() - started,
+  };
+}
