@@ -1,6 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import type { PlanJson } from '@elder-sync/core';
-import { ExitCode, UsageError } from '../exit-codes.js';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import type { SyncReport } from '@elder-sync/core';
+import type { CoreModule } from '../base-command.js';
+import { ExitCode } from '../exit-codes.js';
 import { hasChanges, SyncCommand, summaryJson, type SummaryJson } from '../sync-command.js';
 
 export interface DiffResult {
@@ -17,6 +21,8 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
     '<%= config.bin %> <%= command.id %>',
     { description: 'In CI, fail the job when the directory drifted:', command: '<%= config.bin %> <%= command.id %> corp-ldap --detailed-exitcode' },
     { description: 'The plan as a JSON document:', command: '<%= config.bin %> <%= command.id %> --format json' },
+    { description: 'Save the plan, review it, apply exactly it:', command: '<%= config.bin %> <%= command.id %> --out plan.json && <%= config.bin %> apply plan.json' },
+    { description: 'Post the plan on a merge request:', command: '<%= config.bin %> <%= command.id %> --format markdown > plan.md' },
   ];
   static override strict = false;
   static override args = {
@@ -27,21 +33,17 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
     format: Flags.option({
       options: ['text', 'json', 'markdown'] as const,
       default: 'text' as const,
-      summary: 'text: Terraform-like plan; json: the plan document (formatVersion 1). markdown is not available yet.',
+      summary: 'text: Terraform-like plan; json: the plan document (formatVersion 1); markdown: for a pull-request comment.',
     })(),
     verbose: Flags.boolean({ char: 'v', summary: 'Show every attribute of creates and updates.' }),
     full: Flags.boolean({ summary: 'Ignore incremental cursors and read everything.' }),
     only: Flags.string({ summary: 'Only these record kinds (e.g. user).', multiple: true }),
-    // Saved plans (`--out`, `elder-sync apply plan.json`) come with the apply command; refuse clearly until then.
-    out: Flags.string({ hidden: true }),
+    out: Flags.string({ summary: 'Also save the plan document to this file, for "elder-sync apply FILE".' }),
+    adopt: Flags.boolean({ summary: 'Plan adoptions of unowned Elder entities that match a record on a natural key.' }),
   };
 
   public async run(): Promise<DiffResult | undefined> {
     const { flags } = this;
-    if (flags.out !== undefined) {
-      throw new UsageError('--out is not available yet: saving a plan for "elder-sync apply" is a later feature');
-    }
-    if (flags.format === 'markdown') throw new UsageError('--format markdown is not available yet; use text or json');
     const { config, connectors, sources } = await this.prepare(this.positional);
     const core = await this.core();
     const report = await core.runSync({
@@ -51,6 +53,7 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       mode: 'plan',
       full: flags.full,
       only: flags.only,
+      adopt: flags.adopt,
       log: await this.logger(),
     });
     try {
@@ -58,7 +61,12 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       if (failed) process.exitCode = ExitCode.failure;
       else if (flags['detailed-exitcode']) process.exitCode = hasChanges(report.totals) ? ExitCode.changes : ExitCode.ok;
 
+      if (flags.out !== undefined) await savePlan(core, report, flags.out);
       if (this.jsonEnabled()) return { plan: core.planToJson(report), summary: summaryJson(report) };
+      if (flags.format === 'markdown') {
+        for (const line of core.formatPlanMarkdown(report, { verbose: flags.verbose })) this.out(line);
+        return undefined;
+      }
       if (flags.format === 'json') {
         if (!flags.quiet) process.stdout.write(this.redact(JSON.stringify(core.planToJson(report), null, 2)) + '\n');
         return undefined;
@@ -71,3 +79,14 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
     }
   }
 }
+
+/** Streams the plan document to `file` (a plan of any size is never held whole), mode 0600. */
+async function savePlan(core: CoreModule, report: SyncReport, file: string): Promise<void> {
+  const out = createWriteStream(file, { mode: 0o600 });
+  await core.writePlanJson(report, async (chunk) => {
+    if (!out.write(core.redact(chunk))) await once(out, 'drain');
+  });
+  out.end();
+  await once(out, 'finish');
+}
+

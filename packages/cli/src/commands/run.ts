@@ -16,6 +16,7 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
   static override examples = [
     { description: 'Show what would change, write nothing:', command: '<%= config.bin %> <%= command.id %> corp-ldap --dry-run' },
     { description: 'Sync every source (cron, CI):', command: '<%= config.bin %> <%= command.id %> --all' },
+    { description: 'Take over what the Python worker wrote, without duplicates:', command: '<%= config.bin %> <%= command.id %> --adopt --dry-run' },
     { description: 'Full reconcile of users only:', command: '<%= config.bin %> <%= command.id %> corp-ldap --full --only user' },
   ];
   static override strict = false;
@@ -28,6 +29,9 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     full: Flags.boolean({ summary: 'Ignore incremental cursors and read everything (a full reconcile).' }),
     only: Flags.string({ summary: 'Only these record kinds (e.g. user); deletions only among them.', multiple: true }),
     'allow-mass-delete': Flags.boolean({ summary: "Allow deleting more than a scope's maxDeletePercent of its owned objects." }),
+    adopt: Flags.boolean({
+      summary: 'Take ownership of unowned Elder entities that match a record on a natural key (ldap_dn, email, ...) instead of creating duplicates.',
+    }),
     verbose: Flags.boolean({ char: 'v', summary: 'Show every attribute of creates and updates in the plan.' }),
   };
 
@@ -47,7 +51,8 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
       allowMassDelete: flags['allow-mass-delete'],
       log: await this.logger(),
       onScopeDone: this.scopeProgress(),
-    });
+      adopt: flags.adopt,
+    }).finally(stop.dispose);
     try {
       await this.printPlan(report, flags.verbose);
       await this.printSummary(report);

@@ -13,7 +13,7 @@ import { PlanStore } from './plan-store.js';
 import { joinPath } from './projection.js';
 import { INTERRUPTED, ROOT_SCOPE, createElderClientFromConfig, openSource, openState } from './run-sync.js';
 import type { SourceContext } from './source-context.js';
-import type { ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
+import type { PlanChange, ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
 
 /** How many moved objects a refusal lists before it says "and N more". */
 const STALE_LISTED = 20;
@@ -71,7 +71,8 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
           ctx.plannedOrganizations.set(path, [...(ctx.plannedOrganizations.get(path) ?? []), change.key]);
         }
         store.addChange(
-          { ...change, sensitive: change.sensitive },
+          // The document was validated by its schema; attribute values are JSON by construction.
+          change as unknown as PlanChange,
           { organizationPath: change.organizationPath, ...(change.duplicate ? { duplicate: true } : {}) },
         );
       }

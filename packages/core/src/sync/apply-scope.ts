@@ -93,7 +93,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   }
 
   // Entities.
-  for (const action of ['create', 'update'] as const) {
+  for (const action of ['create', 'update', 'adopt'] as const) {
     for (const change of changes('entity', action)) {
       if (stopping()) break;
       await enqueue(async () => {
@@ -112,7 +112,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   await queue.onIdle();
 
   // Relations, once every target of this scope exists.
-  for (const action of ['create', 'update'] as const) {
+  for (const action of ['create', 'update', 'adopt'] as const) {
     for (const change of changes('entity', action, 'applied')) {
       if (stopping()) break;
       await enqueue(async () => {
@@ -187,8 +187,12 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
       tags: desired.tags,
     });
   } else {
-    const indexed = store.getIndexed(source.name, change.key);
-    if (!indexed) throw new Error(`${change.key} is no longer in the Elder index`);
+    // An adopted entity has no stamp, so it is not in the index: read it as it is now.
+    const indexed =
+      change.action === 'adopt'
+        ? await elder.getEntity(change.elderId!).then((e) => e && { ...e, elderId: e.id })
+        : store.getIndexed(source.name, change.key);
+    if (!indexed) throw new Error(`${change.key} is no longer in Elder`);
     const previous = readStamp(indexed.attributes);
     const attributes = mergeAttributes(indexed.attributes, previous, desired, stamp);
     const tags = mergeTags(indexed.tags, previous, desired);

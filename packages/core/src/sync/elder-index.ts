@@ -9,6 +9,7 @@ import type { SourceContext } from './source-context.js';
  * state file re-adopts objects instead of duplicating them (DESIGN §5.1).
  */
 export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promise<{ indexed: number; duplicates: number }> {
+  if (ctx.adopt) await indexAdoptableEntities(ctx, log);
   if (ctx.rootId === null) return { indexed: 0, duplicates: 0 };
   const rootId = ctx.rootId;
   const entityTypes = new Set<string>();
@@ -54,3 +55,36 @@ export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promi
   log.debug('indexed owned entities', { indexed });
   return { indexed, duplicates };
 }
+
+/**
+ * `--adopt`: unowned entities of the connector's types anywhere in Elder (the Python worker put its
+ * data under its own organizations), remembered by the natural keys the connector declares.
+ */
+async function indexAdoptableEntities(ctx: SourceContext, log: Logger): Promise<void> {
+  const keysByType = new Map<string, Set<string>>();
+  for (const [kind, spec] of Object.entries(ctx.connector.kinds)) {
+    if (spec.target !== 'entity' || !spec.naturalKeys?.length) continue;
+    const type = ctx.source.types[kind]?.entityType ?? spec.entityType;
+    const keys = keysByType.get(type) ?? new Set<string>();
+    for (const key of spec.naturalKeys) keys.add(key);
+    keysByType.set(type, keys);
+  }
+  let candidates = 0;
+  for (const [entityType, naturalKeys] of keysByType) {
+    for await (const page of ctx.elder.listEntities({ entityType })) {
+      ctx.store.transaction(() => {
+        for (const entity of page) {
+          if (readStamp(entity.attributes)) continue;
+          for (const key of naturalKeys) {
+            const value = entity.attributes[key];
+            if (value === null || value === undefined || value === '') continue;
+            ctx.store.addAdoptable(ctx.source.name, entity, key, value);
+            candidates++;
+          }
+        }
+      });
+    }
+  }
+  log.info('indexed unowned entities for adoption', { candidates });
+}
+

@@ -2,7 +2,9 @@ import type { KindSpec, Scope } from '../connector.js';
 import { SourceError, errorMessage } from '../errors.js';
 import { contentHash, type JsonValue } from '../json.js';
 import type { SourceRecord } from '../record.js';
+import type { ElderEntity } from '../elder/types.js';
 import {
+  actualProjection,
   desiredProjection,
   entityKey,
   entityTypeOf,
@@ -54,7 +56,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
   const change = (c: Omit<PlanChange, 'source' | 'scope' | 'scopeLabel'>, detail = {}) => {
     store.addChange({ ...c, source: source.name, scope: scope.id, scopeLabel: scope.label }, detail);
     if (c.action === 'create') counts.create++;
-    else if (c.action === 'update' || c.action === 'mark') counts.update++;
+    else if (c.action === 'update' || c.action === 'mark' || c.action === 'adopt') counts.update++;
     else if (c.action === 'delete') counts.delete++;
     else counts.withheld++;
   };
@@ -164,6 +166,24 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
       );
       return;
     }
+    const adoptable = ctx.adopt ? findAdoptable(ctx, spec, type.type, desired) : null;
+    if (adoptable) {
+      change(
+        {
+          key,
+          action: 'adopt',
+          target: 'entity',
+          kind: record.kind,
+          name: desired.name,
+          elderId: adoptable.entity.id,
+          before: adoptable.before,
+          after: desired,
+          reason: `matched on ${adoptable.naturalKey}`,
+        },
+        { organizationPath: path },
+      );
+      return;
+    }
     change(
       {
         key,
@@ -266,6 +286,33 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
   }
   ctx.progress?.({ type: 'planned', source: source.name, scope: scope.id, counts: { ...counts } });
   return { mode, counts, cursor, completeKinds, guard };
+}
+
+/**
+ * An unowned Elder entity (the Python worker's, or anyone's) that matches this record on one of the
+ * kind's natural keys, in the kind's declared order; claimed so no other record adopts it too.
+ */
+function findAdoptable(
+  ctx: SourceContext,
+  spec: Extract<KindSpec, { target: 'entity' }>,
+  entityType: string,
+  desired: Projection,
+): { entity: ElderEntity; naturalKey: string; before: Projection } | null {
+  for (const naturalKey of spec.naturalKeys ?? []) {
+    const value = desired.attributes[naturalKey];
+    if (value === null || value === undefined || value === '') continue;
+    const entity = ctx.store.claimAdoptable(ctx.source.name, entityType, naturalKey, value);
+    if (!entity) continue;
+    const organization = ctx.rootId === null ? null : ctx.tree.pathBelow(ctx.rootId, entity.organizationId);
+    // Compare on the attributes this tool is about to own; what else the entity holds stays.
+    const before = actualProjection(
+      entity,
+      { v: 1, key: '', source: '', scope: '', kind: '', fields: Object.keys(desired.attributes), tags: [], relations: [] },
+      organization === null ? `#${entity.organizationId}` : joinPath(organization),
+    );
+    return { entity, naturalKey, before };
+  }
+  return null;
 }
 
 type ChangeFn = (c: Omit<PlanChange, 'source' | 'scope' | 'scopeLabel'>, detail?: object) => void;

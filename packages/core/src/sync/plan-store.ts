@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import type { JsonObject } from '../json.js';
+import type { ElderEntity } from '../elder/types.js';
+import { canonicalJson, type JsonObject, type JsonValue } from '../json.js';
 import type { ChangeAction, PlanChange, Projection } from './types.js';
 
 const PAGE_SIZE = 1000;
@@ -56,6 +57,12 @@ export class PlanStore {
         source TEXT NOT NULL, key TEXT NOT NULL, elder_id INTEGER NOT NULL, scope TEXT NOT NULL,
         kind TEXT NOT NULL, name TEXT NOT NULL, projection TEXT NOT NULL
       );
+      CREATE TABLE adoptable (
+        source TEXT NOT NULL, entity_type TEXT NOT NULL, natural_key TEXT NOT NULL, value TEXT NOT NULL,
+        elder_id INTEGER NOT NULL, entity TEXT NOT NULL
+      );
+      CREATE INDEX adoptable_match ON adoptable (source, entity_type, natural_key, value, elder_id);
+      CREATE INDEX adoptable_id ON adoptable (source, elder_id);
       CREATE TABLE changes (
         seq INTEGER PRIMARY KEY, source TEXT NOT NULL, scope TEXT NOT NULL, scope_label TEXT NOT NULL,
         key TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
@@ -97,6 +104,13 @@ export class PlanStore {
          VALUES (@source, @key, @elderId, @scope, @kind, @name, @projection)`,
       ),
       duplicatesOf: this.db.prepare(`SELECT * FROM duplicates WHERE source = ? AND scope = ? ORDER BY key, elder_id`),
+      adoptableInsert: this.db.prepare(
+        `INSERT INTO adoptable (source, entity_type, natural_key, value, elder_id, entity) VALUES (?, ?, ?, ?, ?, ?)`,
+      ),
+      adoptableFind: this.db.prepare(
+        `SELECT elder_id, entity FROM adoptable WHERE source = ? AND entity_type = ? AND natural_key = ? AND value = ? ORDER BY elder_id LIMIT 1`,
+      ),
+      adoptableClaim: this.db.prepare(`DELETE FROM adoptable WHERE source = ? AND elder_id = ?`),
       changeInsert: this.db.prepare(
         `INSERT INTO changes (source, scope, scope_label, key, action, target, kind, name, elder_id, before, after, reason, sensitive, detail)
          VALUES (@source, @scope, @scopeLabel, @key, @action, @target, @kind, @name, @elderId, @before, @after, @reason, @sensitive, @detail)`,
@@ -186,6 +200,19 @@ export class PlanStore {
       name: row.name,
       projection: JSON.parse(row.projection) as Projection,
     }));
+  }
+
+  /** Remembers an unowned entity that a record may adopt on `naturalKey` (`--adopt`). */
+  addAdoptable(source: string, entity: ElderEntity, naturalKey: string, value: JsonValue): void {
+    this.stmts.adoptableInsert.run(source, entity.type, naturalKey, canonicalJson(value), entity.id, JSON.stringify(entity));
+  }
+
+  /** The unowned entity with the lowest id matching on `naturalKey`, taken so no other record adopts it. */
+  claimAdoptable(source: string, entityType: string, naturalKey: string, value: JsonValue): ElderEntity | null {
+    const row = this.stmts.adoptableFind.get(source, entityType, naturalKey, canonicalJson(value)) as { elder_id: number; entity: string } | undefined;
+    if (!row) return null;
+    this.stmts.adoptableClaim.run(source, row.elder_id);
+    return JSON.parse(row.entity) as ElderEntity;
   }
 
   addChange(change: PlanChange, detail: ChangeDetail = {}): void {

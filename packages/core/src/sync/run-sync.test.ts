@@ -55,7 +55,7 @@ class ScriptedSource {
       kinds: {
         ou: { target: 'organization' },
         group: { target: 'entity', entityType: 'user', subType: 'group' },
-        user: { target: 'entity', entityType: 'user', subType: 'person' },
+        user: { target: 'entity', entityType: 'user', subType: 'person', naturalKeys: ['email'] },
       },
       scopes: () => [{ id: 'dir', label: 'scripted directory' }],
       testConnection: async () => [{ name: 'reachable', ok: true }],
@@ -429,6 +429,44 @@ describe('a saved plan (diff --out, then apply)', () => {
   it('refuses a document that is not a plan, or of another format version', async () => {
     await expect(apply({ hello: 'world' })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     await expect(apply({ ...(await savedPlan()), formatVersion: 9 })).rejects.toMatchObject({ message: expect.stringContaining('plan format 9 is not supported') });
+  });
+});
+
+describe('adoption (--adopt)', () => {
+  beforeEach(() => {
+    // What the Python worker left: its own organization, its own names, no elder-sync stamp.
+    const worker = emulator.seedOrganization({ name: 'LDAP: ldap.example.test' });
+    emulator.seedEntity({ name: 'Alice Archer', entity_type: 'user', organization_id: worker.id, attributes: { email: 'alice@example.test', cn: 'Alice Archer', owner: 'team-x' } });
+    emulator.seedEntity({ name: 'Bob B.', entity_type: 'user', organization_id: worker.id, attributes: { email: 'bob@example.test' } });
+    emulator.seedEntity({ name: 'Someone else', entity_type: 'user', organization_id: worker.id, attributes: { email: 'zed@example.test' } });
+  });
+
+  it('plans adoptions of unowned entities matching a natural key instead of creations', async () => {
+    const { changes } = await sync('plan', { adopt: true });
+    expect(summary(changes).filter((l) => l.includes(' entity '))).toEqual([
+      'adopt entity Alice Archer',
+      'adopt entity Bob Baker',
+      'create entity Carol Chen',
+      'create entity all-staff',
+      'create entity engineering',
+    ]);
+    expect(changes.find((c) => c.action === 'adopt' && c.name === 'Bob Baker')).toMatchObject({ reason: 'matched on email', before: { name: 'Bob B.' } });
+  });
+
+  it('takes ownership without duplicating, keeps what others wrote, and leaves non-matching entities alone', async () => {
+    const { report } = await sync('apply', { adopt: true });
+    expectOk(report);
+    const users = emulator.entities().filter((e) => e.type === 'user' && (e.metadata as { email?: string } | null)?.email);
+    expect(users.map((e) => e.name).sort()).toEqual(['Alice Archer', 'Bob Baker', 'Carol Chen', 'Someone else']);
+    const alice = users.find((e) => e.name === 'Alice Archer')!;
+    expect(alice.metadata).toMatchObject({ owner: 'team-x', uid: 'alice', elder_sync: { key: 'corp/user/alice' } });
+    expect((users.find((e) => e.name === 'Someone else')!.metadata as object)).not.toHaveProperty('elder_sync');
+    expect((await sync('plan', { adopt: true })).changes).toEqual([]);
+  });
+
+  it('creates as usual without --adopt', async () => {
+    const { changes } = await sync('plan');
+    expect(changes.filter((c) => c.action === 'adopt')).toEqual([]);
   });
 });
 
