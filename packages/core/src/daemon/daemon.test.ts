@@ -1,0 +1,174 @@
+import { startElderEmulator, type ElderEmulator } from '@elder-sync/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { elderSyncConfigSchema, type ElderSyncConfig } from '../config/schema.js';
+import { defineConnector } from '../connector.js';
+import { ConfigError } from '../errors.js';
+import { silentLogger } from '../logger.js';
+import { Daemon } from './daemon.js';
+import { cronSchedule, intervalSchedule, scheduleIssues } from './schedule.js';
+
+describe('schedules', () => {
+  it('an interval is a fixed rate from the anchor: a long run does not shift later due times', () => {
+    const s = intervalSchedule(3, 1_000_000);
+    expect(s.next(1_000_000)).toBe(1_003_000);
+    expect(s.next(1_003_000)).toBe(1_006_000);
+    expect(s.next(1_007_500)).toBe(1_009_000);
+    expect(s.next(999_000)).toBe(1_003_000);
+    expect(s.description).toBe('every 3s');
+  });
+
+  it('a cron expression with seconds fires on its grid', () => {
+    const s = cronSchedule('*/2 * * * * *');
+    const t = Date.parse('2026-01-01T00:00:01.500Z');
+    expect(new Date(s.next(t)).toISOString()).toBe('2026-01-01T00:00:02.000Z');
+    expect(new Date(s.next(Date.parse('2026-01-01T00:00:02.000Z'))).toISOString()).toBe('2026-01-01T00:00:04.000Z');
+  });
+
+  it('the scheduler has the last word on cron expressions the schema let through', () => {
+    const config = elderSyncConfigSchema.parse({
+      elder: { url: 'http://127.0.0.1:1', token: 't' },
+      sources: [
+        { name: 'ok', connector: 'x', schedule: '*/15 * * * *' },
+        { name: 'bad', connector: 'x', schedule: '99 * * * *' },
+      ],
+    });
+    expect(scheduleIssues(config)).toEqual([{ path: 'sources[1].schedule', message: expect.stringMatching(/^not a cron expression the scheduler accepts/) }]);
+  });
+});
+
+describe('Daemon', () => {
+  let emulator: ElderEmulator;
+  beforeAll(async () => {
+    emulator = await startElderEmulator({ staticTokens: ['daemon-unit'] });
+  });
+  afterAll(async () => emulator.close());
+
+  /** A connector whose read waits until `release()`: a run that outlasts its interval. */
+  function gatedConnector() {
+    let open!: () => void;
+    let gate = new Promise<void>((r) => (open = r));
+    let reads = 0;
+    const connector = defineConnector({
+      apiVersion: 1,
+      id: 'gated',
+      configSchema: z.object({}),
+      kinds: { user: { target: 'entity', entityType: 'user', subType: 'person' } },
+      scopes: () => [{ id: 'one', label: 'one' }],
+      testConnection: async () => [],
+      async *read() {
+        reads++;
+        await gate;
+        yield { type: 'record' as const, record: { kind: 'user', externalId: 'u1', name: 'User 1', attributes: {} } };
+      },
+    });
+    return {
+      connector,
+      reads: () => reads,
+      release: () => {
+        open();
+        gate = new Promise<void>((r) => (open = r));
+      },
+    };
+  }
+
+  const configWith = (sources: unknown[], daemon: Record<string, unknown> = {}): ElderSyncConfig =>
+    elderSyncConfigSchema.parse({
+      elder: { url: emulator.url, token: 'daemon-unit' },
+      state: { path: ':memory:' },
+      daemon: { listen: '127.0.0.1:0', runOnStart: false, ...daemon },
+      sources,
+    });
+
+  type Status = { sources: Array<{ name: string; runs: number; skipped: number; running: boolean; lastRun: { status: string } | null }>; lastReload: { applied: boolean; errors: string[] } | null };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('skips and counts a due time that finds the previous run still going, and never runs one source twice at once', async () => {
+    const gated = gatedConnector();
+    const daemon = new Daemon({ load: async () => configWith([{ name: 'g', connector: 'gated', interval: 1 }]), connectors: async () => gated.connector, log: silentLogger });
+    const { url } = await daemon.start();
+    try {
+      await sleep(3300);
+      let s = (daemon.status() as Status).sources[0]!;
+      expect(gated.reads()).toBe(1);
+      expect(s).toMatchObject({ running: true, runs: 0 });
+      expect(s.skipped).toBeGreaterThanOrEqual(1);
+      gated.release();
+      await sleep(300);
+      s = (daemon.status() as Status).sources[0]!;
+      expect(s.runs).toBe(1);
+      expect(s.lastRun).toMatchObject({ status: 'success' });
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toContain(`elder_sync_runs_skipped_total{source="g"} ${s.skipped}`);
+      expect(metrics).toContain('connector_sync_total{connector="gated",source="g",status="success"} 1');
+    } finally {
+      gated.release();
+      await daemon.stop(5);
+    }
+  });
+
+  it('keeps the running configuration when a reload fails, and says why', async () => {
+    let next: () => Promise<ElderSyncConfig> = async () => configWith([{ name: 'a', connector: 'gated', interval: 600 }]);
+    const gated = gatedConnector();
+    const daemon = new Daemon({ load: () => next(), connectors: async () => gated.connector, log: silentLogger });
+    await daemon.start();
+    try {
+      next = async () => {
+        throw new ConfigError([{ path: 'sources[0].interval', message: 'must be at least 1' }]);
+      };
+      expect(await daemon.reload()).toBe(false);
+      let status = daemon.status() as Status;
+      expect(status.lastReload).toMatchObject({ applied: false, errors: ['sources[0].interval: must be at least 1'] });
+      expect(status.sources.map((s) => s.name)).toEqual(['a']);
+
+      // The daemon's own checks apply on reload too: a cron expression croner refuses.
+      next = async () => configWith([{ name: 'b', connector: 'gated', schedule: '99 * * * *' }]);
+      expect(await daemon.reload()).toBe(false);
+      expect((daemon.status() as Status).sources.map((s) => s.name)).toEqual(['a']);
+
+      next = async () => configWith([{ name: 'b', connector: 'gated', interval: 600 }]);
+      expect(await daemon.reload()).toBe(true);
+      status = daemon.status() as Status;
+      expect(status.sources.map((s) => s.name)).toEqual(['b']);
+    } finally {
+      await daemon.stop(5);
+    }
+  });
+
+  it('stop() aborts runs in flight and waits for them within the grace period; reports when they outlast it', async () => {
+    const gated = gatedConnector();
+    const daemon = new Daemon({
+      load: async () => configWith([{ name: 'g', connector: 'gated', interval: 600 }], { runOnStart: true }),
+      connectors: async () => gated.connector,
+      log: silentLogger,
+    });
+    await daemon.start();
+    await sleep(200);
+    // The read ignores the signal (a slow source): the grace period ends first.
+    const started = Date.now();
+    expect(await daemon.stop(0.3)).toEqual({ completed: false });
+    expect(Date.now() - started).toBeLessThan(2000);
+    gated.release();
+  });
+
+  it('jitter delays each run by up to jitterSeconds', async () => {
+    const gated = gatedConnector();
+    gated.release();
+    const daemon = new Daemon({
+      load: async () => configWith([{ name: 'g', connector: 'gated', interval: 600 }], { runOnStart: true, jitterSeconds: 1 }),
+      connectors: async () => gated.connector,
+      log: silentLogger,
+      random: () => 0.8,
+    });
+    await daemon.start();
+    try {
+      await sleep(500);
+      expect(gated.reads()).toBe(0);
+      await sleep(900);
+      expect(gated.reads()).toBe(1);
+    } finally {
+      gated.release();
+      await daemon.stop(5);
+    }
+  });
+});
