@@ -271,6 +271,29 @@ describe('a later sync', () => {
     expect(report.scopes[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('returned no user objects where Elder has 3') });
   });
 
+  it('deletes an organization whose record is gone only when it is owned and empty at that moment', async () => {
+    source.ous.delete('groups');
+    source.groups.delete('eng');
+    source.group('all', 'all-staff', ['Corp', 'People']);
+    source.user('alice', 'Alice Archer', ['Corp', 'People'], ['all']);
+    const { report, changes } = await sync('apply', { allowMassDelete: true });
+    expectOk(report);
+    expect(summary(changes).filter((l) => l.includes('organization'))).toEqual(['delete organization Groups']);
+    expect(emulator.organizations().map((o) => o.name)).not.toContain('Groups');
+  });
+
+  it('keeps such an organization when someone else put an entity in it', async () => {
+    const groupsOrg = emulator.organizations().find((o) => o.name === 'Groups')!;
+    emulator.seedEntity({ name: 'printer', entity_type: 'compute', organization_id: groupsOrg.id as number });
+    source.ous.delete('groups');
+    source.groups.delete('eng');
+    source.group('all', 'all-staff', ['Corp', 'People']);
+    source.user('alice', 'Alice Archer', ['Corp', 'People'], ['all']);
+    await sync('apply', { allowMassDelete: true });
+    expect(emulator.organizations().map((o) => o.name)).toContain('Groups');
+    expect(emulator.entities().map((e) => e.name)).toContain('printer');
+  });
+
   it('marks instead of deleting with deletes: mark, and clears the mark when the object returns', async () => {
     const carol = source.users.get('carol')!;
     source.users.delete('carol');
