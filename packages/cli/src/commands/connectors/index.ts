@@ -1,6 +1,6 @@
-import { BaseCommand } from '../base-command.js';
-import { formatTable } from '../table.js';
-import type { ConnectorEntry, ConnectorRefusal } from '../connectors.js';
+import { BaseCommand } from '../../base-command.js';
+import { formatTable } from '../../table.js';
+import type { ConnectorEntry, ConnectorRefusal } from '../../connectors.js';
 
 export interface ConnectorsResult {
   connectors: Array<Omit<ConnectorEntry, 'root' | 'entry'>>;
