@@ -7,6 +7,8 @@ const secretValues = new Set<string>();
 let pattern: RegExp | null = null;
 
 export const REDACTED = '[REDACTED]';
+/** How plans and config displays show a value that is secret (DESIGN §5.3). */
+export const SENSITIVE = '(sensitive)';
 
 /** Values shorter than this are not treated as secrets: redacting "1" or "true" would mangle output. */
 const MIN_SECRET_LENGTH = 4;

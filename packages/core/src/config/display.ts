@@ -1,12 +1,11 @@
 import type { JsonValue } from '../json.js';
-import { redact } from '../secrets.js';
+import { redact, SENSITIVE } from '../secrets.js';
 import type { ConnectorLookup } from './source.js';
 import type { ElderSyncConfig } from './schema.js';
 import { elderSyncConfigSchema } from './schema.js';
 import { mapSecrets } from './secret-paths.js';
 
 /** What a secret looks like in plans, `config validate` and `state show` (DESIGN §5.3). */
-const SENSITIVE = '(sensitive)';
 
 /**
  * A JSON copy of the configuration safe to print: values at secret-marked paths (core's and, when

@@ -5,7 +5,7 @@ import type { Scope } from '../connector.js';
 import { ConfigError, SafetyError } from '../errors.js';
 import { contentHash, type JsonValue } from '../json.js';
 import { applyScope } from './apply-scope.js';
-import { SENSITIVE } from './format-plan.js';
+import { SENSITIVE } from '../secrets.js';
 import { OrgTree } from './org-tree.js';
 import { planDocumentSchema, PLAN_FORMAT_VERSION, type PlanJson, type PlanJsonChange } from './plan-json.js';
 import { emptyCounts } from './plan-scope.js';

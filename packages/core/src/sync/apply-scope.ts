@@ -16,7 +16,6 @@ import {
   type Stamp,
 } from './projection.js';
 import type { SourceContext } from './source-context.js';
-import type { ScopeCounts } from './types.js';
 
 /** Attempts at a create whose earlier attempt may have been applied (each after a look-up). */
 const CREATE_ATTEMPTS = 4;
@@ -374,4 +373,3 @@ async function firstOf<T>(pages: AsyncGenerator<T[]>): Promise<boolean> {
   return false;
 }
 
-export type { ScopeCounts };

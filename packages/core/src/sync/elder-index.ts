@@ -29,8 +29,7 @@ export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promi
             const stamp = readStamp(entity.attributes);
             if (!stamp || stamp.source !== ctx.source.name) continue;
             const projection = actualProjection(entity, stamp, organization);
-            const outcome = ctx.store.index(
-              {
+            const outcome = ctx.store.index({
                 source: ctx.source.name,
                 key: stamp.key,
                 elderId: entity.id,
@@ -41,9 +40,7 @@ export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promi
                 attributes: entity.attributes,
                 tags: entity.tags,
                 organizationId: entity.organizationId,
-              },
-              entity.name,
-            );
+            });
             if (outcome === 'indexed') indexed++;
             else duplicates++;
           }

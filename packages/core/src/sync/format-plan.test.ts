@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatPlan, renderValue, SENSITIVE } from './format-plan.js';
+import { SENSITIVE } from '../secrets.js';
+import { formatPlan, renderValue } from './format-plan.js';
 import type { PlanChange, Projection, ScopeCounts } from './types.js';
 
 function projection(over: Partial<Projection> = {}): Projection {

@@ -1,4 +1,5 @@
 import { canonicalJson, type JsonValue } from '../json.js';
+import { SENSITIVE } from '../secrets.js';
 import type { ChangeAction, PlanChange, Projection, ScopeCounts, SyncReport } from './types.js';
 
 /**
@@ -40,9 +41,6 @@ export interface FormatPlanOptions {
    */
   totals?: ScopeCounts;
 }
-
-/** Displayed in place of a secret value; never the value itself. */
-export const SENSITIVE = '(sensitive)';
 
 /** Lists longer than this print their first items and a count of the rest. */
 const MAX_LIST_ITEMS = 5;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { SENSITIVE } from './format-plan.js';
+import { SENSITIVE } from '../secrets.js';
 import { planJsonSchema, planToJson, writePlanJson } from './plan-json.js';
 import type { PlanChange, Projection, ScopeCounts, SyncReport } from './types.js';
 

@@ -84,6 +84,10 @@ export class PlanStore {
            hash = excluded.hash, projection = excluded.projection, attributes = excluded.attributes,
            tags = excluded.tags, org_id = excluded.org_id, seen = 1`,
       ),
+      indexReplace: this.db.prepare(
+        `UPDATE elder_index SET elder_id = @elderId, scope = @scope, kind = @kind, hash = @hash, projection = @projection,
+           attributes = @attributes, tags = @tags, org_id = @organizationId WHERE source = @source AND key = @key`,
+      ),
       indexGet: this.db.prepare(`SELECT * FROM elder_index WHERE source = ? AND key = ?`),
       indexGetId: this.db.prepare(`SELECT elder_id FROM elder_index WHERE source = ? AND key = ?`),
       indexSeen: this.db.prepare(`UPDATE elder_index SET seen = 1 WHERE source = ? AND key = ?`),
@@ -125,20 +129,15 @@ export class PlanStore {
   }
 
   /** Adds an owned entity found in Elder; a second entity with the same key is a duplicate. */
-  index(entry: IndexedEntity, name: string): 'indexed' | 'duplicate' {
+  index(entry: IndexedEntity): 'indexed' | 'duplicate' {
     const row = this.toRow(entry);
     if (this.stmts.indexInsert.run(row).changes === 1) return 'indexed';
-    const first = this.stmts.indexGet.get(entry.source, entry.key) as { elder_id: number } | undefined;
-    if (first && first.elder_id === entry.elderId) return 'indexed';
+    const first = this.getIndexed(entry.source, entry.key)!;
+    if (first.elderId === entry.elderId) return 'indexed';
     // Keep the lowest id as the object and the others as duplicates, so every run picks the same one.
-    if (first && entry.elderId < first.elder_id) {
-      const previous = this.getIndexed(entry.source, entry.key)!;
-      this.stmts.indexUpsert.run(row);
-      this.db.prepare(`UPDATE elder_index SET seen = 0 WHERE source = ? AND key = ?`).run(entry.source, entry.key);
-      this.stmts.duplicateInsert.run({ ...this.toRow(previous), name: previous.projection.name });
-    } else {
-      this.stmts.duplicateInsert.run({ ...row, name });
-    }
+    const [kept, extra] = entry.elderId < first.elderId ? [entry, first] : [first, entry];
+    if (kept === entry) this.stmts.indexReplace.run(row);
+    this.stmts.duplicateInsert.run({ ...this.toRow(extra), name: extra.projection.name });
     return 'duplicate';
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import PQueue from 'p-queue';
-import { elderAuth, type ElderSyncConfig, type SourceConfig } from '../config/schema.js';
+import { DEFAULT_STATE_PATH, elderAuth, type ElderSyncConfig, type SourceConfig } from '../config/schema.js';
 import { validateSourceConfig } from '../config/index.js';
 import type { ConnectorDefinition, Scope } from '../connector.js';
 import { createElderClient } from '../elder/client.js';
@@ -302,7 +302,7 @@ export function createElderClientFromConfig(config: ElderSyncConfig, log: Logger
  * file exists and an empty in-memory store when it does not.
  */
 export function openState(config: ElderSyncConfig, options: SyncOptions): StateStore {
-  const path = options.statePath ?? config.state.path ?? process.env.ELDER_SYNC_STATE ?? './.elder-sync/state.db';
+  const path = options.statePath ?? config.state.path ?? process.env.ELDER_SYNC_STATE ?? DEFAULT_STATE_PATH;
   if (path === ':memory:') return StateStore.memory();
   if (options.mode === 'plan') return existsSync(path) ? StateStore.open(path, { readonly: true }) : StateStore.memory();
   return StateStore.open(path);
