@@ -3,6 +3,7 @@ import type { ElderSyncConfig, ScopeCounts, ScopeReport, SyncOptions, SyncReport
 import { BaseCommand } from './base-command.js';
 import { loadConfig, validateSources } from './config-api.js';
 import { ExitCode, UsageError } from './exit-codes.js';
+import { startRunObservers } from './run-observers.js';
 
 /** The `--json` summary: the report without its plan iterator (DESIGN §7: one JSON document). */
 export interface SummaryJson {
@@ -96,6 +97,33 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       const c = r.counts;
       const what = r.status === 'ok' ? `read ${c.read}, +${c.create} ~${c.update} -${c.delete}` : (r.error ?? '').split('\n')[0];
       process.stderr.write(this.redact(`${r.source} · ${r.label || r.scope}: ${r.status}, ${what} (${r.durationMs}ms)`) + '\n');
+    };
+  }
+
+  /**
+   * Progress and metrics for a run: live rows on a terminal (stderr), else a line per scope; with
+   * `serve` (`run --serve-metrics`) the daemon's health server for the run's duration.
+   */
+  protected async runObservers(config: ElderSyncConfig, sources: string[], serve: string | null) {
+    const core = await this.core();
+    const quiet = this.jsonEnabled() || this.flags.quiet;
+    const observers = await startRunObservers({
+      core,
+      config,
+      sources,
+      log: await this.logger(),
+      view: !quiet && process.stderr.isTTY
+        ? { write: (t) => process.stderr.write(t), redact: (t) => this.redact(t), columns: process.stderr.columns }
+        : null,
+      ...(quiet ? {} : { scopeLine: this.scopeProgress() }),
+      serve,
+    });
+    if (observers.url) process.stderr.write(this.redact(`health and metrics on ${observers.url} while the run goes`) + '\n');
+    const { onProgress, onScopeDone, elder } = observers;
+    return {
+      hooks: { ...(onProgress ? { onProgress } : {}), ...(onScopeDone ? { onScopeDone } : {}), ...(elder ? { elder } : {}) },
+      finished: observers.finished,
+      close: observers.close,
     };
   }
 

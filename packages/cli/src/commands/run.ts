@@ -33,12 +33,21 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
       summary: 'Take ownership of unowned Elder entities that match a record on a natural key (ldap_dn, email, ...) instead of creating duplicates.',
     }),
     verbose: Flags.boolean({ char: 'v', summary: 'Show every attribute of creates and updates in the plan.' }),
+    'serve-metrics': Flags.boolean({
+      summary: 'While the run goes, serve /healthz, /readyz, /status and /metrics like the daemon (long cron runs).',
+    }),
+    listen: Flags.string({
+      summary: 'host:port for --serve-metrics (else daemon.listen, default 127.0.0.1:9464).',
+      dependsOn: ['serve-metrics'],
+    }),
   };
 
   public async run(): Promise<RunResult | undefined> {
     const { flags } = this;
     const { config, connectors, sources } = await this.prepare(this.positional, flags.all);
     const core = await this.core();
+    const log = await this.logger();
+    const observers = await this.runObservers(config, sources, flags['serve-metrics'] ? (flags.listen ?? config.daemon?.listen ?? '127.0.0.1:9464') : null);
     const stop = this.interruptible();
     const report = await core.runSync({
       signal: stop.signal,
@@ -49,11 +58,19 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
       full: flags.full,
       only: flags.only,
       allowMassDelete: flags['allow-mass-delete'],
-      log: await this.logger(),
-      onScopeDone: this.scopeProgress(),
+      log,
+      ...observers.hooks,
       adopt: flags.adopt,
-    }).finally(stop.dispose);
+    })
+      .catch(async (error: unknown) => {
+        observers.finished(null);
+        await observers.close();
+        throw error;
+      })
+      .finally(stop.dispose);
     try {
+      observers.finished(report);
+      await observers.close();
       await this.printPlan(report, flags.verbose);
       await this.printSummary(report);
       process.exitCode = stop.interrupted() ? ExitCode.interrupted : this.runExitCode(report);
