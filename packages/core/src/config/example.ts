@@ -27,6 +27,13 @@ elder:
 #   path: ./.elder-sync/state.db       # checkpoints and id mappings (SQLite). Relative to this file;
 #                                      # default: $ELDER_SYNC_STATE, else ./.elder-sync/state.db
 
+# daemon:                              # "elder-sync daemon" only; these are the defaults
+#   listen: 127.0.0.1:9464             # /healthz /readyz /status /metrics (0.0.0.0:9464 in a container)
+#   runOnStart: true                   # every source once at start, then on its schedule
+#   defaultInterval: 3600              # seconds, for a source with neither schedule nor interval
+#   jitterSeconds: 0                   # start each run up to this many seconds late, at random
+#   gracePeriodSeconds: 30             # on SIGTERM, time for the writes in flight
+
 sources:
   - name: corp-ldap                    # unique; state and ownership are keyed by it: do not rename
     connector: ldap
