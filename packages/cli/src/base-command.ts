@@ -49,6 +49,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   private coreModule: CoreModule | null = null;
   private log_: Core.Logger | null = null;
+  /** Where log lines go while a live progress view owns the bottom of the terminal (else stderr). */
+  protected logWriter: ((line: string) => void) | null = null;
   /** Log settings from the config source (the worker's LOG_LEVEL/LOG_FORMAT); flags win. */
   protected logDefaults: { level?: Exclude<Core.LogLevel, 'silent'>; format?: 'json' | 'pretty' } = {};
 
@@ -88,7 +90,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async logger(): Promise<Core.Logger> {
     if (this.log_ === null) {
       const core = await this.core();
-      this.log_ = core.createLogger({ level: this.logLevel(), format: this.logFormat() });
+      this.log_ = core.createLogger({
+        level: this.logLevel(),
+        format: this.logFormat(),
+        write: (line) => (this.logWriter ?? writeStderrLine)(line),
+      });
     }
     return this.log_;
   }
@@ -189,6 +195,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.exitCode = code;
     throw new Errors.ExitError(code);
   }
+}
+
+function writeStderrLine(line: string): void {
+  process.stderr.write(line + '\n');
 }
 
 /** oclif appends "See more help with --help" to parse errors; keep the first lines, drop noise. */

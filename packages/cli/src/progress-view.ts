@@ -61,6 +61,17 @@ export class ProgressView {
     this.changed();
   };
 
+  /**
+   * A log line printed above the rows: the rows are cleared, the line written, the rows redrawn
+   * below it (else the next redraw would move the cursor over the log line and overwrite it).
+   */
+  readonly printAbove = (line: string): void => {
+    const clear = this.drawn > 0 ? `\x1b[${this.drawn}A\r\x1b[J` : '';
+    this.drawn = 0;
+    this.options.write(clear + this.options.redact(line) + '\n');
+    if (this.rows.size > 0) this.draw();
+  };
+
   /** Draws the final state once more and stops redrawing. */
   finish(): void {
     if (this.timer) clearInterval(this.timer);

@@ -4,6 +4,8 @@ import { ProgressView } from './progress-view.js';
 
 /** What watches a run: the terminal view, a line per scope, the metrics server. Every hook optional. */
 export interface RunObservers {
+  /** Log lines while the live view is on screen: printed above its rows. */
+  logAbove?: (line: string) => void;
   onProgress?: (event: ProgressEvent) => void;
   onScopeDone?: (report: ScopeReport) => void;
   /** An Elder client whose requests are observed, when anything observes them (else runSync makes its own). */
@@ -100,6 +102,7 @@ export async function startRunObservers(options: RunObserverOptions): Promise<Ru
 
   return {
     url: served?.url ?? null,
+    ...(view ? { logAbove: view.printAbove } : {}),
     ...(progress.length > 0 ? { onProgress: (e: ProgressEvent) => progress.forEach((f) => f(e)) } : {}),
     ...(scopeDone.length > 0 ? { onScopeDone: (r: ScopeReport) => scopeDone.forEach((f) => f(r)) } : {}),
     ...(elder ? { elder } : {}),

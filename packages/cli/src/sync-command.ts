@@ -120,9 +120,13 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     });
     if (observers.url) process.stderr.write(this.redact(`health and metrics on ${observers.url} while the run goes`) + '\n');
     const { onProgress, onScopeDone, elder } = observers;
+    if (observers.logAbove) this.logWriter = observers.logAbove;
     return {
       hooks: { ...(onProgress ? { onProgress } : {}), ...(onScopeDone ? { onScopeDone } : {}), ...(elder ? { elder } : {}) },
-      finished: observers.finished,
+      finished: (report: SyncReport | null) => {
+        observers.finished(report);
+        this.logWriter = null;
+      },
       close: observers.close,
     };
   }

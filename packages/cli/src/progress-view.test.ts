@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { ProgressView } from './progress-view.js';
+
+const counts = { read: 3, create: 2, update: 1, delete: 0, unchanged: 0, withheld: 0, errors: 0 };
+
+function view() {
+  let now = 1_000;
+  const out: string[] = [];
+  const v = new ProgressView({ write: (t) => out.push(t), redact: (t) => t.replaceAll('s3cret', '[REDACTED]'), now: () => now });
+  return { v, out, tick: (ms: number) => (now += ms) };
+}
+
+describe('ProgressView', () => {
+  it('shows one row per scope: read, planned, done, errors, elapsed, state; and Elder request counts', () => {
+    const { v, tick } = view();
+    v.onProgress({ type: 'scope-start', source: 'corp', scope: 's1', label: 'ldap://a dc=x' });
+    v.onProgress({ type: 'read', source: 'corp', scope: 's1', read: 3 });
+    tick(1500);
+    expect(v.lines()[0]).toMatch(/^corp · ldap:\/\/a dc=x\s+read\s+3\s+plan …\s+done \+0 ~0 -0\s+errors 0\s+1\.5s\s+reading$/);
+    v.onProgress({ type: 'planned', source: 'corp', scope: 's1', counts });
+    v.onProgress({ type: 'applied', source: 'corp', scope: 's1', create: 1, update: 0, delete: 0, errors: 0 });
+    v.onRequest({ method: 'GET', route: '/api/v1/entities', status: 200, durationMs: 3, throttled: false });
+    v.onRequest({ method: 'POST', route: '/api/v1/entities', status: 429, durationMs: 3, throttled: true });
+    expect(v.lines()).toEqual([
+      expect.stringMatching(/plan \+2 ~1 -0\s+done \+1 ~0 -0\s+errors 0\s+1\.5s\s+writing$/),
+      'Elder: 2 requests, 1 throttled',
+    ]);
+    v.onScopeDone({ source: 'corp', connector: 'ldap', scope: 's1', label: 'ldap://a dc=x', status: 'failed', error: 'boom\nmore', mode: 'full', counts: { ...counts, errors: 1 }, durationMs: 2000 });
+    expect(v.lines()[0]).toMatch(/done \+2 ~1 -0\s+errors 1\s+2\.0s\s+failed: boom$/);
+    v.finish();
+  });
+
+  it('redraws in place: the second frame moves the cursor up over the first and clears each line', () => {
+    const { v, out } = view();
+    v.onProgress({ type: 'scope-start', source: 'a', scope: 's', label: 'S' });
+    v.finish();
+    // First frame: no cursor movement, each line cleared and written.
+    expect(out[0]).toMatch(/^\r\x1b\[2Ka · S\s+read\s+0 .*reading\n\r\x1b\[2KElder: 0 requests, 0 throttled\n$/);
+    v.onProgress({ type: 'read', source: 'a', scope: 's', read: 1 });
+    v.finish();
+    expect(out.at(-1)).toMatch(/^\x1b\[2A\r\x1b\[2Ka · S\s+read\s+1 /);
+  });
+
+  it('prints a log line above the rows, redacted, and redraws them below it', () => {
+    const { v, out } = view();
+    v.onProgress({ type: 'scope-start', source: 'a', scope: 's', label: 'S' });
+    v.finish();
+    v.printAbove('WARN  password s3cret rejected');
+    expect(out.at(-2)).toBe('\x1b[2A\r\x1b[JWARN  password [REDACTED] rejected\n');
+    expect(out.at(-1)!.startsWith('\r\x1b[2Ka · S')).toBe(true);
+  });
+
+  it('cuts rows to the terminal width so they never wrap', () => {
+    const lines: string[] = [];
+    const v = new ProgressView({ write: (t) => lines.push(t), redact: (t) => t, columns: 40 });
+    v.onProgress({ type: 'scope-start', source: 'a-very-long-source-name', scope: 's', label: 'a very long scope label indeed' });
+    expect(v.lines().every((l) => l.length <= 40)).toBe(true);
+    v.finish();
+  });
+});
