@@ -197,9 +197,13 @@ describe('elder-sync CLI', () => {
     expect(both.code).toBe(64);
     expect(both.stderr).toContain('error: give SOURCE arguments or --all, not both');
 
-    const markdown = await cli(['diff', '--format', 'markdown']);
-    expect(markdown.code).toBe(64);
-    expect(markdown.stderr).toContain('--format markdown is not available yet');
+    const badFormat = await cli(['diff', '--format', 'yaml']);
+    expect(badFormat.code).toBe(64);
+    expect(badFormat.stderr).toMatch(/--format/);
+
+    const missingPlan = await cli(['apply', 'no-such-plan.json']);
+    expect(missingPlan.code).toBe(64);
+    expect(missingPlan.stderr).toMatch(/^error: no-such-plan\.json: cannot read the plan/m);
   });
 
   it('state commands read without creating the state file; reset needs --yes', async () => {
