@@ -145,11 +145,15 @@ describe('daemon: two sources on 2 s and 3 s schedules', () => {
       collect(await status());
       await sleep(400);
     }
-    collect(await status());
+    const final = await status();
+    collect(final);
     for (const [name, period] of [['fast', 2000], ['slow', 3000]] as const) {
       const runs = [...seen.get(name)!.values()].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
-      // Within the window: one run per period, less one at each edge.
-      expect(runs.length, `${name} runs`).toBeGreaterThanOrEqual(Math.floor(OBSERVE_MS / period) - 2);
+      // Every due time in the window was run, or skipped and counted because the previous run was
+      // still going (a loaded CI machine may make a run outlast its period): less one at each edge.
+      const skipped = final.sources.find((s) => s.name === name)!.skipped;
+      expect(runs.length + skipped, `${name} runs + skipped`).toBeGreaterThanOrEqual(Math.floor(OBSERVE_MS / period) - 2);
+      expect(runs.length, `${name} runs`).toBeGreaterThanOrEqual(2);
       for (const r of runs) {
         expect(r.status, `${name} ${r.runId} ${r.error}`).toBe('success');
         const late = Date.parse(r.startedAt) - Date.parse(r.dueAt);
