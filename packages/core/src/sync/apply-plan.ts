@@ -8,12 +8,11 @@ import { applyScope } from './apply-scope.js';
 import { SENSITIVE } from '../secrets.js';
 import { OrgTree } from './org-tree.js';
 import { planDocumentSchema, PLAN_FORMAT_VERSION, type PlanJson, type PlanJsonChange } from './plan-json.js';
-import { emptyCounts } from './plan-scope.js';
 import { PlanStore } from './plan-store.js';
 import { joinPath } from './projection.js';
-import { INTERRUPTED, ROOT_SCOPE, createElderClientFromConfig, openSource, openState } from './run-sync.js';
+import { INTERRUPTED, ROOT_SCOPE, createElderClientFromConfig, finishReport, openSource, openState } from './run-sync.js';
 import type { SourceContext } from './source-context.js';
-import type { PlanChange, ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
+import type { PlanChange, ScopeReport, SyncOptions, SyncReport } from './types.js';
 
 /** How many moved objects a refusal lists before it says "and N more". */
 const STALE_LISTED = 20;
@@ -103,22 +102,16 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
     state.close();
     if (!options.elder) await elder.close();
   }
-  reports.sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
-  const totals = emptyCounts();
-  for (const r of reports) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += r.counts[k];
-  return {
+  return finishReport({
     runId: plan.runId,
     mode: 'apply',
-    startedAt: started.toISOString(),
-    durationMs: Date.now() - started.getTime(),
-    scopes: reports,
-    totals,
-    elder: { ...elder.stats },
+    startedAt: started,
+    reports,
+    elder,
     elderUrl: config.elder.url,
     options: plan.options,
-    changes: () => store.changes(),
-    close: () => store.close(),
-  };
+    store,
+  });
 }
 
 function parsePlan(raw: unknown): PlanJson {

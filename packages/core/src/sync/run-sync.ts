@@ -94,22 +94,48 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
     if (!options.elder) await elder.close();
   }
 
-  reports.sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
-  const totals = emptyCounts();
-  for (const r of reports) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += r.counts[k];
-  totals.create += rootCreates;
-  return {
+  return finishReport({
     runId,
     mode: options.mode,
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - startedAt.getTime(),
-    scopes: reports,
-    totals,
-    elder: { ...elder.stats },
+    startedAt,
+    reports,
+    extraCreates: rootCreates,
+    elder,
     elderUrl: config.elder.url,
     options: { full: options.full ?? false, only: options.only?.length ? [...options.only] : null, adopt: options.adopt ?? false },
-    changes: () => store.changes(),
-    close: () => store.close(),
+    store,
+  });
+}
+
+/** The report of a run (`runSync`) or of an applied plan (`applyPlan`): scopes sorted, totals summed. */
+export function finishReport(input: {
+  runId: string;
+  mode: SyncReport['mode'];
+  startedAt: Date;
+  reports: ScopeReport[];
+  /** Creations outside any scope (a missing root organization). */
+  extraCreates?: number;
+  elder: ElderApi;
+  elderUrl: string;
+  options: SyncReport['options'];
+  store: PlanStore;
+}): SyncReport {
+  const scopes = [...input.reports].sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
+  const totals = emptyCounts();
+  for (const r of scopes) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += r.counts[k];
+  totals.create += input.extraCreates ?? 0;
+  return {
+    runId: input.runId,
+    mode: input.mode,
+    startedAt: input.startedAt.toISOString(),
+    durationMs: Date.now() - input.startedAt.getTime(),
+    scopes,
+    totals,
+    elder: { ...input.elder.stats },
+    elderUrl: input.elderUrl,
+    options: input.options,
+    changes: () => input.store.changes(),
+    close: () => input.store.close(),
   };
 }
 
