@@ -21,6 +21,8 @@ const KILL_POINTS = [0, 1, 2, 3, 5, 8, 12, 16, 20, 25, 30, 40, 50, 60, 70, 80, 9
 const MIN_REAL_KILLS = 20;
 /** Writes into a changing run (updates and deletes) at which it is killed. */
 const CHANGE_KILL_POINTS = [1, 5, 15, 30, 45];
+/** Three CLI runs per point; generous, because CI shares two cores with the other test files. */
+const PER_POINT_TIMEOUT_MS = 120_000;
 
 let slapd: SlapdPeer;
 let elder: ElderEmulator;
@@ -124,7 +126,7 @@ describe('killed with SIGKILL at any point of a first sync', () => {
     const rerun = await cli(['run'], config);
     expect(rerun.code, rerun.stderr).toBe(0);
     await expectConverged(config, `kill after ${writes} writes`);
-  });
+  }, PER_POINT_TIMEOUT_MS);
 
   it(`killed the CLI mid-sync at least ${MIN_REAL_KILLS} times (zero duplicates, zero losses above)`, () => {
     console.log(`crash safety: ${realKills} SIGKILLs mid-sync, 0 duplicates, 0 losses`);
@@ -153,7 +155,7 @@ describe('killed with SIGKILL while applying changes', () => {
       const first = elder.entities().find((e) => (e['metadata'] as { uid?: string } | null)?.uid === 'bulk00001');
       expect((first?.['metadata'] as { email?: string }).email).toBe(`bulk00001@${mail}`);
     }
-  });
+  }, PER_POINT_TIMEOUT_MS * CHANGE_KILL_POINTS.length);
 });
 
 describe('stopped with SIGINT or SIGTERM', () => {
@@ -168,7 +170,7 @@ describe('stopped with SIGINT or SIGTERM', () => {
     const rerun = await cli(['run'], config);
     expect(rerun.code, rerun.stderr).toBe(0);
     await expectConverged(config, `${signal} after 40 writes`);
-  });
+  }, PER_POINT_TIMEOUT_MS);
 });
 
 afterAll(() => rmSync(join(work?.dir ?? '/nonexistent', 'data'), { recursive: true, force: true }));
