@@ -63,20 +63,8 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
     });
   };
 
-  // Organizations, parents before children.
-  const organizationCreates = [...changes('organization', 'create')].sort(
-    (a, b) => (a.detail.organizationPath?.length ?? 0) - (b.detail.organizationPath?.length ?? 0),
-  );
-  for (const change of organizationCreates) {
-    if (stopping()) break;
-    try {
-      await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
-      applied.create++;
-      tick();
-    } catch (error) {
-      fail(change, error);
-    }
-  }
+  // Organizations: renames and moves first (records below them already name the new path), then
+  // creations, parents before children.
   for (const change of changes('organization', 'update')) {
     if (stopping()) break;
     try {
@@ -85,6 +73,20 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
       const updated = await ctx.elder.updateOrganization(change.elderId!, { name: path[path.length - 1]!, parentId });
       ctx.tree.add(updated);
       applied.update++;
+      tick();
+    } catch (error) {
+      fail(change, error);
+    }
+  }
+
+  const organizationCreates = [...changes('organization', 'create')].sort(
+    (a, b) => (a.detail.organizationPath?.length ?? 0) - (b.detail.organizationPath?.length ?? 0),
+  );
+  for (const change of organizationCreates) {
+    if (stopping()) break;
+    try {
+      await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
+      applied.create++;
       tick();
     } catch (error) {
       fail(change, error);

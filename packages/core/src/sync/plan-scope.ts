@@ -114,6 +114,8 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
       // Renamed or moved in the source: follow it (elder-api.md §3.3: parent_id can change, not be cleared).
       if (currentPath && mapping?.owned) {
         planOrganizationPath(path.slice(0, -1));
+        // Records below it will name the new path: it exists once the rename is applied (before creates).
+        ctx.plannedOrganizations.set(joinPath(path), [key]);
         change(
           {
             key,

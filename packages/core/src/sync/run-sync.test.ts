@@ -271,6 +271,22 @@ describe('a later sync', () => {
     expect(report.scopes[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('returned no user objects where Elder has 3') });
   });
 
+  it('follows a renamed OU: renames its organization in place and moves nothing else', async () => {
+    const groupsOrg = emulator.organizations().find((o) => o.name === 'Groups')!;
+    source.ou('groups', ['Corp', 'Teams']);
+    source.group('eng', 'engineering', ['Corp', 'Teams'], ['all']);
+    source.group('all', 'all-staff', ['Corp', 'Teams']);
+    const { report, changes } = await sync('apply');
+    expectOk(report);
+    expect(summary(changes)).toEqual(['update entity all-staff', 'update entity engineering', 'update organization Teams']);
+    const orgs = emulator.organizations();
+    expect(orgs.find((o) => o.id === groupsOrg.id)).toMatchObject({ name: 'Teams' });
+    expect(orgs.map((o) => o.name)).not.toContain('Groups');
+    expect(orgs.filter((o) => o.name === 'Teams')).toHaveLength(1);
+    expect(emulator.entities().find((e) => e.name === 'engineering')).toMatchObject({ organization_id: groupsOrg.id });
+    expect((await sync('plan')).changes).toEqual([]);
+  });
+
   it('deletes an organization whose record is gone only when it is owned and empty at that moment', async () => {
     source.ous.delete('groups');
     source.groups.delete('eng');
