@@ -17,12 +17,12 @@ import { logEntries, metric, parsePrometheus, startDaemon, type DaemonProcess, t
  * emulator, observed only through its health server, its logs, its exit code and Elder.
  *
  * Timing is checked with generous tolerances (a run starts within 1 s of its due time); counts are
- * compared exactly between /metrics, /status and the emulator. DAEMON_OBSERVE_SECONDS=60 runs the
- * full minute of the issue; the default window keeps CI short.
+ * compared exactly between /metrics, /status and the emulator. The window is the full minute the issue
+ * asks for; DAEMON_OBSERVE_SECONDS shortens it while developing.
  */
 
 const TOKEN = 'Daemon-Token-91c4-secret';
-const OBSERVE_MS = Number(process.env.DAEMON_OBSERVE_SECONDS ?? 14) * 1000;
+const OBSERVE_MS = Number(process.env.DAEMON_OBSERVE_SECONDS ?? 60) * 1000;
 const ON_TIME_MS = 1000;
 
 interface RunRecord {
@@ -170,7 +170,7 @@ describe('daemon: two sources on 2 s and 3 s schedules', () => {
     // The first run of each source wrote the directory under its own organization; later ones nothing new.
     const orgs = elder.organizations().map((o) => o['name']);
     expect(orgs).toEqual(expect.arrayContaining(['Fast', 'Slow']));
-  });
+  }, OBSERVE_MS + 60_000);
 
   it('/metrics is Prometheus text whose counters match /status and the requests Elder saw', async () => {
     const { samples, doc, requests } = await stableSnapshot();
