@@ -16,6 +16,7 @@ import {
   type Stamp,
 } from './projection.js';
 import type { SourceContext } from './source-context.js';
+import type { Projection } from './types.js';
 
 /** Attempts at a create whose earlier attempt may have been applied (each after a look-up). */
 const CREATE_ATTEMPTS = 4;
@@ -112,13 +113,13 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   }
   await queue.onIdle();
 
-  // Relations, once every target of this scope exists.
+  // Relations and late parents, once every entity of this scope exists.
   for (const action of ['create', 'update', 'adopt'] as const) {
     for (const change of changes('entity', action, 'applied')) {
       if (stopping()) break;
       await enqueue(async () => {
         try {
-          await writeRelations(ctx, change);
+          await writeLinks(ctx, change);
         } catch (error) {
           fail(change, error);
         }
@@ -170,13 +171,16 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
   const desired = change.after!;
   const organizationId = await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
   // The stamp claims only relations Elder has confirmed: the ones it had before this change. The new
-  // ones are claimed by a second write once their dependencies exist (writeRelations). Claiming them
+  // ones are claimed by a second write once their dependencies exist (writeLinks). Claiming them
   // here would be a lie whenever this write is applied but the dependencies are not (a 500 after
   // apply, a crash): the next run would read the stamp, find the hash unchanged, and never create them.
-  const stamp = makeStamp(
-    { key: change.key, source: source.name, scope: scope.id, kind: change.kind },
-    { ...desired, relations: change.before?.relations ?? [] },
-  );
+  // The parent likewise: set now when it already exists in Elder, else in the links pass, once it does.
+  const parentId = desired.parent ? store.elderIdOf(source.name, desired.parent) : null;
+  const claimed: Projection = { ...desired, relations: change.before?.relations ?? [] };
+  delete claimed.parent;
+  if (parentId !== null) claimed.parent = desired.parent!;
+  else if (change.before?.parent) claimed.parent = change.before.parent;
+  const stamp = makeStamp({ key: change.key, source: source.name, scope: scope.id, kind: change.kind }, claimed);
   let entity: ElderEntity;
   if (change.action === 'create') {
     entity = await createEntity(ctx, change.key, {
@@ -184,6 +188,7 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
       entityType: desired.type,
       subType: desired.subType,
       organizationId,
+      ...(parentId !== null ? { parentId } : {}),
       attributes: { ...desired.attributes, [STAMP_ATTRIBUTE]: stamp as unknown as JsonObject },
       tags: desired.tags,
     });
@@ -204,6 +209,8 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
     // Elder cannot clear a field to null (elder-api.md §4.3): a dropped sub-type stays.
     if (desired.subType !== null && desired.subType !== before.subType) patch.subType = desired.subType;
     if (organizationId !== indexed.organizationId) patch.organizationId = organizationId;
+    // Elder cannot clear parent_id (null is ignored, elder-api.md §4.3): a removed parent stays in Elder.
+    if (parentId !== null && desired.parent !== before.parent) patch.parentId = parentId;
     if (canonicalJson(tags) !== canonicalJson(indexed.tags)) patch.tags = tags;
     entity = await elder.updateEntity(indexed.elderId, patch);
   }
@@ -263,15 +270,24 @@ async function findEntityByKey(ctx: SourceContext, key: string, entity: NewEntit
   return null;
 }
 
-async function writeRelations(ctx: SourceContext, change: StoredChange): Promise<void> {
+/**
+ * The second pass over written entities, once every entity of the scope exists: dependencies
+ * (relations) and a parent that did not exist at the first write. The stamp then claims what Elder
+ * confirmed (see writeEntity) in one more write, made only for entities whose links changed.
+ */
+async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<void> {
   const { source, store, elder } = ctx;
   const before = new Set(change.before?.relations ?? []);
   const after = new Set(change.after?.relations ?? []);
   const added = [...after].filter((r) => !before.has(r));
   const removed = [...before].filter((r) => !after.has(r));
-  if (added.length === 0 && removed.length === 0) return;
-  const sourceId = store.elderIdOf(source.name, change.key);
-  if (sourceId === null) throw new Error(`${change.key} has no Elder id`);
+  const indexed = store.getIndexed(source.name, change.key);
+  const stamp = indexed ? readStamp(indexed.attributes) : null;
+  const parent = change.after?.parent;
+  const pendingParent = parent !== undefined && stamp?.parent !== parent ? parent : null;
+  if (added.length === 0 && removed.length === 0 && pendingParent === null) return;
+  if (!indexed || !stamp) throw new Error(`${change.key} has no Elder id`);
+  const sourceId = indexed.elderId;
   const failedAdds = new Set<string>();
   let removeFailed = false;
   let firstError: unknown;
@@ -301,28 +317,23 @@ async function writeRelations(ctx: SourceContext, change: StoredChange): Promise
       firstError ??= error;
     }
   }
-  if (failedAdds.size === 0 && !removeFailed) {
-    // Every dependency is confirmed: now the stamp may claim them (see writeEntity). If this write
-    // fails, the stamp still claims the old set, which the next run corrects (409 = already there).
-    await restampRelations(ctx, change, [...after]);
-    return;
-  }
-  // Claim what Elder confirmed, so this run's successful adds and removes are not redone. Best effort:
-  // the old claim is safe too (the next run re-adds with 409 = already there); the scope fails either way.
-  const confirmed = [...before].filter((r) => after.has(r) || removeFailed).concat(added.filter((r) => !failedAdds.has(r)));
-  await restampRelations(ctx, change, confirmed).catch(() => undefined);
+  const parentId = pendingParent === null ? null : store.elderIdOf(source.name, pendingParent);
+  if (pendingParent !== null && parentId === null) firstError ??= new Error(`parent ${pendingParent} is not in Elder`);
+  // Claim what Elder confirmed. When everything was confirmed that is the new state; otherwise the
+  // confirmed part, so this run's successful writes are not redone (best effort: the old claim is
+  // safe too, the next run re-adds with 409 = already there). The scope fails either way.
+  const relations = [...before].filter((r) => after.has(r) || removeFailed).concat(added.filter((r) => !failedAdds.has(r)));
+  const claimed: Stamp = { ...stamp, relations: [...new Set(relations)].sort() };
+  if (parentId !== null) claimed.parent = pendingParent!;
+  const write = elder
+    .updateEntity(sourceId, {
+      attributes: { ...indexed.attributes, [STAMP_ATTRIBUTE]: claimed as unknown as JsonObject },
+      ...(parentId !== null ? { parentId } : {}),
+    })
+    .then((entity) => store.upsertIndexed({ ...indexed, attributes: entity.attributes }));
+  if (firstError === undefined) return write;
+  await write.catch(() => undefined);
   throw firstError;
-}
-
-async function restampRelations(ctx: SourceContext, change: StoredChange, relations: string[]): Promise<void> {
-  const indexed = ctx.store.getIndexed(ctx.source.name, change.key);
-  const stamp = indexed ? readStamp(indexed.attributes) : null;
-  if (!indexed || !stamp) return;
-  const corrected: Stamp = { ...stamp, relations: [...new Set(relations)].sort() };
-  const entity = await ctx.elder.updateEntity(indexed.elderId, {
-    attributes: { ...indexed.attributes, [STAMP_ATTRIBUTE]: corrected as unknown as JsonObject },
-  });
-  ctx.store.upsertIndexed({ ...indexed, attributes: entity.attributes });
 }
 
 function splitRelation(relation: string): { type: string; targetKey: string } {

@@ -170,6 +170,7 @@ function fields(p: Projection): Array<[string, JsonValue]> {
   }
   if (p.tags.length > 0) out.push(['tags', p.tags]);
   if (p.relations.length > 0) out.push(['relations', p.relations]);
+  if (p.parent) out.push(['parent', p.parent]);
   if (p.staleSince !== null) out.push(['stale_since', p.staleSince]);
   return out;
 }

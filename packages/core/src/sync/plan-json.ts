@@ -25,6 +25,7 @@ const projectionSchema = z.object({
   attributes: z.record(z.string(), z.unknown()),
   tags: z.array(z.string()),
   relations: z.array(z.string()).describe('Sorted "type:targetKey" strings'),
+  parent: z.string().optional().describe('Key of the parent entity (Elder parent_id)'),
   staleSince: z.string().nullable(),
 });
 

@@ -28,6 +28,8 @@ export interface Stamp {
   tags: string[];
   /** Relations (`type:targetKey`) written as dependencies. */
   relations: string[];
+  /** Key of the entity set as Elder `parent_id`, once it is set. */
+  parent?: string;
   stale_since?: string | null;
 }
 
@@ -62,6 +64,7 @@ export function readStamp(attributes: JsonObject): Stamp | null {
     fields: strings(raw.fields),
     tags: strings(raw.tags),
     relations: strings(raw.relations),
+    ...(typeof raw.parent === 'string' ? { parent: raw.parent } : {}),
     stale_since: typeof raw.stale_since === 'string' ? raw.stale_since : null,
   };
 }
@@ -103,6 +106,8 @@ export function desiredProjection(
     relations: uniqueSorted(
       (record.relations ?? []).map((r) => `${r.type}:${entityKey(source, r.kind, r.externalId)}`),
     ),
+    // Absent rather than null when there is none, so entities without parents hash as before.
+    ...(record.parentExternalId ? { parent: entityKey(source, record.parentKind ?? record.kind, record.parentExternalId) } : {}),
     staleSince: null,
   };
 }
@@ -122,6 +127,7 @@ export function actualProjection(entity: ElderEntity, stamp: Stamp, organization
     attributes,
     tags: uniqueSorted(entity.tags.filter((t) => owned.has(t))),
     relations: uniqueSorted(stamp.relations),
+    ...(stamp.parent ? { parent: stamp.parent } : {}),
     staleSince: stamp.stale_since ?? null,
   };
 }
@@ -136,6 +142,7 @@ export function makeStamp(
     fields: Object.keys(projection.attributes).sort(),
     tags: projection.tags,
     relations: projection.relations,
+    ...(projection.parent ? { parent: projection.parent } : {}),
     ...(projection.staleSince ? { stale_since: projection.staleSince } : {}),
   };
 }

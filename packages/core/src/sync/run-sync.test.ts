@@ -509,3 +509,36 @@ describe('adoption (--adopt)', () => {
   });
 });
 
+describe('entity parents (parentExternalId)', () => {
+  const parentOf = (name: string) => {
+    const entity = emulator.entities().find((e) => e.name === name)!;
+    return emulator.entities().find((e) => e.id === entity.parent_id)?.name ?? null;
+  };
+
+  it('sets parent_id, also for a parent read after its child, and a second run writes nothing', async () => {
+    // carol is read before her parent dave (insertion order), bob after his parent alice.
+    source.users.set('carol', { ...source.users.get('carol')!, parentExternalId: 'dave' });
+    source.user('dave', 'Dave Dunn', ['Corp', 'People']);
+    source.users.set('bob', { ...source.users.get('bob')!, parentExternalId: 'alice' });
+    const { report } = await sync('apply');
+    expectOk(report);
+    expect(parentOf('Carol Chen')).toBe('Dave Dunn');
+    expect(parentOf('Bob Baker')).toBe('Alice Archer');
+    const before = writes();
+    expect((await sync('apply')).changes).toEqual([]);
+    expect(writes()).toBe(before);
+  });
+
+  it('follows a parent change and shows it in the plan', async () => {
+    source.users.set('bob', { ...source.users.get('bob')!, parentExternalId: 'alice' });
+    await sync('apply');
+    source.users.set('bob', { ...source.users.get('bob')!, parentExternalId: 'carol' });
+    const { changes, report } = await sync('apply');
+    expectOk(report);
+    expect(changes.map((c) => [c.action, c.name, c.before?.parent, c.after?.parent])).toEqual([
+      ['update', 'Bob Baker', 'corp/user/alice', 'corp/user/carol'],
+    ]);
+    expect(parentOf('Bob Baker')).toBe('Carol Chen');
+  });
+});
+

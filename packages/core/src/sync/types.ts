@@ -22,6 +22,8 @@ export interface Projection {
   tags: string[];
   /** Sorted `type:targetKey` strings. */
   relations: string[];
+  /** Key of the parent entity (Elder `parent_id`), when the record names one. */
+  parent?: string;
   /** Set when the delete policy `mark` flagged it. */
   staleSince: string | null;
 }
