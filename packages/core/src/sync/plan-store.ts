@@ -119,7 +119,8 @@ export class PlanStore {
         `INSERT INTO changes (source, scope, scope_label, key, action, target, kind, name, elder_id, before, after, reason, sensitive, detail)
          VALUES (@source, @scope, @scopeLabel, @key, @action, @target, @kind, @name, @elderId, @before, @after, @reason, @sensitive, @detail)`,
       ),
-      changesAll: this.db.prepare(`SELECT * FROM changes ORDER BY source, scope, key, seq`),
+      // The root organization comes first in a source's plan: it is created before everything else.
+      changesAll: this.db.prepare(`SELECT * FROM changes ORDER BY source, scope <> '@root', scope, key, seq`),
       changesPage: this.db.prepare(
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ? AND outcome = ?
          AND (key > ? OR (key = ? AND seq > ?)) ORDER BY key, seq LIMIT ?`,
