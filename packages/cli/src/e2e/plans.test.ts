@@ -86,7 +86,8 @@ describe('the plan', () => {
     expect(lines[0]).toBe('### elder-sync plan');
     expect(lines[2]).toBe('**Plan: 23 to create, 0 to update, 0 to delete, 0 unchanged.**');
     expect(md.stdout).toContain('<details><summary>corp — ');
-    expect(md.stdout).toMatch(/```diff\n# corp · [^\n]+\n\+ group "engineering"/);
+    expect(md.stdout).toContain('```diff\n# corp · root organization\n+ organization "Acme"\n');
+    expect(md.stdout).toMatch(/\n# corp · ldap:[^\n]+\n\+ group "engineering"/);
   });
 });
 
