@@ -6,17 +6,8 @@ import { defineConnector, type ConnectorDefinition } from '../connector.js';
 import type { JsonObject } from '../json.js';
 import type { ReadItem, SourceRecord } from '../record.js';
 
-/** A small, seeded PRNG (mulberry32), so a soak round is replayable from its seed. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small, seeded PRNG (the emulator's mulberry32), so a soak round is replayable from its seed. */
+export { mulberry32 as prng } from '@elder-sync/testkit';
 
 interface Versioned {
   record: SourceRecord;
