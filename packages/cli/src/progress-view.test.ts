@@ -41,6 +41,18 @@ describe('ProgressView', () => {
     expect(out.at(-1)).toMatch(/^\x1b\[2A\r\x1b\[2Ka · S\s+read\s+1 /);
   });
 
+  it('draws a scope starting and its plan completing at once, between timed redraws', () => {
+    const { v, out } = view();
+    v.onRequest({ method: 'POST', route: '/api/v1/portal-auth/login', status: 200, durationMs: 3, throttled: false });
+    const frames = out.length;
+    v.onProgress({ type: 'scope-start', source: 'a', scope: 's', label: 'S' });
+    expect(out.slice(frames).join('')).toMatch(/a · S .*reading\n/);
+    v.onProgress({ type: 'read', source: 'a', scope: 's', read: 2 });
+    v.onProgress({ type: 'planned', source: 'a', scope: 's', counts });
+    expect(out.at(-1)).toMatch(/a · S\s+read\s+2\s+plan \+2 ~1 -0 .*writing\n/);
+    v.finish();
+  });
+
   it('prints a log line above the rows, redacted, and redraws them below it', () => {
     const { v, out } = view();
     v.onProgress({ type: 'scope-start', source: 'a', scope: 's', label: 'S' });

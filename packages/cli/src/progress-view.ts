@@ -44,7 +44,9 @@ export class ProgressView {
     if (event.type === 'read') row.read = event.read;
     else if (event.type === 'planned') row.planned = { create: event.counts.create, update: event.counts.update, delete: event.counts.delete };
     else if (event.type === 'applied') row.done = { create: event.create, update: event.update, delete: event.delete, errors: event.errors };
-    this.changed();
+    // A phase change (reading → writing) is drawn at once: a phase shorter than one redraw
+    // interval would otherwise never be seen. There are only two per scope.
+    this.changed(event.type === 'scope-start' || event.type === 'planned');
   };
 
   readonly onScopeDone = (report: ScopeReport): void => {
@@ -108,9 +110,12 @@ export class ProgressView {
     return row;
   }
 
-  private changed(): void {
+  private changed(now = false): void {
     this.dirty = true;
-    if (this.timer) return;
+    if (this.timer) {
+      if (now) this.draw();
+      return;
+    }
     this.draw();
     this.timer = setInterval(() => {
       if (this.dirty) this.draw();

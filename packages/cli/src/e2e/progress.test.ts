@@ -53,7 +53,7 @@ beforeAll(async () => {
   slapd = await startSlapd();
   await slapd.add(generateUsersLdif(USERS, 'bulk', slapd.baseDn));
   // A run of a second or two: several redraws, and time to scrape the metrics server.
-  elder = await startElderEmulator({ staticTokens: [TOKEN], latencyMs: 15 });
+  elder = await startElderEmulator({ staticTokens: [TOKEN], latencyMs: 25 });
 });
 
 afterAll(async () => {
