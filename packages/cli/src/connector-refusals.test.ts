@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startElderEmulator, type ElderEmulator } from '@elder-sync/testkit';
 import { assertBuilt, cliEnv, runCli, scratch } from './testing/cli.js';
+import { passwordAuth, writeConfig } from './testing/config.js';
 import { staticConnectorJs, writeLinkDataDir, writePlugin } from './testing/plugins.js';
 
 /**
@@ -34,24 +34,12 @@ beforeAll(async () => {
   writeLinkDataDir(dataDir, linked);
 
   elder = await startElderEmulator({ users: [{ email: 'sync@example.test', password: ELDER_PASSWORD, globalRole: 'admin' }] });
-  const source = (name: string, connector: string) => [`  - name: ${name}`, `    connector: ${connector}`, '    config: {}'];
-  writeFileSync(
-    join(work.dir, 'elder-sync.yaml'),
-    [
-      'elder:',
-      `  url: ${elder.url}`,
-      '  email: sync@example.test',
-      '  password: "${ELDER_PASSWORD}"',
-      '  organization: { path: [Acme] }',
-      'state:',
-      '  path: ./state.db',
-      'sources:',
-      ...source('inventory', 'static'),
-      ...source('half', 'halfdone'),
-      ...source('later', 'future'),
-      '',
-    ].join('\n'),
-  );
+  const source = (name: string, connector: string) => ({ name, connector, config: {} });
+  writeConfig(join(work.dir, 'elder-sync.yaml'), {
+    elder: { url: elder.url, ...passwordAuth('sync@example.test'), organization: { path: ['Acme'] } },
+    state: { path: './state.db' },
+    sources: [source('inventory', 'static'), source('half', 'halfdone'), source('later', 'future')],
+  });
 });
 
 afterAll(async () => {

@@ -1,8 +1,8 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
 import { assertBuilt, cliEnv, runCli, scratch } from '../testing/cli.js';
+import { ldapConfig, passwordAuth, writeConfig } from '../testing/config.js';
 
 /**
  * Bad-input corpus, data side (issue 4): hostile values in a real directory, synced by the built
@@ -43,26 +43,11 @@ beforeAll(async () => {
       person(`uid=deep,ou=a / b\\2C dc\\3Devil,${ou}`, 'deep', 'Deep'),
   );
   elder = await startElderEmulator();
-  writeFileSync(
-    join(work.dir, 'elder-sync.yaml'),
-    [
-      'elder:',
-      `  url: ${elder.url}`,
-      '  email: admin@localhost.local',
-      '  password: admin123',
-      '  organization: { path: [Acme] }',
-      'state:',
-      '  path: ./state.db',
-      'sources:',
-      '  - name: corp',
-      '    connector: ldap',
-      '    config:',
-      `      url: ${slapd.url}`,
-      `      bindDn: ${slapd.bindDn}`,
-      `      bindPassword: ${slapd.bindPassword}`,
-      `      baseDn: ${slapd.baseDn}`,
-    ].join('\n') + '\n',
-  );
+  writeConfig(join(work.dir, 'elder-sync.yaml'), {
+    elder: { url: elder.url, ...passwordAuth(), organization: { path: ['Acme'] } },
+    state: { path: './state.db' },
+    sources: [{ name: 'corp', connector: 'ldap', config: ldapConfig(slapd) }],
+  });
 });
 
 afterAll(async () => {
@@ -72,7 +57,7 @@ afterAll(async () => {
 });
 
 const cli = (args: string[]) =>
-  runCli([...args, '--config', 'elder-sync.yaml', '--log-format', 'json'], { cwd: work.dir, env: cliEnv(join(work.dir, 'data')), timeoutMs: 120_000 });
+  runCli([...args, '--config', 'elder-sync.yaml', '--log-format', 'json'], { cwd: work.dir, env: cliEnv(join(work.dir, 'data'), { ELDER_PASSWORD: 'admin123', LDAP_PW: slapd.bindPassword }), timeoutMs: 120_000 });
 
 describe('hostile values in a real directory, through the CLI', () => {
   it('syncs them safely with warnings, and the next diff is empty', async () => {

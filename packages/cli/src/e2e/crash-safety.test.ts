@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_LDIF, generateUsersLdif, startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
 import { BIN, assertBuilt, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
+import { ldapConfig, passwordAuth, writeConfig } from '../testing/config.js';
 
 /**
  * DESIGN §5.5: a crash or kill at any moment, then a rerun, converges with no duplicates and no
@@ -49,28 +50,11 @@ afterAll(async () => {
 function freshConfig(): string {
   const dir = join(work.dir, `point-${++run}`);
   mkdirSync(dir);
-  const lines = [
-    'elder:',
-    `  url: ${elder.url}`,
-    '  email: admin@localhost.local',
-    '  password: "${ELDER_PASSWORD}"',
-    '  organization: { path: [Acme] }',
-    '  concurrency: 4',
-    'state:',
-    `  path: ${join(dir, 'state.db')}`,
-    'sources:',
-    '  - name: corp',
-    '    connector: ldap',
-    '    maxDeletePercent: 100',
-    '    config:',
-    `      url: ${slapd.url}`,
-    `      bindDn: ${slapd.bindDn}`,
-    '      bindPassword: "${LDAP_PW}"',
-    `      baseDn: ${slapd.baseDn}`,
-  ];
-  const file = join(dir, 'elder-sync.yaml');
-  writeFileSync(file, lines.join('\n') + '\n');
-  return file;
+  return writeConfig(join(dir, 'elder-sync.yaml'), {
+    elder: { url: elder.url, ...passwordAuth(), organization: { path: ['Acme'] }, concurrency: 4 },
+    state: { path: join(dir, 'state.db') },
+    sources: [{ name: 'corp', connector: 'ldap', maxDeletePercent: 100, config: ldapConfig(slapd) }],
+  });
 }
 
 const env = () => cliEnv(join(work.dir, 'data'), { ELDER_PASSWORD: 'admin123', LDAP_PW: slapd.bindPassword });

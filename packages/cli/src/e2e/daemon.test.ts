@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +9,7 @@ import {
   type SlapdPeer,
 } from '@elder-sync/testkit';
 import { assertBuilt, cliEnv, runCli, scratch } from '../testing/cli.js';
+import { ldapConfig, tokenAuth, writeConfig } from '../testing/config.js';
 import { logEntries, metric, parsePrometheus, startDaemon, type DaemonProcess, type Sample } from '../testing/daemon.js';
 
 /**
@@ -49,33 +49,12 @@ interface StatusDoc {
   sources: SourceStatus[];
 }
 
-function configText(elder: ElderEmulator, slapd: SlapdPeer, sources: string[], extra: string[] = []): string {
-  return [
-    'elder:',
-    `  url: ${elder.url}`,
-    '  token: "${ELDER_TOKEN}"',
-    'state:',
-    '  path: ./state.db',
-    'daemon:',
-    '  listen: 127.0.0.1:0',
-    ...extra,
-    'sources:',
-    ...sources,
-  ].join('\n') + '\n';
+function daemonConfig(elder: ElderEmulator, sources: Array<Record<string, unknown>>, daemon: Record<string, unknown> = {}) {
+  return { elder: { url: elder.url, ...tokenAuth }, state: { path: './state.db' }, daemon: { listen: '127.0.0.1:0', ...daemon }, sources };
 }
 
-function ldapSource(slapd: SlapdPeer, name: string, when: string, org: string): string {
-  return [
-    `  - name: ${name}`,
-    '    connector: ldap',
-    `    ${when}`,
-    `    organization: { path: [${org}] }`,
-    '    config:',
-    `      url: ${slapd.url}`,
-    `      bindDn: ${slapd.bindDn}`,
-    '      bindPassword: "${LDAP_PW}"',
-    `      baseDn: ${slapd.baseDn}`,
-  ].join('\n');
+function ldapSource(slapd: SlapdPeer, name: string, when: Record<string, unknown>, org: string): Record<string, unknown> {
+  return { name, connector: 'ldap', ...when, organization: { path: [org] }, config: ldapConfig(slapd) };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -88,8 +67,8 @@ describe('daemon: two sources on 2 s and 3 s schedules', () => {
   const configFile = () => join(work.dir, 'elder-sync.yaml');
   const env = () => cliEnv(join(work.dir, 'data'), { ELDER_TOKEN: TOKEN, LDAP_PW: slapd.bindPassword });
   const sources = () => [
-    ldapSource(slapd, 'fast', 'schedule: "*/2 * * * * *"', 'Fast'),
-    ldapSource(slapd, 'slow', 'interval: 3', 'Slow'),
+    ldapSource(slapd, 'fast', { schedule: '*/2 * * * * *' }, 'Fast'),
+    ldapSource(slapd, 'slow', { interval: 3 }, 'Slow'),
   ];
   /** Every run seen in /status, by source and runId. */
   const seen = new Map<string, Map<string, RunRecord>>([['fast', new Map()], ['slow', new Map()]]);
@@ -120,7 +99,7 @@ describe('daemon: two sources on 2 s and 3 s schedules', () => {
     work = scratch('elder-sync-daemon');
     slapd = await startSlapd({ ldif: [SAMPLE_LDIF] });
     elder = await startElderEmulator({ staticTokens: [TOKEN] });
-    writeFileSync(configFile(), configText(elder, slapd, sources(), ['  runOnStart: false']));
+    writeConfig(configFile(), daemonConfig(elder, sources(), { runOnStart: false }));
     daemon = await startDaemon(['--log-format', 'json'], { cwd: work.dir, env: env() });
   });
 
@@ -194,7 +173,7 @@ describe('daemon: two sources on 2 s and 3 s schedules', () => {
   it('a bad configuration on SIGHUP is logged, issue by issue, and the daemon keeps running on the old one', async () => {
     const mark = daemon.stderr().length;
     const runsBefore = (await status()).sources.find((s) => s.name === 'fast')!.runs;
-    writeFileSync(configFile(), configText(elder, slapd, [ldapSource(slapd, 'fast', 'schedule: "every two seconds"', 'Fast'), '  - name: slow', '    connector: ldap', '    deletes: purge']));
+    writeConfig(configFile(), daemonConfig(elder, [ldapSource(slapd, 'fast', { schedule: 'every two seconds' }, 'Fast'), { name: 'slow', connector: 'ldap', deletes: 'purge' }]));
     daemon.child.kill('SIGHUP');
     await daemon.waitFor(/configuration reload rejected/, 10_000, mark);
     const log = daemon.stderr().slice(mark);
@@ -212,7 +191,7 @@ describe('daemon: two sources on 2 s and 3 s schedules', () => {
 
   it('a good configuration on SIGHUP is applied: a removed source stops, a changed one follows its new schedule', async () => {
     const mark = daemon.stderr().length;
-    writeFileSync(configFile(), configText(elder, slapd, [ldapSource(slapd, 'fast', 'interval: 1', 'Fast')], ['  runOnStart: false']));
+    writeConfig(configFile(), daemonConfig(elder, [ldapSource(slapd, 'fast', { interval: 1 }, 'Fast')], { runOnStart: false }));
     daemon.child.kill('SIGHUP');
     await daemon.waitFor(/configuration reloaded/, 10_000, mark);
     await sleep(1500);
@@ -248,7 +227,7 @@ describe('daemon: SIGTERM during a run', () => {
     await slapd.add(generateUsersLdif(USERS, 'bulk', slapd.baseDn));
     // Slow enough that a first sync of 400 people takes seconds.
     elder = await startElderEmulator({ staticTokens: [TOKEN], latencyMs: 25 });
-    writeFileSync(join(work.dir, 'elder-sync.yaml'), configText(elder, slapd, [ldapSource(slapd, 'bulk', 'interval: 3600', 'Bulk')]));
+    writeConfig(join(work.dir, 'elder-sync.yaml'), daemonConfig(elder, [ldapSource(slapd, 'bulk', { interval: 3600 }, 'Bulk')]));
   });
 
   afterAll(async () => {

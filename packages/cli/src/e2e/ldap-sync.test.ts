@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_LDIF, startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
 import { assertBuilt, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
+import { ldapConfig, passwordAuth, writeConfig } from '../testing/config.js';
 
 /**
  * End to end, as an operator would: the built CLI against a real slapd (sample directory) and the
@@ -38,30 +39,12 @@ async function cli(args: string[], config = 'elder-sync.yaml'): Promise<CliResul
   return r;
 }
 
-function writeConfig(file: string, sources: Array<{ name: string; url: string }>): void {
-  const lines = [
-    'elder:',
-    `  url: ${elder.url}`,
-    '  email: sync@example.test',
-    '  password: "${ELDER_PASSWORD}"',
-    '  organization: { path: [Acme] }',
-    'state:',
-    '  path: ./state.db',
-    'sources:',
-  ];
-  for (const s of sources) {
-    lines.push(
-      `  - name: ${s.name}`,
-      '    connector: ldap',
-      '    config:',
-      `      url: ${s.url}`,
-      `      bindDn: ${slapd.bindDn}`,
-      '      bindPassword: "${LDAP_PW}"',
-      `      baseDn: ${slapd.baseDn}`,
-      '      timeoutMs: 5000',
-    );
-  }
-  writeFileSync(join(work.dir, file), lines.join('\n') + '\n');
+function writeSyncConfig(file: string, sources: Array<{ name: string; url: string }>): void {
+  writeConfig(join(work.dir, file), {
+    elder: { url: elder.url, ...passwordAuth('sync@example.test'), organization: { path: ['Acme'] } },
+    state: { path: './state.db' },
+    sources: sources.map((s) => ({ name: s.name, connector: 'ldap', config: { ...ldapConfig(slapd), url: s.url, timeoutMs: 5000 } })),
+  });
 }
 
 /** A loopback port nobody listens on. */
@@ -89,7 +72,7 @@ beforeAll(async () => {
   elder = await startElderEmulator({
     users: [{ email: 'sync@example.test', password: ELDER_PASSWORD, globalRole: 'admin' }],
   });
-  writeConfig('elder-sync.yaml', [{ name: 'corp-ldap', url: slapd.url }]);
+  writeSyncConfig('elder-sync.yaml', [{ name: 'corp-ldap', url: slapd.url }]);
 });
 
 afterAll(async () => {
@@ -270,7 +253,7 @@ describe('elder-sync against slapd and the Elder emulator', () => {
   });
 
   it('one unreachable source among good ones: exit 3, the good one applied, nothing deleted', async () => {
-    writeConfig('mixed.yaml', [
+    writeSyncConfig('mixed.yaml', [
       { name: 'corp-ldap', url: slapd.url },
       { name: 'branch-ldap', url: `ldap://127.0.0.1:${await closedPort()}` },
     ]);

@@ -4,6 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_LDIF, startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
 import { assertBuilt, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
+import { ldapConfig, passwordAuth, writeConfig } from '../testing/config.js';
 
 /**
  * Plans people can trust (DESIGN §5.3): byte-stable text, a JSON document that validates against
@@ -22,27 +23,11 @@ beforeAll(async () => {
   work = scratch('elder-sync-plans');
   slapd = await startSlapd({ ldif: [SAMPLE_LDIF] });
   elder = await startElderEmulator();
-  writeFileSync(
-    join(work.dir, 'elder-sync.yaml'),
-    [
-      'elder:',
-      `  url: ${elder.url}`,
-      '  email: admin@localhost.local',
-      '  password: "${ELDER_PASSWORD}"',
-      '  organization: { path: [Acme] }',
-      'state:',
-      '  path: ./state.db',
-      'sources:',
-      '  - name: corp',
-      '    connector: ldap',
-      '    config:',
-      `      url: ${slapd.url}`,
-      `      bindDn: ${slapd.bindDn}`,
-      '      bindPassword: "${LDAP_PW}"',
-      `      baseDn: ${slapd.baseDn}`,
-      '',
-    ].join('\n'),
-  );
+  writeConfig(join(work.dir, 'elder-sync.yaml'), {
+    elder: { url: elder.url, ...passwordAuth(), organization: { path: ['Acme'] } },
+    state: { path: './state.db' },
+    sources: [{ name: 'corp', connector: 'ldap', config: ldapConfig(slapd) }],
+  });
 });
 
 afterAll(async () => {

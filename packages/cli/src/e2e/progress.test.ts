@@ -1,9 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateUsersLdif, startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
 import { assertBuilt, BIN, cliEnv, runCli, scratch } from '../testing/cli.js';
+import { ldapConfig, tokenAuth, writeConfig } from '../testing/config.js';
 import { metric, parsePrometheus } from '../testing/daemon.js';
 
 /**
@@ -24,27 +24,11 @@ const env = (extra: Record<string, string> = {}) => cliEnv(join(work.dir, 'data'
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 
 function config(name: string, state: string): string {
-  const file = join(work.dir, `${name}.yaml`);
-  writeFileSync(
-    file,
-    [
-      'elder:',
-      `  url: ${elder.url}`,
-      '  token: "${ELDER_TOKEN}"',
-      'state:',
-      `  path: ./${state}`,
-      'sources:',
-      `  - name: ${name}`,
-      '    connector: ldap',
-      `    organization: { path: [${name}] }`,
-      '    config:',
-      `      url: ${slapd.url}`,
-      `      bindDn: ${slapd.bindDn}`,
-      '      bindPassword: "${LDAP_PW}"',
-      `      baseDn: ${slapd.baseDn}`,
-    ].join('\n') + '\n',
-  );
-  return file;
+  return writeConfig(join(work.dir, `${name}.yaml`), {
+    elder: { url: elder.url, ...tokenAuth },
+    state: { path: `./${state}` },
+    sources: [{ name, connector: 'ldap', organization: { path: [name] }, config: ldapConfig(slapd) }],
+  });
 }
 
 beforeAll(async () => {

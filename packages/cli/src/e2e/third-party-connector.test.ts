@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startElderEmulator, type ElderEmulator } from '@elder-sync/testkit';
 import { assertBuilt, CLI_ROOT, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
+import { passwordAuth, writeConfig } from '../testing/config.js';
 import { exec } from '../testing/exec.js';
 
 /**
@@ -96,25 +97,11 @@ describe('a connector scaffolded outside the workspace', () => {
     // The package ships its fake; run the installed copy in its own process, as a user's CI would.
     const api = await startInstalledFake(join(data, 'node_modules', PACKAGE, 'dist', 'fake-api.js'));
     try {
-      writeFileSync(
-        join(work.dir, 'elder-sync.yaml'),
-        [
-          'elder:',
-          `  url: ${elder.url}`,
-          '  email: sync@example.test',
-          '  password: "${ELDER_PASSWORD}"',
-          '  organization: { path: [Acme] }',
-          'state:',
-          '  path: ./state.db',
-          'sources:',
-          '  - name: inventory',
-          `    connector: ${ID}`,
-          '    config:',
-          `      url: ${api.url}`,
-          '      token: "${INVENTORY_TOKEN}"',
-          '',
-        ].join('\n'),
-      );
+      writeConfig(join(work.dir, 'elder-sync.yaml'), {
+        elder: { url: elder.url, ...passwordAuth('sync@example.test'), organization: { path: ['Acme'] } },
+        state: { path: './state.db' },
+        sources: [{ name: 'inventory', connector: ID, config: { url: api.url, token: '${INVENTORY_TOKEN}' } }],
+      });
       const env = { INVENTORY_TOKEN: api.token };
       expectOk(await cli(['test-connectivity'], data, env), 'test-connectivity');
       const first = await cli(['run'], data, env);
