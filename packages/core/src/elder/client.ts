@@ -45,6 +45,7 @@ import {
   organizationPatchBody,
   parseErrorBody,
   parseJson,
+  toDependency,
   toEntity,
   toOrganization,
   toPage,
@@ -286,7 +287,8 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     query: Record<string, string | number | undefined>,
     convert: (raw: unknown) => T,
   ): AsyncGenerator<T[]> {
-    // Lists are ordered by name only, so rows can shift between pages while paging (§4.3): drop repeats.
+    // Lists have no stable order (entities by name only, §4.3; dependencies by a created_at that API
+    // rows leave null, §6.1), so rows can shift between pages while paging: drop repeats.
     const seen = new Set<number>();
     for (let page = 1; page <= MAX_PAGES; page++) {
       const params = new URLSearchParams();
@@ -413,6 +415,14 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
       // 404 = already gone (also after a retried DELETE that was applied). 400 "Cannot delete entity
       // with N dependencies" is permanent and surfaces with Elder's message (§4.3).
       await call({ method: 'DELETE', resource: `/entities/${int(id)}`, idempotent: true, auth: 'required', accept: [404] });
+    },
+
+    listDependencies(query) {
+      return pages(
+        '/dependencies',
+        { dependency_type: query.dependencyType, source_type: query.sourceType, target_type: query.targetType },
+        toDependency,
+      );
     },
 
     async entityDependencies(entityId) {

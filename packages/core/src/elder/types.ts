@@ -131,6 +131,8 @@ export interface ElderApi {
   /** 404 counts as success (already gone). */
   deleteEntity(id: number): Promise<void>;
 
+  /** Pages of `GET /api/v1/dependencies` (per_page=1000), de-duplicated by id. */
+  listDependencies(query: { dependencyType?: string; sourceType?: string; targetType?: string }): AsyncGenerator<ElderDependency[]>;
   /** Both directions of `GET /api/v1/dependencies/resource/entity/{id}`. */
   entityDependencies(entityId: number): Promise<ElderDependency[]>;
   /** 409 (already there) counts as success and returns the existing id. */

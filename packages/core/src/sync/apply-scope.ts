@@ -13,6 +13,7 @@ import {
   mergeAttributes,
   mergeTags,
   readStamp,
+  splitRelation,
   type Stamp,
 } from './projection.js';
 import type { SourceContext } from './source-context.js';
@@ -334,11 +335,6 @@ async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<voi
   if (firstError === undefined) return write;
   await write.catch(() => undefined);
   throw firstError;
-}
-
-function splitRelation(relation: string): { type: string; targetKey: string } {
-  const at = relation.indexOf(':');
-  return { type: relation.slice(0, at), targetKey: relation.slice(at + 1) };
 }
 
 async function deleteEntity(ctx: SourceContext, change: StoredChange): Promise<void> {

@@ -50,7 +50,36 @@ export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promi
   }
   if (duplicates > 0) log.warn('Elder holds several entities with the same key; the extra ones are planned for deletion', { duplicates });
   log.debug('indexed owned entities', { indexed });
+  await checkClaimedRelations(ctx, log);
   return { indexed, duplicates };
+}
+
+/**
+ * Stamps claim the relations Elder confirmed when they were written, but a dependency can be deleted
+ * in Elder since (by hand, or with its other end). List the dependencies of the types claimed and
+ * drop every claim Elder no longer holds from the indexed view, so the plan shows it and the run
+ * re-creates it. Only claims are checked: a dependency between our entities that someone else made
+ * is not ours. A dependency missed while paging (the list has no stable order) costs one create
+ * that Elder answers with 409, already there.
+ */
+async function checkClaimedRelations(ctx: SourceContext, log: Logger): Promise<void> {
+  const source = ctx.source.name;
+  for (const type of ctx.store.claimedRelationTypes(source)) {
+    for await (const page of ctx.elder.listDependencies({ dependencyType: type, sourceType: 'entity', targetType: 'entity' })) {
+      ctx.store.transaction(() => {
+        for (const dependency of page) ctx.store.confirmRelation(source, type, dependency.sourceId, dependency.targetId);
+      });
+    }
+  }
+  let entities = 0;
+  for (const { key, relations } of ctx.store.unconfirmedRelations(source)) {
+    const entry = ctx.store.getIndexed(source, key)!;
+    const missing = new Set(relations);
+    const projection = { ...entry.projection, relations: entry.projection.relations.filter((r) => !missing.has(r)) };
+    ctx.store.replaceIndexed({ ...entry, projection, hash: contentHash(projection) });
+    entities++;
+  }
+  if (entities > 0) log.info('relations missing in Elder are planned again', { entities });
 }
 
 /**

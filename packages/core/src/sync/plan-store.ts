@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { ElderEntity } from '../elder/types.js';
 import { canonicalJson, type JsonObject, type JsonValue } from '../json.js';
+import { splitRelation } from './projection.js';
 import type { ChangeAction, PlanChange, Projection } from './types.js';
 
 const PAGE_SIZE = 1000;
@@ -53,6 +54,13 @@ export class PlanStore {
         PRIMARY KEY (source, key)
       ) WITHOUT ROWID;
       CREATE INDEX elder_index_scope ON elder_index (source, scope, kind, seen);
+      CREATE INDEX elder_index_id ON elder_index (source, elder_id);
+      CREATE TABLE claimed_relations (
+        source TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL, target_key TEXT NOT NULL,
+        confirmed INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (source, key, type, target_key)
+      ) WITHOUT ROWID;
+      CREATE INDEX claimed_relations_open ON claimed_relations (source, confirmed, key);
       CREATE TABLE duplicates (
         source TEXT NOT NULL, key TEXT NOT NULL, elder_id INTEGER NOT NULL, scope TEXT NOT NULL,
         kind TEXT NOT NULL, name TEXT NOT NULL, projection TEXT NOT NULL
@@ -103,6 +111,19 @@ export class PlanStore {
       indexCountKind: this.db.prepare(
         `SELECT count(*) AS n FROM elder_index WHERE source = ? AND scope = ? AND kind = ?`,
       ),
+      claimInsert: this.db.prepare(`INSERT OR IGNORE INTO claimed_relations (source, key, type, target_key) VALUES (?, ?, ?, ?)`),
+      claimsClear: this.db.prepare(`DELETE FROM claimed_relations WHERE source = ? AND key = ?`),
+      claimTypes: this.db.prepare(`SELECT DISTINCT type FROM claimed_relations WHERE source = ? ORDER BY type`),
+      // Both ends by Elder id, through the index: a dependency between entities this source owns.
+      claimConfirm: this.db.prepare(
+        `UPDATE claimed_relations SET confirmed = 1 WHERE source = @source AND type = @type
+           AND key = (SELECT key FROM elder_index WHERE source = @source AND elder_id = @sourceId)
+           AND target_key = (SELECT key FROM elder_index WHERE source = @source AND elder_id = @targetId)`,
+      ),
+      claimsOpenKeys: this.db.prepare(
+        `SELECT DISTINCT key FROM claimed_relations WHERE source = ? AND confirmed = 0 AND key > ? ORDER BY key LIMIT ?`,
+      ),
+      claimsOpenOf: this.db.prepare(`SELECT type, target_key FROM claimed_relations WHERE source = ? AND key = ? AND confirmed = 0`),
       duplicateInsert: this.db.prepare(
         `INSERT INTO duplicates (source, key, elder_id, scope, kind, name, projection)
          VALUES (@source, @key, @elderId, @scope, @kind, @name, @projection)`,
@@ -129,17 +150,56 @@ export class PlanStore {
     };
   }
 
-  /** Adds an owned entity found in Elder; a second entity with the same key is a duplicate. */
+  /**
+   * Adds an owned entity found in Elder; a second entity with the same key is a duplicate. The
+   * relations its stamp claims are remembered until Elder's dependencies confirm them.
+   */
   index(entry: IndexedEntity): 'indexed' | 'duplicate' {
     const row = this.toRow(entry);
-    if (this.stmts.indexInsert.run(row).changes === 1) return 'indexed';
+    if (this.stmts.indexInsert.run(row).changes === 1) {
+      this.claimRelations(entry);
+      return 'indexed';
+    }
     const first = this.getIndexed(entry.source, entry.key)!;
     if (first.elderId === entry.elderId) return 'indexed';
     // Keep the lowest id as the object and the others as duplicates, so every run picks the same one.
     const [kept, extra] = entry.elderId < first.elderId ? [entry, first] : [first, entry];
-    if (kept === entry) this.stmts.indexReplace.run(row);
+    if (kept === entry) {
+      this.stmts.indexReplace.run(row);
+      this.stmts.claimsClear.run(entry.source, entry.key);
+      this.claimRelations(entry);
+    }
     this.stmts.duplicateInsert.run({ ...this.toRow(extra), name: extra.projection.name });
     return 'duplicate';
+  }
+
+  /** Dependency types that indexed entities of a source claim. */
+  claimedRelationTypes(source: string): string[] {
+    return (this.stmts.claimTypes.all(source) as Array<{ type: string }>).map((r) => r.type);
+  }
+
+  /** An Elder dependency between two indexed entities: the claim it matches, if any, holds. */
+  confirmRelation(source: string, type: string, sourceId: number, targetId: number): void {
+    this.stmts.claimConfirm.run({ source, type, sourceId, targetId });
+  }
+
+  /** Indexed entities with claims Elder did not confirm, each with those relations; paged by key. */
+  *unconfirmedRelations(source: string): IterableIterator<{ key: string; relations: string[] }> {
+    let after = '';
+    for (;;) {
+      const keys = (this.stmts.claimsOpenKeys.all(source, after, PAGE_SIZE) as Array<{ key: string }>).map((r) => r.key);
+      for (const key of keys) {
+        const rows = this.stmts.claimsOpenOf.all(source, key) as Array<{ type: string; target_key: string }>;
+        yield { key, relations: rows.map((r) => `${r.type}:${r.target_key}`) };
+      }
+      if (keys.length < PAGE_SIZE) return;
+      after = keys[keys.length - 1]!;
+    }
+  }
+
+  /** Replaces what the index holds for an entity, keeping whether this run saw it. */
+  replaceIndexed(entry: IndexedEntity): void {
+    this.stmts.indexReplace.run(this.toRow(entry));
   }
 
   /** Records an entity this run created or updated (it counts as seen). */
@@ -272,6 +332,13 @@ export class PlanStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+  }
+
+  private claimRelations(entry: IndexedEntity): void {
+    for (const relation of entry.projection.relations) {
+      const { type, targetKey } = splitRelation(relation);
+      this.stmts.claimInsert.run(entry.source, entry.key, type, targetKey);
+    }
   }
 
   private toRow(entry: IndexedEntity) {

@@ -112,6 +112,12 @@ export function desiredProjection(
   };
 }
 
+/** A relation as stamped and planned, `type:targetKey`, back in its parts (keys may hold ':', types do not). */
+export function splitRelation(relation: string): { type: string; targetKey: string } {
+  const at = relation.indexOf(':');
+  return { type: relation.slice(0, at), targetKey: relation.slice(at + 1) };
+}
+
 /** The same view of an entity as Elder holds it now, limited to what its stamp says this tool owns. */
 export function actualProjection(entity: ElderEntity, stamp: Stamp, organization: string): Projection {
   const attributes: JsonObject = {};

@@ -244,6 +244,28 @@ describe('a later sync', () => {
     expect(emulator.dependencies()).toHaveLength(2);
   });
 
+  it('re-creates a membership deleted in Elder by hand, and leaves one that someone else added', async () => {
+    const byName = new Map(emulator.entities().map((e) => [e.name as string, e.id as number]));
+    const bobInAll = emulator.dependencies().find((d) => d.source_id === byName.get('Bob Baker'))!;
+    const deleted = await fetch(`${emulator.url}/api/v1/dependencies/${String(bobInAll.id)}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${emulator.mintToken()}` },
+    });
+    expect(deleted.status).toBe(204);
+    emulator.seedDependency({ source_type: 'entity', source_id: byName.get('Carol Chen')!, target_type: 'entity', target_id: byName.get('all-staff')!, dependency_type: 'member_of' });
+
+    const planned = await sync('plan');
+    expect(summary(planned.changes)).toEqual(['update entity Bob Baker']);
+    expect(planned.changes[0]!.before?.relations).toEqual([]);
+    expect(planned.changes[0]!.after?.relations).toEqual(['member_of:corp/group/all']);
+    expectOk((await sync('apply')).report);
+    const memberships = emulator.dependencies().map((d) => [d.source_id, d.target_id]);
+    expect(memberships).toContainEqual([byName.get('Bob Baker'), byName.get('all-staff')]);
+    expect(memberships).toContainEqual([byName.get('Carol Chen'), byName.get('all-staff')]);
+    expect(memberships).toHaveLength(5);
+    expect((await sync('plan')).changes).toEqual([]);
+  });
+
   it('reports a relation to a record the source never emitted as an error, and retries it next run', async () => {
     source.user('carol', 'Carol Chen', ['Corp', 'People'], ['ghost']);
     const first = await sync('apply');
