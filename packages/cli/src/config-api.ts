@@ -1,5 +1,6 @@
 import type { ConfigIssue, ConnectorDefinition, ConnectorLoader, ElderSyncConfig, SourceConfig, WorkerEnvConfig } from '@elder-sync/core';
 import type { CoreModule } from './base-command.js';
+import { UsageError } from './exit-codes.js';
 
 export interface LoadedConfig {
   /** The file read, or "worker environment". */
@@ -59,4 +60,22 @@ export async function validateSources(
   if (issues.length > 0) {
     throw new core.ConfigError(workerEnv ? core.workerEnvIssues(issues, workerEnv.document) : issues);
   }
+}
+
+/**
+ * `--only KIND`: every kind must be one that a selected source's connector emits. A typo
+ * (`users` for `user`) would otherwise read nothing and plan nothing, a healthy-looking empty sync.
+ */
+export async function checkOnlyKinds(sources: readonly SourceConfig[], loader: ConnectorLoader, only: readonly string[] | undefined): Promise<void> {
+  if (!only?.length) return;
+  const kinds = new Set<string>();
+  for (const source of sources) {
+    for (const kind of Object.keys((await loader(source.connector)).kinds)) kinds.add(kind);
+  }
+  const unknown = [...new Set(only)].filter((k) => !kinds.has(k));
+  if (unknown.length === 0) return;
+  const valid = [...kinds].sort().join(', ') || '(none)';
+  throw new UsageError(
+    `--only: ${unknown.map((k) => `"${k}"`).join(', ')} ${unknown.length === 1 ? 'is not a kind' : 'are not kinds'} of the selected sources; valid kinds: ${valid}`,
+  );
 }

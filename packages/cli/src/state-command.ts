@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { Flags, type Command } from '@oclif/core';
 import type { StateStore } from '@elder-sync/core';
 import { BaseCommand } from './base-command.js';
+import { UsageError } from './exit-codes.js';
 
 /** `state list|show|reset`: find the state file and open it. */
 export abstract class StateCommand<T extends typeof Command> extends BaseCommand<T> {
@@ -23,6 +24,24 @@ export abstract class StateCommand<T extends typeof Command> extends BaseCommand
     const loaded = core.loadConfigFile({ path: this.flags.config ?? null });
     if (loaded !== null) return loaded.config.state.path ?? resolve(core.DEFAULT_STATE_PATH);
     return resolve(process.env['ELDER_SYNC_STATE'] || core.DEFAULT_STATE_PATH);
+  }
+
+  /**
+   * A SOURCE argument must name a source of the configuration or of the state file: a typo is an
+   * error listing the valid names (exit 64), not an empty answer that looks like success.
+   */
+  protected async checkSourceName(source: string, store: StateStore | null): Promise<void> {
+    const known = new Set<string>(store ? store.sources().map((s) => s.source) : []);
+    if (!(this.flags as { state?: string }).state) {
+      const core = await this.core();
+      const loaded = core.loadConfigFile({ path: this.flags.config ?? null });
+      for (const s of loaded?.config.sources ?? []) known.add(s.name);
+    }
+    if (known.has(source)) return;
+    const names = [...known].sort();
+    throw new UsageError(
+      `no source named "${source}" in the configuration or the state file; ${names.length ? `known sources: ${names.join(', ')}` : 'none is known yet'}`,
+    );
   }
 
   /** Opens the store, or returns null when the file does not exist (reading never creates it). */

@@ -44,7 +44,7 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
 
   public async run(): Promise<DiffResult | undefined> {
     const { flags } = this;
-    const { config, connectors, sources } = await this.prepare(this.positional);
+    const { config, connectors, sources } = await this.prepare(this.positional, false, flags.only);
     const core = await this.core();
     const report = await core.runSync({
       config,

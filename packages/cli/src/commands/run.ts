@@ -44,7 +44,7 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
 
   public async run(): Promise<RunResult | undefined> {
     const { flags } = this;
-    const { config, connectors, sources } = await this.prepare(this.positional, flags.all);
+    const { config, connectors, sources } = await this.prepare(this.positional, flags.all, flags.only);
     const core = await this.core();
     const log = await this.logger();
     const observers = await this.runObservers(config, sources, flags['serve-metrics'] ? (flags.listen ?? config.daemon?.listen ?? '127.0.0.1:9464') : null);

@@ -1,6 +1,14 @@
-/** The commented example `elder-sync config init` writes. Kept valid by a test that loads it. */
-export function exampleConfig(): string {
-  return EXAMPLE;
+/**
+ * The commented example `elder-sync config init` writes. Kept valid by a test that loads it.
+ * Given the installed connector ids, only their example sources are written: an example of a
+ * connector that is not installed would fail the user's first `config validate`.
+ */
+export function exampleConfig(installed?: readonly string[]): string {
+  const sources = Object.entries(EXAMPLE_SOURCES)
+    .filter(([id]) => installed === undefined || installed.includes(id))
+    .map(([, text]) => text);
+  if (sources.length === 0) return `${EXAMPLE}sources: []   # no connector with an example is installed: see "elder-sync connectors"\n`;
+  return `${EXAMPLE}sources:\n${sources.join('\n')}`;
 }
 
 const EXAMPLE = `# elder-sync configuration (YAML; JSON works too).
@@ -34,8 +42,11 @@ elder:
 #   jitterSeconds: 0                   # start each run up to this many seconds late, at random
 #   gracePeriodSeconds: 30             # on SIGTERM, time for the writes in flight
 
-sources:
-  - name: corp-ldap                    # unique; state and ownership are keyed by it: do not rename
+`;
+
+/** An example source per connector id, written when that connector is installed. */
+const EXAMPLE_SOURCES: Record<string, string> = {
+  ldap: `  - name: corp-ldap                    # unique; state and ownership are keyed by it: do not rename
     connector: ldap
     schedule: "*/15 * * * *"           # daemon only (cron); or interval: 3600 (seconds)
     deletes: delete                    # delete (default) | mark | keep  -- only objects elder-sync created
@@ -50,11 +61,12 @@ sources:
       bindDn: cn=reader,dc=example,dc=com
       bindPassword: "\${LDAP_PW}"
       baseDn: dc=example,dc=com
-
-  - name: prod-aws
+`,
+  aws: `  - name: prod-aws
     connector: aws
     interval: 3600
     config:
       accounts: [{ roleArn: "arn:aws:iam::123456789012:role/elder-sync-read" }]
       regions: ["*"]
-`;
+`,
+};

@@ -1,6 +1,6 @@
 import type { ConnectorDefinition } from '../connector.js';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import { registerSecret } from '../secrets.js';
+import { registerPublicName, registerSecret } from '../secrets.js';
 import { closest, configIssuesFromZod, formatPath } from './issues.js';
 import type { ElderSyncConfig, KindOverride, SourceConfig } from './schema.js';
 import { secretPaths, secretValues } from './secret-paths.js';
@@ -67,8 +67,24 @@ export function checkSourceConfig<C>(
   issues.push(...typeOverrideIssues(sourceIndex, types, connector));
   if (issues.length > 0 || !parsed.success) return { ok: false, issues };
 
-  secretValues(connector.configSchema, parsed.data).forEach(registerSecret);
+  const secretsOfSource = secretValues(connector.configSchema, parsed.data);
+  secretsOfSource.forEach(registerSecret);
+  registerPublicNames(parsed.data, new Set(secretsOfSource.filter((v): v is string => typeof v === 'string')));
   return { ok: true, config: parsed.data as C };
+}
+
+/**
+ * The source's non-secret DN-shaped values (bind DN, base DN) are public names: printed whole even
+ * when a short password happens to be one of their parts (see secrets.ts).
+ */
+function registerPublicNames(value: unknown, secrets: ReadonlySet<string>): void {
+  if (typeof value === 'string') {
+    if (!secrets.has(value)) registerPublicName(value);
+  } else if (Array.isArray(value)) {
+    for (const item of value) registerPublicNames(item, secrets);
+  } else if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) registerPublicNames(item, secrets);
+  }
 }
 
 function typeOverrideIssues(

@@ -24,7 +24,8 @@ export default class ConfigInit extends BaseCommand<typeof ConfigInit> {
   public async run(): Promise<{ path: string }> {
     const path = resolve(this.args.path ?? 'elder-sync.yaml');
     const core = await this.core();
-    let text = core.exampleConfig();
+    // Example sources only for the connectors installed here (`elder-sync connectors`).
+    let text = core.exampleConfig([...this.discovery().connectors.keys()]);
     if (this.flags['from-env']) {
       // Validated first, so a missing variable is named now and not at the first run.
       const fromEnv = core.configFromWorkerEnv(process.env);

@@ -17,7 +17,7 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
     for (const warning of workerEnv?.warnings ?? []) this.warnLine(warning);
     await validateSources(core, config, config.sources, await this.connectorLoader(), workerEnv);
     const n = config.sources.length;
-    this.out(`config OK: ${n} ${n === 1 ? 'source' : 'sources'}} (${file})`);
+    this.out(`config OK: ${n} ${n === 1 ? 'source' : 'sources'} (${file})`);
     return { file, sources: config.sources.map(({ name, connector }) => ({ name, connector })) };
   }
 }

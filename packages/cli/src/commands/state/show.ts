@@ -28,6 +28,12 @@ export default class StateShow extends StateCommand<typeof StateShow> {
     const source = this.args.source;
     const scope = this.flags.scope ?? null;
     const { path, store } = await this.openState({ create: false });
+    try {
+      await this.checkSourceName(source, store);
+    } catch (error) {
+      store?.close();
+      throw error;
+    }
     if (store === null) {
       this.out(`No state yet (${path} does not exist).`);
       return { path, source, scope, mappings: [] };
