@@ -40,6 +40,9 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
     only: Flags.string({ summary: 'Only these record kinds (e.g. user).', multiple: true }),
     out: Flags.string({ summary: 'Also save the plan document to this file, for "elder-sync apply FILE".' }),
     adopt: Flags.boolean({ summary: 'Plan adoptions of unowned Elder entities that match a record on a natural key.' }),
+    'allow-mass-delete': Flags.boolean({
+      summary: "Plan deletes above a scope's maxDeletePercent instead of withholding them (reviewed in the plan, carried by --out to apply).",
+    }),
   };
 
   public async run(): Promise<DiffResult | undefined> {
@@ -54,6 +57,7 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       full: flags.full,
       only: flags.only,
       adopt: flags.adopt,
+      allowMassDelete: flags['allow-mass-delete'],
       log: await this.logger(),
     });
     try {
@@ -61,7 +65,16 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       if (failed) process.exitCode = ExitCode.failure;
       else if (flags['detailed-exitcode']) process.exitCode = hasChanges(report.totals) ? ExitCode.changes : ExitCode.ok;
 
-      if (flags.out !== undefined) await savePlan(core, report, flags.out);
+      if (flags.out !== undefined) {
+        await savePlan(core, report, flags.out);
+        // Saved, but `apply` could not carry it out as it stands: say so now, not at apply time.
+        for (const s of report.scopes.filter((r) => r.status === 'failed')) {
+          const fix = s.guard === undefined ? 'fix the cause and make a new plan' : 'review the deletes, then save the plan with --allow-mass-delete';
+          process.stderr.write(
+            this.redact(`error: ${flags.out} cannot be applied as saved: ${s.source} · ${s.label || s.scope}: ${firstLine(s.error)} (${fix})`) + '\n',
+          );
+        }
+      }
       if (this.jsonEnabled()) return { plan: core.planToJson(report), summary: summaryJson(report) };
       if (flags.format === 'markdown') {
         for (const line of core.formatPlanMarkdown(report, { verbose: flags.verbose })) this.out(line);
@@ -78,6 +91,10 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       report.close();
     }
   }
+}
+
+function firstLine(text: string | null): string {
+  return (text ?? 'failed').split('\n').filter((l) => l.trim() !== '').join('; ');
 }
 
 /** Streams the plan document to `file` (a plan of any size is never held whole), mode 0600. */

@@ -88,8 +88,14 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
     for (const { ctx, scopes } of contexts) {
       const queue = new PQueue({ concurrency: ctx.source.concurrency });
       for (const planned of scopes) {
-        // A scope that failed while planning has no complete plan: apply nothing of it.
-        if (planned.status !== 'ok') continue;
+        // A scope that failed while planning has no complete plan: nothing of it is applied, and
+        // it is reported as failed (never silently left out: the plan cannot apply as saved).
+        if (planned.status !== 'ok' && planned.guard === undefined) {
+          const report = notApplied(ctx, planned);
+          reports.push(report);
+          options.onScopeDone?.(report);
+          continue;
+        }
         void queue.add(async () => {
           const report = await applyPlannedScope(ctx, { id: planned.id, label: planned.label }, planned);
           reports.push(report);
@@ -158,15 +164,34 @@ async function applyPlannedScope(ctx: SourceContext, scope: Scope, planned: Plan
     fullRead: ok && planned.mode === 'full',
     status: ok ? 'success' : 'partial',
   });
+  // A guarded scope applies like `run` would: its other changes, not the withheld deletes, and it
+  // ends as failed with the guard's reason, so cron and CI notice.
+  const guard = planned.guard ?? null;
   return {
     source: ctx.source.name,
     connector: ctx.source.connector,
     scope: scope.id,
     label: scope.label,
-    status: ok ? 'ok' : 'failed',
-    error: applied.interrupted ? INTERRUPTED : ok ? null : `${applied.errors} write(s) failed; see the log`,
+    status: ok && guard === null ? 'ok' : 'failed',
+    error: applied.interrupted ? INTERRUPTED : !ok ? `${applied.errors} write(s) failed; see the log` : guard,
+    ...(guard === null ? {} : { guard }),
     mode: planned.mode,
     counts: { ...planned.counts, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors },
     durationMs: Date.now() - started,
+  };
+}
+
+/** A scope of the plan whose read or planning failed: reported as failed, with the plan's reason. */
+function notApplied(ctx: SourceContext, planned: PlanJson['sources'][number]['scopes'][number]): ScopeReport {
+  return {
+    source: ctx.source.name,
+    connector: ctx.source.connector,
+    scope: planned.id,
+    label: planned.label,
+    status: 'failed',
+    error: `not applied: the plan has no complete plan of this scope (${planned.error ?? 'it failed'}); make a new plan with "elder-sync diff --out"`,
+    mode: planned.mode,
+    counts: { ...planned.counts, create: 0, update: 0, delete: 0, errors: Math.max(planned.counts.errors, 1) },
+    durationMs: 0,
   };
 }

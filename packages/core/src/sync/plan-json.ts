@@ -57,6 +57,10 @@ const scopeSchema = z.object({
   mode: z.enum(['full', 'incremental']),
   counts: countsSchema,
   cursor: z.unknown().optional().describe('The source cursor of this read; committed when the plan is applied'),
+  guard: z
+    .string()
+    .optional()
+    .describe('Why a safety guard withheld deletes of this otherwise completely planned scope; its other changes apply and it ends as failed'),
 });
 
 /** The plan document. The zod schema is the source of the committed JSON Schema (`plan.schema.json`). */
@@ -66,7 +70,12 @@ export const planDocumentSchema = z.object({
   mode: z.enum(['apply', 'plan']),
   createdAt: z.string(),
   elder: z.object({ url: z.string() }),
-  options: z.object({ full: z.boolean(), only: z.array(z.string()).nullable(), adopt: z.boolean() }),
+  options: z.object({
+    full: z.boolean(),
+    only: z.array(z.string()).nullable(),
+    adopt: z.boolean(),
+    allowMassDelete: z.boolean().optional().describe('Made with --allow-mass-delete: deletes above maxDeletePercent are planned, not withheld'),
+  }),
   sources: z.array(z.object({ name: z.string(), connector: z.string(), scopes: z.array(scopeSchema) })),
   changes: z.array(changeSchema).describe('Sorted by source, scope and key; sensitive values replaced by "(sensitive)"'),
   totals: countsSchema,
@@ -120,6 +129,7 @@ function planHeader(report: SyncReport): Omit<PlanJson, 'changes'> {
       mode: s.mode,
       counts: s.counts,
       ...(s.cursor === undefined ? {} : { cursor: s.cursor }),
+      ...(s.guard === undefined ? {} : { guard: s.guard }),
     });
   }
   return {

@@ -102,7 +102,12 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
     extraCreates: rootCreates,
     elder,
     elderUrl: config.elder.url,
-    options: { full: options.full ?? false, only: options.only?.length ? [...options.only] : null, adopt: options.adopt ?? false },
+    options: {
+      full: options.full ?? false,
+      only: options.only?.length ? [...options.only] : null,
+      adopt: options.adopt ?? false,
+      ...(options.allowMassDelete ? { allowMassDelete: true } : {}),
+    },
     store,
   });
 }
@@ -223,6 +228,7 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
       ...base,
       status: plan.guard ? 'failed' : 'ok',
       error: plan.guard,
+      ...(plan.guard ? { guard: plan.guard } : {}),
       mode: plan.mode,
       counts,
       durationMs: Date.now() - started,

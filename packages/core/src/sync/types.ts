@@ -70,6 +70,12 @@ export interface ScopeReport {
   durationMs: number;
   /** The source cursor this read reached (saved plans carry it to `apply`). */
   cursor?: JsonValue | null;
+  /**
+   * Set when the scope read and planned completely but a safety guard withheld its deletes (the
+   * reason): its other changes apply, the scope still ends as failed. A failed scope without it
+   * has no complete plan.
+   */
+  guard?: string;
 }
 
 export interface SyncReport {
@@ -83,7 +89,7 @@ export interface SyncReport {
   elder: { reads: number; writes: number; retries: number };
   /** The Elder the plan was computed against. */
   elderUrl: string;
-  options: { full: boolean; only: string[] | null; adopt: boolean };
+  options: { full: boolean; only: string[] | null; adopt: boolean; allowMassDelete?: boolean };
   /** The plan, sorted by source, scope and key; read it before `close()`. */
   changes(): IterableIterator<PlanChange>;
   /** Releases the run's temporary plan store. */
