@@ -190,6 +190,32 @@ describe('StateStore', () => {
     writer.close();
   });
 
+  it('writes deferred mappings in batches, always before a checkpoint that depends on them', () => {
+    const path = join(dir, 'state.db');
+    const writer = StateStore.open(path);
+    const reader = StateStore.open(path, { readonly: true });
+    writer.putMapping(mapping({ key: 'gone' }));
+    writer.deferMapping({ put: mapping({ key: 'k1' }) });
+    writer.deferMapping({ delete: { source: 'corp-ldap', key: 'gone' } });
+    // Not written yet: another process does not see it...
+    expect(reader.getMapping('corp-ldap', 'k1')).toBeNull();
+    expect(reader.getMapping('corp-ldap', 'gone')).not.toBeNull();
+    // ...until the scope commits: mappings and cursor land together, in order.
+    writer.commitScope('corp-ldap', 'dir-1', { cursor: 'c', fullRead: true, status: 'success' });
+    expect(reader.getMapping('corp-ldap', 'k1')).not.toBeNull();
+    expect(reader.getMapping('corp-ldap', 'gone')).toBeNull();
+    // The writer's own reads see deferred changes at once.
+    writer.deferMapping({ put: mapping({ key: 'k2' }) });
+    expect(writer.getMapping('corp-ldap', 'k2')).not.toBeNull();
+    // A full batch is written without waiting.
+    for (let i = 0; i < 1000; i++) writer.deferMapping({ put: mapping({ key: `b${i}` }) });
+    expect(reader.countMappings('corp-ldap')).toBe(1002);
+    writer.deferMapping({ put: mapping({ key: 'last' }) });
+    writer.close();
+    expect(reader.getMapping('corp-ldap', 'last')).not.toBeNull();
+    reader.close();
+  });
+
   it('refuses a state file from a newer elder-sync and a file that is not SQLite', () => {
     const path = join(dir, 'state.db');
     StateStore.open(path).close();

@@ -85,6 +85,11 @@ export class StateError extends ElderSyncError {
   }
 }
 
+/** Deferred mapping changes written together at most (see `StateStore.deferMapping`)... */
+const DEFERRED_MAX = 1000;
+/** ...and at the latest this long after the first of them. */
+const DEFERRED_MS = 200;
+
 /** Rows fetched per page by `mappings()`. */
 const MAPPING_PAGE_SIZE = 1000;
 
@@ -119,6 +124,9 @@ export class StateStore {
   private readonly now: () => Date;
   private readonly stmts: ReturnType<typeof prepareStatements>;
   private closed = false;
+  /** Confirmed mapping changes not yet written (see `deferMapping`), in order. */
+  private deferred: Array<{ put: Mapping } | { delete: { source: string; key: string } }> = [];
+  private flushTimer: NodeJS.Timeout | null = null;
 
   private constructor(db: Database.Database, path: string, options: StateStoreOptions) {
     this.db = db;
@@ -206,6 +214,7 @@ export class StateStore {
   commitScope(source: string, scope: string, input: CommitScopeInput): void {
     const at = this.now().toISOString();
     this.transaction(() => {
+      this.flushMappings();
       this.applyChanges(source, input);
       this.stmts.commitScope.run({
         source,
@@ -221,23 +230,71 @@ export class StateStore {
 
   // ---------------------------------------------------------------- mappings
 
+  /**
+   * Records a mapping change Elder has confirmed, written with others in one transaction (at most
+   * DEFERRED_MAX of them, or DEFERRED_MS later, or before anything reads mappings or commits a
+   * scope). One transaction per write cost more than the write's own Elder request. A crash loses
+   * at most that batch, which converges: Elder holds the key in the object's stamp (DESIGN §5.1),
+   * and the cursor is committed only after the mappings before it (`commitScope` flushes first).
+   */
+  deferMapping(change: { put: Mapping } | { delete: { source: string; key: string } }): void {
+    this.deferred.push(change);
+    if (this.deferred.length >= DEFERRED_MAX) this.flushMappings();
+    else this.flushTimer ??= setTimeout(() => this.flushLater(), DEFERRED_MS).unref();
+  }
+
+  /** Writes the deferred mapping changes now. */
+  flushMappings(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.deferred.length === 0 || this.closed) return;
+    const batch = this.deferred;
+    this.deferred = [];
+    try {
+      this.transaction(() => {
+        for (const change of batch) {
+          if ('put' in change) this.stmts.putMapping.run(mappingParams(change.put));
+          else this.stmts.deleteMapping.run(change.delete.source, change.delete.key);
+        }
+      });
+    } catch (error) {
+      // Kept for the next flush (the caller's, which then fails too, or the timer's).
+      this.deferred = batch.concat(this.deferred);
+      throw error;
+    }
+  }
+
+  /** The timer's flush: a busy file (another writer) is retried at the next interval, not thrown. */
+  private flushLater(): void {
+    this.flushTimer = null;
+    try {
+      this.flushMappings();
+    } catch {
+      if (!this.closed) this.flushTimer = setTimeout(() => this.flushLater(), DEFERRED_MS).unref();
+    }
+  }
+
   /** Inserts or replaces the mapping of `mapping.key`. Call it as each Elder write is confirmed. */
   putMapping(mapping: Mapping): void {
+    if (this.deferred.length > 0) this.flushMappings();
     this.stmts.putMapping.run(mappingParams(mapping));
   }
 
   getMapping(source: string, key: string): Mapping | null {
+    if (this.deferred.length > 0) this.flushMappings();
     const row = this.stmts.getMapping.get(source, key) as MappingRow | undefined;
     return row === undefined ? null : mappingFromRow(row);
   }
 
   /** Returns whether a mapping was there. */
   deleteMapping(source: string, key: string): boolean {
+    if (this.deferred.length > 0) this.flushMappings();
     return this.stmts.deleteMapping.run(source, key).changes > 0;
   }
 
   /** Puts and deletes mappings in one transaction. */
   applyMappingChanges(source: string, changes: MappingChanges): void {
+    this.flushMappings();
     this.transaction(() => this.applyChanges(source, changes));
   }
 
@@ -249,6 +306,7 @@ export class StateStore {
    * while walking mappings. Rows changed behind the cursor are seen at most once.
    */
   *mappings(source: string, scope?: string): IterableIterator<Mapping> {
+    this.flushMappings();
     let after = '';
     for (;;) {
       const rows = (
@@ -264,6 +322,7 @@ export class StateStore {
   }
 
   countMappings(source: string, scope?: string): number {
+    this.flushMappings();
     const row = (
       scope === undefined ? this.stmts.countBySource.get(source) : this.stmts.countByScope.get(source, scope)
     ) as { n: number };
@@ -274,6 +333,7 @@ export class StateStore {
 
   /** Every (source, scope) that has a checkpoint or mappings, sorted, for `elder-sync state list`. */
   sources(): ScopeSummary[] {
+    this.flushMappings();
     const rows = this.stmts.summary.all() as Array<
       ScopeRow & { source: string; scope: string; mappings: number; owned: number }
     >;
@@ -294,6 +354,7 @@ export class StateStore {
     if (source === undefined && scope !== undefined) {
       throw new TypeError('StateStore.reset: a scope needs its source');
     }
+    this.flushMappings();
     return this.transaction(() => {
       if (source === undefined) {
         return {
@@ -324,6 +385,7 @@ export class StateStore {
 
   close(): void {
     if (this.closed) return;
+    this.flushMappings();
     this.closed = true;
     this.db.close();
   }

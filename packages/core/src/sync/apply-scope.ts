@@ -215,28 +215,29 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
     if (canonicalJson(tags) !== canonicalJson(indexed.tags)) patch.tags = tags;
     entity = await elder.updateEntity(indexed.elderId, patch);
   }
+  const hash = contentHash(desired);
   store.upsertIndexed({
     source: source.name,
     key: change.key,
     elderId: entity.id,
     scope: scope.id,
     kind: change.kind,
-    hash: contentHash(desired),
+    hash,
     projection: desired,
     attributes: entity.attributes,
     tags: entity.tags,
     organizationId: entity.organizationId,
   });
-  ctx.state.putMapping({
+  ctx.state.deferMapping({ put: {
     source: source.name,
     scope: scope.id,
     key: change.key,
     kind: change.kind,
     elderKind: 'entity',
     elderId: entity.id,
-    hash: contentHash(desired),
+    hash,
     owned: true,
-  });
+  } });
 }
 
 /**
@@ -346,7 +347,7 @@ async function deleteEntity(ctx: SourceContext, change: StoredChange): Promise<v
   await elder.deleteEntity(id);
   if (change.detail.duplicate) return;
   store.removeIndexed(source.name, change.key);
-  ctx.state.deleteMapping(source.name, change.key);
+  ctx.state.deferMapping({ delete: { source: source.name, key: change.key } });
 }
 
 async function markStale(ctx: SourceContext, scope: Scope, change: StoredChange): Promise<void> {

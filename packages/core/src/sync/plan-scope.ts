@@ -145,13 +145,15 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
     const path = record.organizationPath ?? [];
     planOrganizationPath(path);
     const hash = contentHash(desired);
-    const indexed = store.getIndexed(source.name, key);
-    if (indexed) {
+    // An unchanged record costs this look-up and a (batched) mark; the entry is read only to change it.
+    const found = store.lookup(source.name, key);
+    if (found) {
       store.markSeen(source.name, key);
-      if (indexed.hash === hash) {
+      if (found.hash === hash) {
         counts.unchanged++;
         return;
       }
+      const indexed = store.getIndexed(source.name, key)!;
       change(
         {
           key,

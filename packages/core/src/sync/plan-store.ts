@@ -5,6 +5,10 @@ import { splitRelation } from './projection.js';
 import type { ChangeAction, PlanChange, Projection } from './types.js';
 
 const PAGE_SIZE = 1000;
+/** Writes per batch at most before it is committed (see `PlanStore.write`). */
+const BATCH_WRITES = 5000;
+/** ...and at the latest this long after it began. */
+const BATCH_MS = 100;
 
 /** One Elder entity this tool owns, as found by scanning Elder at the start of a run. */
 export interface IndexedEntity {
@@ -41,6 +45,8 @@ export interface StoredChange extends PlanChange {
 export class PlanStore {
   private readonly db: Database.Database;
   private readonly stmts;
+  /** Writes since the open batch began (see `write`). */
+  private batched = 0;
 
   constructor() {
     this.db = new Database('');
@@ -98,6 +104,7 @@ export class PlanStore {
       ),
       indexGet: this.db.prepare(`SELECT * FROM elder_index WHERE source = ? AND key = ?`),
       indexGetId: this.db.prepare(`SELECT elder_id FROM elder_index WHERE source = ? AND key = ?`),
+      indexLookup: this.db.prepare(`SELECT elder_id, hash FROM elder_index WHERE source = ? AND key = ?`),
       indexSeen: this.db.prepare(`UPDATE elder_index SET seen = 1 WHERE source = ? AND key = ?`),
       indexDelete: this.db.prepare(`DELETE FROM elder_index WHERE source = ? AND key = ?`),
       indexUnseenPage: this.db.prepare(
@@ -144,7 +151,7 @@ export class PlanStore {
       changesAll: this.db.prepare(`SELECT * FROM changes ORDER BY source, scope <> '@root', scope, key, seq`),
       changesPage: this.db.prepare(
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ? AND outcome = ?
-         AND (key > ? OR (key = ? AND seq > ?)) ORDER BY key, seq LIMIT ?`,
+         AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
       ),
       setOutcome: this.db.prepare(`UPDATE changes SET outcome = ? WHERE seq = ?`),
     };
@@ -155,6 +162,10 @@ export class PlanStore {
    * relations its stamp claims are remembered until Elder's dependencies confirm them.
    */
   index(entry: IndexedEntity): 'indexed' | 'duplicate' {
+    return this.write(() => this.indexNow(entry));
+  }
+
+  private indexNow(entry: IndexedEntity): 'indexed' | 'duplicate' {
     const row = this.toRow(entry);
     if (this.stmts.indexInsert.run(row).changes === 1) {
       this.claimRelations(entry);
@@ -180,7 +191,7 @@ export class PlanStore {
 
   /** An Elder dependency between two indexed entities: the claim it matches, if any, holds. */
   confirmRelation(source: string, type: string, sourceId: number, targetId: number): void {
-    this.stmts.claimConfirm.run({ source, type, sourceId, targetId });
+    this.write(() => this.stmts.claimConfirm.run({ source, type, sourceId, targetId }));
   }
 
   /** Indexed entities with claims Elder did not confirm, each with those relations; paged by key. */
@@ -199,12 +210,21 @@ export class PlanStore {
 
   /** Replaces what the index holds for an entity, keeping whether this run saw it. */
   replaceIndexed(entry: IndexedEntity): void {
-    this.stmts.indexReplace.run(this.toRow(entry));
+    this.write(() => this.stmts.indexReplace.run(this.toRow(entry)));
   }
 
   /** Records an entity this run created or updated (it counts as seen). */
   upsertIndexed(entry: IndexedEntity): void {
-    this.stmts.indexUpsert.run(this.toRow(entry));
+    this.write(() => this.stmts.indexUpsert.run(this.toRow(entry)));
+  }
+
+  /**
+   * What an unchanged record costs: the Elder id and content hash of the indexed entity, nothing
+   * parsed. `getIndexed` reads the whole entry when it is needed (a change).
+   */
+  lookup(source: string, key: string): { elderId: number; hash: string } | null {
+    const row = this.stmts.indexLookup.get(source, key) as { elder_id: number; hash: string } | undefined;
+    return row ? { elderId: row.elder_id, hash: row.hash } : null;
   }
 
   getIndexed(source: string, key: string): IndexedEntity | null {
@@ -218,11 +238,11 @@ export class PlanStore {
   }
 
   markSeen(source: string, key: string): void {
-    this.stmts.indexSeen.run(source, key);
+    this.write(() => this.stmts.indexSeen.run(source, key));
   }
 
   removeIndexed(source: string, key: string): void {
-    this.stmts.indexDelete.run(source, key);
+    this.write(() => this.stmts.indexDelete.run(source, key));
   }
 
   /**
@@ -264,19 +284,19 @@ export class PlanStore {
 
   /** Remembers an unowned entity that a record may adopt on `naturalKey` (`--adopt`). */
   addAdoptable(source: string, entity: ElderEntity, naturalKey: string, value: JsonValue): void {
-    this.stmts.adoptableInsert.run(source, entity.type, naturalKey, canonicalJson(value), entity.id, JSON.stringify(entity));
+    this.write(() => this.stmts.adoptableInsert.run(source, entity.type, naturalKey, canonicalJson(value), entity.id, JSON.stringify(entity)));
   }
 
   /** The unowned entity with the lowest id matching on `naturalKey`, taken so no other record adopts it. */
   claimAdoptable(source: string, entityType: string, naturalKey: string, value: JsonValue): ElderEntity | null {
     const row = this.stmts.adoptableFind.get(source, entityType, naturalKey, canonicalJson(value)) as { elder_id: number; entity: string } | undefined;
     if (!row) return null;
-    this.stmts.adoptableClaim.run(source, row.elder_id);
+    this.write(() => this.stmts.adoptableClaim.run(source, row.elder_id));
     return JSON.parse(row.entity) as ElderEntity;
   }
 
   addChange(change: PlanChange, detail: ChangeDetail = {}): void {
-    this.stmts.changeInsert.run({
+    this.write(() => this.stmts.changeInsert.run({
       source: change.source,
       scope: change.scope,
       scopeLabel: change.scopeLabel,
@@ -291,10 +311,11 @@ export class PlanStore {
       reason: change.reason,
       sensitive: change.sensitive?.length ? JSON.stringify(change.sensitive) : null,
       detail: JSON.stringify(detail),
-    });
+    }));
   }
 
   *changes(): IterableIterator<StoredChange> {
+    this.commitBatch();
     for (const row of this.stmts.changesAll.iterate() as IterableIterator<ChangeRow>) yield changeFromRow(row);
   }
 
@@ -313,7 +334,7 @@ export class PlanStore {
     let afterKey = '';
     let afterSeq = -1;
     for (;;) {
-      const rows = this.stmts.changesPage.all(source, scope, target, action, outcome, afterKey, afterKey, afterSeq, PAGE_SIZE) as ChangeRow[];
+      const rows = this.stmts.changesPage.all(source, scope, target, action, outcome, afterKey, afterSeq, PAGE_SIZE) as ChangeRow[];
       for (const row of rows) yield changeFromRow(row);
       if (rows.length < PAGE_SIZE) return;
       afterKey = rows[rows.length - 1]!.key;
@@ -323,16 +344,47 @@ export class PlanStore {
 
   /** Records how applying a change ended (the relations pass then walks only applied ones). */
   setOutcome(seq: number, outcome: ChangeOutcome): void {
-    this.stmts.setOutcome.run(outcome, seq);
+    this.write(() => this.stmts.setOutcome.run(outcome, seq));
   }
 
+  /** Several writes in the same batch (this store needs batching, not atomicity: see `write`). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.write(fn);
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
+
+  /**
+   * Runs one write inside the open batch, opening one if needed. A run writes a row or two per
+   * record (marks, changes, outcomes); each in its own implicit transaction cost more than the
+   * record's whole Elder request. So writes are batched: a batch commits BATCH_MS after it began
+   * (a page of records, or the writes confirmed meanwhile), or after BATCH_WRITES writes.
+   * This store is a private temporary database: nothing here has to survive a crash.
+   */
+  private write<T>(fn: () => T): T {
+    if (!this.db.inTransaction) {
+      this.db.exec('BEGIN');
+      this.batched = 0;
+      setTimeout(this.commitBatch, BATCH_MS).unref();
+    } else if (++this.batched >= BATCH_WRITES) {
+      this.batched = 0;
+      this.commitBatch();
+      if (!this.db.inTransaction) this.db.exec('BEGIN');
+    }
+    return fn();
+  }
+
+  private readonly commitBatch = (): void => {
+    if (!this.db.open || !this.db.inTransaction) return;
+    try {
+      this.db.exec('COMMIT');
+    } catch {
+      // A statement is still being iterated (`changes()` read by a slow consumer): commit later.
+      setTimeout(this.commitBatch, BATCH_MS).unref();
+    }
+  };
 
   private claimRelations(entry: IndexedEntity): void {
     for (const relation of entry.projection.relations) {
