@@ -7,7 +7,7 @@ import { CLI_ROOT, scratch } from './testing/cli.js';
 const TEMPLATE = join(CLI_ROOT, 'templates', 'connector');
 const work = scratch('scaffold');
 afterAll(() => work.cleanup());
-const options = { id: 'okta', packageName: '@acme/elder-sync-connector-okta', coreSpec: 'file:/t/core.tgz', testkitSpec: '^0.1.0' };
+const options = { id: 'okta', packageName: '@acme/elder-sync-connector-okta', sdkSpec: 'file:/t/sdk.tgz', coreSpec: 'file:/t/core.tgz', testkitSpec: '^0.1.0' };
 
 describe('scaffoldConnector', () => {
   it('writes a package with every placeholder filled in and the elder-sync block for its id', () => {
@@ -19,7 +19,9 @@ describe('scaffoldConnector', () => {
     expect(pjson['name']).toBe('@acme/elder-sync-connector-okta');
     expect(pjson['oclif']).toEqual({});
     expect(pjson['elder-sync']).toEqual({ apiVersion: 1, connectors: { okta: './dist/index.js' } });
-    expect(pjson['dependencies']['@elder-sync/core']).toBe('file:/t/core.tgz');
+    // The plugin depends on the light SDK; the core (better-sqlite3, undici, pino) only reaches its tests, through the testkit.
+    expect(pjson['dependencies']).toEqual({ '@elder-sync/connector-sdk': 'file:/t/sdk.tgz', zod: expect.any(String) });
+    expect(pjson['overrides']['@elder-sync/core']).toBe('file:/t/core.tgz');
     expect(pjson['devDependencies']['@elder-sync/testkit']).toBe('^0.1.0');
     expect(readFileSync(join(dir, 'src', 'index.ts'), 'utf8')).toContain("id: 'okta'");
   });

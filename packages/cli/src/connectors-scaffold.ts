@@ -9,7 +9,8 @@ export interface ScaffoldOptions {
   id: string;
   /** npm package name; default `elder-sync-connector-<id>`. */
   packageName: string;
-  /** npm specs of the elder-sync packages the new package depends on. */
+  /** npm specs of the elder-sync packages the new package depends on (core: only through the testkit, for tests). */
+  sdkSpec: string;
   coreSpec: string;
   testkitSpec: string;
 }
@@ -49,6 +50,7 @@ export function scaffoldConnector(templateDir: string, dir: string, options: Sca
   const replacements: Array<[string, string]> = [
     ['__CONNECTOR_ID__', options.id],
     ['__PACKAGE_NAME__', options.packageName],
+    ['__SDK_SPEC__', options.sdkSpec],
     ['__CORE_SPEC__', options.coreSpec],
     ['__TESTKIT_SPEC__', options.testkitSpec],
   ];

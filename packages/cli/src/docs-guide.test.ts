@@ -7,7 +7,7 @@ import { exec } from './testing/exec.js';
 /**
  * docs/writing-a-connector.md, followed literally: its ```sh test blocks run in order in one shell,
  * in an empty directory, with `elder-sync` on PATH. The substitutions the guide itself documents:
- * core and testkit come from tarballs packed here (ELDER_SYNC_CORE_SPEC / ELDER_SYNC_TESTKIT_SPEC),
+ * the SDK, core and testkit come from tarballs packed here (ELDER_SYNC_SDK_SPEC / _CORE_SPEC / _TESTKIT_SPEC),
  * and npm runs without install scripts (its "machines without internet" note).
  */
 const GUIDE = join(CLI_ROOT, '..', '..', 'docs', 'writing-a-connector.md');
@@ -21,7 +21,7 @@ beforeAll(async () => {
   assertBuilt();
   work = scratch('elder-sync-guide');
   const tgz = join(work.dir, 'tgz');
-  for (const pkg of ['core', 'testkit']) {
+  for (const pkg of ['connector-sdk', 'core', 'testkit']) {
     const r = await exec('pnpm', ['pack', '--pack-destination', tgz], { cwd: join(CLI_ROOT, '..', pkg) });
     expect(r.code, r.stderr).toBe(0);
   }
@@ -48,6 +48,7 @@ describe('docs/writing-a-connector.md', () => {
       timeoutMs: 300_000,
       env: cliEnv(join(work.dir, 'data'), {
         PATH: `${bin}:${process.env['PATH']}`,
+        ELDER_SYNC_SDK_SPEC: `file:${join(tgz, 'elder-sync-connector-sdk-0.1.0.tgz')}`,
         ELDER_SYNC_CORE_SPEC: `file:${join(tgz, 'elder-sync-core-0.1.0.tgz')}`,
         ELDER_SYNC_TESTKIT_SPEC: `file:${join(tgz, 'elder-sync-testkit-0.1.0.tgz')}`,
         npm_config_ignore_scripts: 'true',

@@ -1,6 +1,6 @@
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { ConnectionCheck, ConnectorContext } from '@elder-sync/core';
+import type { ConnectionCheck, ConnectorContext } from '@elder-sync/connector-sdk';
 import { bind, createClient, readRootDse, startTls, tlsOptionsFor, toLdapError } from './client.js';
 import { parseLdapUrl, type LdapConfig } from './config.js';
 import { LdapErrorCode, type LdapError } from './errors.js';

@@ -1,4 +1,4 @@
-import { secret } from '@elder-sync/core';
+import { secret } from '@elder-sync/connector-sdk';
 import { z } from 'zod';
 import { LdapError, LdapErrorCode } from './errors.js';
 import { normalizeDn, parseDn } from './dn.js';

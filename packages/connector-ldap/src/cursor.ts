@@ -1,4 +1,4 @@
-import type { JsonValue } from '@elder-sync/core';
+import type { JsonValue } from '@elder-sync/connector-sdk';
 
 /**
  * The checkpoint this connector writes: which attribute the value belongs to, so that a cursor taken

@@ -1,4 +1,4 @@
-import { SourceError } from '@elder-sync/core';
+import { SourceError } from '@elder-sync/connector-sdk';
 
 /**
  * Stable codes for everything this connector raises. The runner decides on `code`, never on text;

@@ -1,4 +1,4 @@
-import { CONNECTOR_API_VERSION, defineConnector } from '@elder-sync/core';
+import { CONNECTOR_API_VERSION, defineConnector } from '@elder-sync/connector-sdk';
 import { testLdapConnection } from './check.js';
 import { ldapConfigSchema, scopeIdOf, scopeLabelOf, type LdapConfig } from './config.js';
 import { readDirectory } from './read.js';

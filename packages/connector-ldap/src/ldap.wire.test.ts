@@ -4,7 +4,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SourceError, silentLogger, type JsonValue, type ReadItem, type SourceRecord } from '@elder-sync/core';
+import { SourceError, silentLogger, type JsonValue, type ReadItem, type SourceRecord } from '@elder-sync/connector-sdk';
 import { SAMPLE_LDIF, startSlapd, type SlapdPeer } from '@elder-sync/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector from './index.js';

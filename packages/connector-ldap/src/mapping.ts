@@ -1,4 +1,4 @@
-import type { SourceRecord } from '@elder-sync/core';
+import type { SourceRecord } from '@elder-sync/connector-sdk';
 import { organizationPathOf, parseDn, rdnType, type Rdn } from './dn.js';
 import { first, values, type LdapEntry } from './entry.js';
 import type { GroupIndex } from './membership.js';

@@ -1,4 +1,4 @@
-import type { RecordRelation } from '@elder-sync/core';
+import type { RecordRelation } from '@elder-sync/connector-sdk';
 import { normalizeDn } from './dn.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ReadContext, ReadItem, SourceRecord } from '@elder-sync/core';
+import type { ReadContext, ReadItem, SourceRecord } from '@elder-sync/connector-sdk';
 import { LdapSession } from './client.js';
 import type { LdapConfig, LdapKind } from './config.js';
 import { parseLdapUrl } from './config.js';

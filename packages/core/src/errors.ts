@@ -1,19 +1,18 @@
-/**
- * Every error elder-sync raises on purpose is an ElderSyncError with a stable `code`.
- * The CLI maps errors to exit codes in one place (`exitCodeFor`), never by message text.
- */
-export class ElderSyncError extends Error {
-  readonly code: string;
-  /** Exit code the CLI uses when this error ends a command. */
-  readonly exitCode: number;
+import { ElderSyncError } from '@elder-sync/connector-sdk';
 
-  constructor(code: string, message: string, options: { cause?: unknown; exitCode?: number } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.exitCode = options.exitCode ?? 1;
-  }
-}
+// The base class and the source errors live in the SDK so connectors share them without the engine.
+export {
+  ApiDisabledError,
+  ConnectorContractError,
+  ElderSyncError,
+  errorMessage,
+  NotFoundError,
+  PermissionDeniedError,
+  SourceAuthError,
+  SourceError,
+  ThrottledError,
+  TransientSourceError,
+} from '@elder-sync/connector-sdk';
 
 /** One problem in a configuration file or flag, located by path (`sources[1].config.url`). */
 export interface ConfigIssue {
@@ -32,20 +31,6 @@ export class ConfigError extends ElderSyncError {
       { ...options, exitCode: 64 },
     );
     this.issues = issues;
-  }
-}
-
-/** A connector package or module that does not satisfy the connector contract. */
-export class ConnectorContractError extends ElderSyncError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
-    super('CONNECTOR_CONTRACT', message, options);
-  }
-}
-
-/** A source (LDAP server, cloud API) failed: unreachable, refused credentials, bad answer. */
-export class SourceError extends ElderSyncError {
-  constructor(message: string, options: { cause?: unknown; code?: string } = {}) {
-    super(options.code ?? 'SOURCE_FAILED', message, options);
   }
 }
 
@@ -76,9 +61,4 @@ export class SafetyError extends ElderSyncError {
   constructor(code: string, message: string) {
     super(code, message);
   }
-}
-
-export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  return String(error);
 }

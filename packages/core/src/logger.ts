@@ -1,18 +1,9 @@
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { redact } from './secrets.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+import type { LogFields, LogLevel, Logger } from '@elder-sync/connector-sdk';
 
-export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  /** A logger whose every line also carries `fields` (runId, source, scope). */
-  child(fields: LogFields): Logger;
-}
+export { silentLogger, type LogFields, type LogLevel, type Logger } from '@elder-sync/connector-sdk';
 
 export interface LoggerOptions {
   level?: LogLevel;
@@ -94,5 +85,3 @@ export function prettyLine(json: string): string {
   const level = String(entry.level ?? '').toUpperCase();
   return `${level.padEnd(5)} ${String(entry.msg ?? '')}${context ? `  ${context}` : ''}`;
 }
-
-export const silentLogger: Logger = createLogger({ level: 'silent' });

@@ -12,7 +12,7 @@ import { exec } from '../testing/exec.js';
 
 /**
  * A vendor's afternoon, end to end and outside the workspace: `connectors new` scaffolds a package,
- * npm installs it (with @elder-sync/core and testkit from tarballs packed here, as they are not on
+ * npm installs it (with @elder-sync/connector-sdk, core and testkit from tarballs packed here, as they are not on
  * npm yet), its conformance test passes, `npm pack` builds it, `plugins install` of the tarball
  * puts it in a fresh data dir, `connectors` shows it, and `run` syncs its fake API into the Elder
  * emulator. `plugins link` of the same folder works too. One scaffold serves every step, in order.
@@ -49,12 +49,12 @@ beforeAll(async () => {
   assertBuilt();
   work = scratch('elder-sync-3p');
   const tgz = join(work.dir, 'tgz');
-  for (const pkg of ['core', 'testkit']) {
+  for (const pkg of ['connector-sdk', 'core', 'testkit']) {
     expectOk(await exec('pnpm', ['pack', '--pack-destination', tgz], { cwd: join(CLI_ROOT, '..', pkg) }), `pnpm pack ${pkg}`);
   }
   pkgDir = join(work.dir, 'src', PACKAGE);
   const created = await cli(
-    ['connectors', 'new', ID, '--dir', pkgDir, '--core-spec', `file:${join(tgz, 'elder-sync-core-0.1.0.tgz')}`, '--testkit-spec', `file:${join(tgz, 'elder-sync-testkit-0.1.0.tgz')}`],
+    ['connectors', 'new', ID, '--dir', pkgDir, '--sdk-spec', `file:${join(tgz, 'elder-sync-connector-sdk-0.1.0.tgz')}`, '--core-spec', `file:${join(tgz, 'elder-sync-core-0.1.0.tgz')}`, '--testkit-spec', `file:${join(tgz, 'elder-sync-testkit-0.1.0.tgz')}`],
     join(work.dir, 'data-none'),
   );
   expectOk(created, 'connectors new');
@@ -90,6 +90,10 @@ describe('a connector scaffolded outside the workspace', () => {
     expect(r.stdout).toMatch(new RegExp(`^${ID}\\s+${PACKAGE}\\s+0\\.1\\.0\\s+user\\s+1$`, 'm'));
     expect(r.stdout).toMatch(/^ldap\s+@elder-sync\/connector-ldap\s+\S+\s+core\s+1$/m);
     expect(r.stderr).toBe('');
+    // What the user's machine got: the plugin, the SDK and zod — no engine, no native module to compile.
+    const tree = await exec('npm', ['ls', '--all', '--omit=dev'], { cwd: data, env: npmEnv() });
+    expect(tree.stdout).toContain('@elder-sync/connector-sdk@0.1.0');
+    expect(tree.stdout).not.toMatch(/better-sqlite3|@elder-sync\/core|undici|pino/);
   }, 300_000);
 
   it('runs a sync of its fake API into the Elder emulator, and a second run writes nothing', async () => {

@@ -1,7 +1,7 @@
 import type { ElderSyncConfig } from '../config/schema.js';
 import { validateSourceConfig } from '../config/index.js';
-import type { ConnectionCheck } from '../connector.js';
-import { errorMessage } from '../errors.js';
+import { discoverScopes, type ConnectionCheck } from '../connector.js';
+import { errorMessage, PermissionDeniedError } from '../errors.js';
 import { redact } from '../secrets.js';
 import { createElderClientFromConfig, selectSources } from './run-sync.js';
 import type { ConnectivityReport, SyncOptions } from './types.js';
@@ -45,7 +45,17 @@ export async function testConnectivity(
     try {
       const connector = await options.connectors(source.connector);
       const connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
-      for (const scope of await connector.scopes(connectorConfig)) {
+      const discovery = await discoverScopes(connector, connectorConfig, { log, signal: options.signal ?? new AbortController().signal });
+      for (const failure of discovery.failed) {
+        results.push({
+          source: source.name,
+          connector: source.connector,
+          scope: failure.id,
+          label: failure.label,
+          checks: [{ name: 'discovery', ok: false, detail: redact(errorMessage(failure.error)), ...missingPermission(failure.error) }],
+        });
+      }
+      for (const scope of discovery.scopes) {
         let checks: ConnectionCheck[];
         const signal = AbortSignal.any([AbortSignal.timeout(CHECK_TIMEOUT_MS), ...(options.signal ? [options.signal] : [])]);
         try {
@@ -67,6 +77,11 @@ export async function testConnectivity(
   }
   const ok = elderChecks.every((c) => c.ok) && results.every((r) => r.checks.every((c) => c.ok));
   return { elder: elderChecks, sources: results, ok };
+}
+
+/** A discovery denied for want of a permission names it, like any other check. */
+function missingPermission(error: unknown): Pick<ConnectionCheck, 'missing'> {
+  return error instanceof PermissionDeniedError && error.permission ? { missing: [error.permission] } : {};
 }
 
 function redactCheck(check: ConnectionCheck): ConnectionCheck {

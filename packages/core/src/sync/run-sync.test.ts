@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { elderSyncConfigSchema } from '../config/schema.js';
 import { defineConnector, type ConnectorDefinition } from '../connector.js';
+import { SourceAuthError } from '../errors.js';
 import { createElderClient } from '../elder/client.js';
 import { silentLogger } from '../logger.js';
 import type { ReadItem, SourceRecord } from '../record.js';
@@ -564,3 +565,24 @@ describe('entity parents (parentExternalId)', () => {
   });
 });
 
+
+describe('scopes discovered at run time', () => {
+  it('a part that could not be discovered fails as a scope of its own, naming why, and the rest syncs', async () => {
+    const discovering = (): ConnectorDefinition<unknown> => ({
+      ...source.connector(),
+      scopes: async () => ({
+        scopes: [{ id: 'dir', label: 'scripted directory' }],
+        failed: [{ id: '222222222222', label: 'account staging', error: new SourceAuthError('cannot assume arn:aws:iam::222222222222:role/reader') }],
+      }),
+    });
+    const { report } = await sync('apply', { connectors: async () => discovering() });
+    const byScope = Object.fromEntries(report.scopes.map((s) => [s.scope, s]));
+    expect(byScope['dir']).toMatchObject({ status: 'ok' });
+    expect(byScope['222222222222']).toMatchObject({
+      status: 'failed',
+      label: 'account staging',
+      error: 'discovery: cannot assume arn:aws:iam::222222222222:role/reader',
+    });
+    expect(keysOf().length).toBeGreaterThan(0);
+  });
+});

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import PQueue from 'p-queue';
 import { DEFAULT_STATE_PATH, elderAuth, type ElderSyncConfig, type SourceConfig } from '../config/schema.js';
 import { validateSourceConfig } from '../config/index.js';
-import type { ConnectorDefinition, Scope } from '../connector.js';
+import { discoverScopes, type ConnectorDefinition, type Scope } from '../connector.js';
 import { createElderClient } from '../elder/client.js';
 import type { ElderApi } from '../elder/types.js';
 import { ConfigError, errorMessage } from '../errors.js';
@@ -60,7 +60,10 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
       try {
         connector = await options.connectors(source.connector);
         connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
-        scopes = await connector.scopes(connectorConfig);
+        const discovery = await discoverScopes(connector, connectorConfig, { log: sourceLog, signal });
+        // A part of the source that could not be discovered fails as a scope of its own (exit 3).
+        for (const failure of discovery.failed) reports.push(failedScope(settings, failure, failure.error, 'discovery: '));
+        scopes = discovery.scopes;
       } catch (error) {
         reports.push(failedScope(settings, { id: '*', label: source.connector }, error));
         continue;

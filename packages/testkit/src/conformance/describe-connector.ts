@@ -1,14 +1,14 @@
 import {
   CONNECTOR_API_VERSION,
-  secretPaths,
-  secretValues,
+  discoverScopes,
   validateConnector,
   type ConnectionCheck,
   type ConnectorDefinition,
   type JsonObject,
   type JsonValue,
   type Scope,
-} from '@elder-sync/core';
+} from '@elder-sync/connector-sdk';
+import { secretPaths, secretValues } from '@elder-sync/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderJsonSchema, secretPathsNotWriteOnly } from './json-schema.js';
 import { capturingLogger, keyOf, lastCheckpoint, readScope, recordsOf, type ReadResult } from './read.js';
@@ -65,7 +65,16 @@ export function describeConnector(connector: AnyConnector, options: DescribeConn
       }
       return parsed.data;
     };
-    const scopes = () => (scopesMemo ??= Promise.resolve().then(async () => c.scopes(parsedConfig())));
+    // As the runner does: a fixed list or a discovery; against the fake, discovery must see everything.
+    const scopes = () =>
+      (scopesMemo ??= Promise.resolve().then(async () => {
+        const logs: string[] = [];
+        transcript.push({ discoveryLogs: logs });
+        const discovery = await discoverScopes(c, parsedConfig(), { log: capturingLogger(logs), signal: new AbortController().signal });
+        const failed = discovery.failed.map((f) => `${f.id}: ${f.error instanceof Error ? f.error.message : String(f.error)}`);
+        if (failed.length > 0) throw new Error(`scope discovery failed against the fake: ${failed.join('; ')}`);
+        return discovery.scopes;
+      }));
     const readAll = async (mode: 'full' | 'incremental', checkpoints?: Map<string, JsonValue | undefined>) => {
       const config = parsedConfig();
       const out = new Map<string, ReadResult>();

@@ -1,4 +1,4 @@
-import type { ConnectorDefinition, JsonObject } from '@elder-sync/core';
+import type { ConnectorDefinition, JsonObject } from '@elder-sync/connector-sdk';
 
 /** A record's identity within one scope: `<kind>/<externalId>` (the source name is added by the core). */
 export interface RecordRef {
@@ -38,7 +38,7 @@ export interface DescribeConnectorOptions {
 
 /**
  * Any connector object. Typed loosely on purpose: a plugin author's connector is built against
- * their own copy of `@elder-sync/core`, and the suite checks it structurally, as the CLI does.
+ * their own copy of `@elder-sync/connector-sdk`, and the suite checks it structurally, as the CLI does.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyConnector = ConnectorDefinition<any>;

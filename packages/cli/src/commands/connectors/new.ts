@@ -26,8 +26,12 @@ export default class ConnectorsNew extends BaseCommand<typeof ConnectorsNew> {
   static override flags = {
     dir: Flags.string({ summary: 'Where to create the package (default: ./elder-sync-connector-<id>). Must not exist or be empty.' }),
     name: Flags.string({ summary: 'npm package name (default: elder-sync-connector-<id>).' }),
+    'sdk-spec': Flags.string({
+      summary: 'npm spec of @elder-sync/connector-sdk to depend on (default: ^ this CLI\'s SDK version), e.g. file:/path/to/sdk.tgz offline.',
+      env: 'ELDER_SYNC_SDK_SPEC',
+    }),
     'core-spec': Flags.string({
-      summary: 'npm spec of @elder-sync/core to depend on (default: ^ this CLI\'s core version), e.g. file:/path/to/core.tgz offline.',
+      summary: 'npm spec of @elder-sync/core, which the testkit needs in tests (default: ^ this CLI\'s core version), e.g. file:/path/to/core.tgz offline.',
       env: 'ELDER_SYNC_CORE_SPEC',
     }),
     'testkit-spec': Flags.string({
@@ -40,11 +44,12 @@ export default class ConnectorsNew extends BaseCommand<typeof ConnectorsNew> {
     const id = this.args.id;
     const packageName = this.flags.name ?? `elder-sync-connector-${id}`;
     const dir = resolve(this.flags.dir ?? `elder-sync-connector-${id}`);
-    // The range of the core this CLI runs with: what a connector built today is tested against.
-    const range = `^${coreVersion()}`;
+    // The ranges this CLI runs with: what a connector built today is tested against.
+    const range = `^${packageVersion('@elder-sync/core')}`;
     const files = scaffoldConnector(join(this.config.root, 'templates', 'connector'), dir, {
       id,
       packageName,
+      sdkSpec: this.flags['sdk-spec'] ?? `^${packageVersion('@elder-sync/connector-sdk')}`,
       coreSpec: this.flags['core-spec'] ?? range,
       testkitSpec: this.flags['testkit-spec'] ?? range,
     });
@@ -59,8 +64,8 @@ export default class ConnectorsNew extends BaseCommand<typeof ConnectorsNew> {
   }
 }
 
-/** Read from package.json, not by importing core (this command needs none of it). */
-function coreVersion(): string {
+/** Read from package.json, not by importing the package (this command needs none of it). */
+function packageVersion(name: string): string {
   const require = createRequire(import.meta.url);
-  return (JSON.parse(readFileSync(require.resolve('@elder-sync/core/package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
 }

@@ -1,4 +1,4 @@
-import { CONNECTOR_API_VERSION, defineConnector, type JsonValue, type ReadItem, type SourceRecord } from '@elder-sync/core';
+import { CONNECTOR_API_VERSION, defineConnector, type JsonValue, type ReadItem, type SourceRecord } from '@elder-sync/connector-sdk';
 import { getJson, hostPages, type ApiHost } from './client.js';
 import { configSchema, type HostsConfig } from './config.js';
 import { HostsApiError, HostsApiErrorCode } from './errors.js';
