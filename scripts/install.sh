@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install.sh - everything elder-sync needs on a fresh Debian/Ubuntu machine with Node 20 and npm:
-# pnpm 10, the OpenLDAP server the demo and tests run (no system service is configured), the
-# workspace's packages (better-sqlite3 is built from source), and a build. Idempotent.
+# pnpm 10, the directory servers the demo and tests run (OpenLDAP, a Samba AD DC and 389-DS; no
+# system service is configured or started), the workspace's packages (better-sqlite3 is built from
+# source), and a build. Idempotent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,9 @@ if ! { command -v pnpm >/dev/null 2>&1 && [ "$(pnpm --version)" = 10.34.9 ]; }; 
 fi
 
 as_root bash packages/testkit/scripts/install-slapd.sh
+# The other directory servers the LDAP connector is tested against: Samba as an AD DC, and 389-DS.
+as_root bash packages/testkit/scripts/install-samba-ad.sh
+as_root bash packages/testkit/scripts/install-389ds.sh
 
 # better-sqlite3 has no reachable prebuilt binary here: node-gyp builds it against the local headers.
 if [ -f /usr/include/node/node.h ]; then export npm_config_nodedir="${npm_config_nodedir:-/usr}"; fi

@@ -1,3 +1,6 @@
 export * from './elder-emulator/index.js';
 export * from './slapd/index.js';
+export * from './samba-ad/index.js';
+export * from './ds389/index.js';
+export type { DirectoryPeer } from './peer/directory.js';
 export * from './worker-env-example.js';

@@ -43,6 +43,7 @@ export interface StartSlapdOptions {
 }
 
 export interface SlapdPeer {
+  readonly vendor: 'openldap';
   /** `ldap://127.0.0.1:<port>` (StartTLS works on it too). */
   url: string;
   /** `ldaps://127.0.0.1:<ldapsPort>`, certificate signed by `caFile`. */
@@ -171,6 +172,7 @@ export async function startSlapd(options: StartSlapdOptions = {}): Promise<Slapd
 
     let stopped = false;
     const peer: SlapdPeer = {
+      vendor: 'openldap',
       url,
       ldapsUrl: `ldaps://${HOST}:${ldapsPort}`,
       host: HOST,

@@ -10,17 +10,18 @@ export interface TlsFiles {
 }
 
 /**
- * A throwaway CA and a server certificate for 127.0.0.1/::1/localhost. libldap (ldapsearch) checks
+ * A throwaway CA and a server certificate for 127.0.0.1/::1/localhost (and `extraIps`). libldap (ldapsearch) checks
  * `ldaps://localhost` against the machine's host name rather than "localhost", so that name goes
  * into the SAN too; Node checks against the URL's host and is happy with the IP SAN.
  */
-export async function makeTls(dir: string, openssl = 'openssl'): Promise<TlsFiles> {
+export async function makeTls(dir: string, openssl = 'openssl', extraIps: readonly string[] = []): Promise<TlsFiles> {
   const t = join(dir, 'tls');
   await mkdir(t, { recursive: true, mode: 0o700 });
   const names = new Set<string>();
   const h = hostname();
   if (/^[A-Za-z0-9.-]+$/.test(h) && h !== 'localhost') names.add(h);
-  const san = ['DNS:localhost', 'IP:127.0.0.1', 'IP:::1', ...[...names].map((n) => `DNS:${n}`)].join(',');
+  const ips = [...new Set(['127.0.0.1', '::1', ...extraIps])];
+  const san = ['DNS:localhost', ...ips.map((ip) => `IP:${ip}`), ...[...names].map((n) => `DNS:${n}`)].join(',');
   const ext = join(t, 'server.ext');
   await writeFile(
     ext,
