@@ -273,7 +273,11 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
     : [];
   for (const [kind, reason] of incomplete) log.warn('kind not read completely; nothing of it is deleted', { kind, reason });
 
-  const guard = planStaleEntities(ctx, scope, completeKinds, readCounts, planRemoval, change);
+  const guards = [
+    planStaleEntities(ctx, scope, completeKinds, readCounts, planRemoval, change),
+    full ? planIncompleteKinds(ctx, scope, incomplete, change) : null,
+  ].filter((g): g is string => g !== null);
+  const guard = guards.length ? guards.join('; ') : null;
   planStaleOrganizations(ctx, scope, completeKinds, seenOrganizationKeys, change);
   for (const duplicate of store.duplicates(source.name, scope.id)) {
     change({
@@ -375,6 +379,32 @@ function planStaleEntities(
   }
   if (tooMany) {
     guards.push(`deletes withheld: they would remove ${stale} of ${owned} owned objects (${percent.toFixed(0)}% > maxDeletePercent ${source.maxDeletePercent}%); check the source, then rerun with --allow-mass-delete`);
+  }
+  return guards.length ? guards.join('; ') : null;
+}
+
+/**
+ * Kinds the connector said it did not read completely (`incomplete`): none of their objects is
+ * deleted. Held like a guard, so the hold is visible: each owned object the read did not return is a
+ * withheld change (`!` in the plan), and the scope fails with the connector's reason (summary, exit
+ * code) until the source is fixed.
+ */
+function planIncompleteKinds(ctx: SourceContext, scope: Scope, incomplete: Map<string, string>, change: ChangeFn): string | null {
+  const { source, store } = ctx;
+  const guards: string[] = [];
+  for (const [kind, why] of [...incomplete].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const spec = ctx.connector.kinds[kind];
+    if (!spec || (ctx.only && !ctx.only.has(kind))) continue;
+    const reason = `the source did not read all ${kind} objects (${why}); none is deleted until it does`;
+    if (spec.target === 'entity') {
+      for (const entry of store.unseen(source.name, scope.id, kind)) {
+        change({
+          key: entry.key, action: 'withheld', target: 'entity', kind, name: entry.projection.name,
+          elderId: entry.elderId, before: entry.projection, after: null, reason,
+        });
+      }
+    }
+    guards.push(`deletes of ${kind} withheld: ${reason}`);
   }
   return guards.length ? guards.join('; ') : null;
 }

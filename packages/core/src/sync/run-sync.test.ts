@@ -21,6 +21,8 @@ class ScriptedSource {
   users = new Map<string, SourceRecord>();
   groups = new Map<string, SourceRecord>();
   failWith: Error | null = null;
+  /** Kinds the read reports as `incomplete`, with the reason. */
+  incomplete = new Map<string, string>();
 
   ou(id: string, path: string[]) {
     this.ous.set(id, { kind: 'ou', externalId: id, name: path[path.length - 1]!, attributes: {}, organizationPath: path.slice(0, -1) });
@@ -67,6 +69,7 @@ class ScriptedSource {
           if (self.failWith && ++n > 1) throw self.failWith;
           yield { type: 'record', record };
         }
+        for (const [kind, reason] of self.incomplete) yield { type: 'incomplete', kind, reason };
         yield { type: 'checkpoint', cursor: 'end' };
       },
     });
@@ -292,6 +295,25 @@ describe('a later sync', () => {
     expect(changes.filter((c) => c.kind === 'user').map((c) => c.action)).toEqual(['withheld', 'withheld', 'withheld']);
     expect(emulator.entities().filter((e) => e.sub_type === 'person')).toHaveLength(3);
     expect(report.scopes[0]).toMatchObject({ status: 'failed', error: expect.stringContaining('returned no user objects where Elder has 3') });
+  });
+
+  it('holds the deletes of a kind the source did not read completely, showing it in the plan and failing the scope', async () => {
+    source.users.delete('carol');
+    source.incomplete.set('user', '1 entry has no entryUUID');
+    const { changes, report } = await sync('apply');
+    expect(changes.filter((c) => c.kind === 'user').map((c) => [c.action, c.name, c.reason])).toEqual([
+      ['withheld', 'Carol Chen', 'the source did not read all user objects (1 entry has no entryUUID); none is deleted until it does'],
+    ]);
+    expect(emulator.entities().filter((e) => e.sub_type === 'person')).toHaveLength(3);
+    expect(report.scopes[0]).toMatchObject({ status: 'failed', counts: expect.objectContaining({ withheld: 1 }) });
+    expect(report.scopes[0]!.error).toBe('deletes of user withheld: the source did not read all user objects (1 entry has no entryUUID); none is deleted until it does');
+    // Nothing stale: the hold still shows, and still fails the scope.
+    source.user('carol', 'Carol Chen', ['Corp', 'People']);
+    const again = await sync('plan');
+    expect(again.changes).toEqual([]);
+    expect(again.report.scopes[0]).toMatchObject({ status: 'failed', guard: expect.stringContaining('deletes of user withheld') });
+    source.incomplete.clear();
+    expectOk((await sync('plan')).report);
   });
 
   it('follows a renamed OU: renames its organization in place and moves nothing else', async () => {
