@@ -28,6 +28,12 @@ export interface Scope {
   label: string;
   /** Connector-private data the scope needs (region, account, ...). */
   params?: JsonObject;
+  /**
+   * Ids this scope had in earlier versions of the connector (it changed how it names scopes). What
+   * Elder and the state file hold under them is taken as this scope's, so the change deletes and
+   * duplicates nothing.
+   */
+  formerIds?: string[];
 }
 
 export interface ConnectionCheck {

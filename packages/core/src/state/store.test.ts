@@ -66,6 +66,21 @@ describe('StateStore', () => {
     expect([...store.mappings('nobody')]).toEqual([]);
   });
 
+  it('renames a scope (cursor and mappings) unless the new id has state of its own', () => {
+    const store = StateStore.memory();
+    store.commitScope('corp-ldap', 'host:389/dc=x', { cursor: { v: 1 }, fullRead: true, status: 'success' });
+    store.putMapping(mapping({ key: 'a', source: 'corp-ldap', scope: 'host:389/dc=x' }));
+    store.putMapping(mapping({ key: 'b', source: 'other', scope: 'host:389/dc=x' }));
+    expect(store.renameScope('corp-ldap', 'host:389/dc=x', 'dc=x')).toBe(true);
+    expect(store.getScopeState('corp-ldap', 'dc=x')?.cursor).toEqual({ v: 1 });
+    expect(store.getScopeState('corp-ldap', 'host:389/dc=x')).toBeNull();
+    expect([...store.mappings('corp-ldap')].map((m) => m.scope)).toEqual(['dc=x']);
+    expect([...store.mappings('other')].map((m) => m.scope)).toEqual(['host:389/dc=x']);
+    store.commitScope('corp-ldap', 'host:389/dc=x', { cursor: { v: 2 }, fullRead: true, status: 'success' });
+    expect(store.renameScope('corp-ldap', 'host:389/dc=x', 'dc=x')).toBe(false);
+    expect(store.getScopeState('corp-ldap', 'dc=x')?.cursor).toEqual({ v: 1 });
+  });
+
   it('round-trips checkpoints and counts runs since the last full read', () => {
     const store = StateStore.memory({ now });
     expect(store.getScopeState('corp-ldap', 'dir-1')).toBeNull();

@@ -350,6 +350,19 @@ export class StateStore {
    * Forgets checkpoints and mappings: of one scope, of one source, or everything.
    * Returns how many checkpoints and mappings were removed.
    */
+  /**
+   * Moves a scope's cursor and mappings from id `from` to `to` (Scope.formerIds), unless `to` has
+   * state of its own already. Returns whether anything moved.
+   */
+  renameScope(source: string, from: string, to: string): boolean {
+    return this.db.transaction(() => {
+      if (from === to || this.getScopeState(source, to) !== null) return false;
+      const scopes = this.db.prepare('UPDATE scopes SET scope = ? WHERE source = ? AND scope = ?').run(to, source, from).changes;
+      const mappings = this.db.prepare('UPDATE mappings SET scope = ? WHERE source = ? AND scope = ?').run(to, source, from).changes;
+      return scopes + mappings > 0;
+    })();
+  }
+
   reset(source?: string, scope?: string): { scopes: number; mappings: number } {
     if (source === undefined && scope !== undefined) {
       throw new TypeError('StateStore.reset: a scope needs its source');

@@ -43,7 +43,17 @@ export function emptyCounts(): ScopeCounts {
  */
 export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log): Promise<ScopePlan> {
   const { source, connector, store } = ctx;
-  const previous = ctx.state.getScopeState(source.name, scope.id);
+  // A scope renamed by the connector (formerIds): what Elder and the state hold under an old id is
+  // this scope's. The state file is only written when the run applies.
+  const formerIds = (scope.formerIds ?? []).filter((id) => id !== scope.id);
+  for (const formerId of formerIds) {
+    store.moveScope(source.name, formerId, scope.id);
+    if (ctx.mode === 'apply') ctx.state.renameScope(source.name, formerId, scope.id);
+  }
+  const previous =
+    ctx.state.getScopeState(source.name, scope.id) ??
+    formerIds.map((id) => ctx.state.getScopeState(source.name, id)).find((s) => s !== null) ??
+    null;
   const full =
     ctx.full ||
     previous === null ||

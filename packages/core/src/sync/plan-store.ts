@@ -259,6 +259,11 @@ export class PlanStore {
     }
   }
 
+  /** Re-files the indexed entities stamped with scope id `from` under `to` (Scope.formerIds). */
+  moveScope(source: string, from: string, to: string): number {
+    return this.db.prepare('UPDATE elder_index SET scope = ? WHERE source = ? AND scope = ?').run(to, source, from).changes;
+  }
+
   countUnseen(source: string, scope: string, kind: string): number {
     return (this.stmts.indexCountUnseen.get(source, scope, kind) as { n: number }).n;
   }

@@ -21,6 +21,7 @@ class ScriptedSource {
   users = new Map<string, SourceRecord>();
   groups = new Map<string, SourceRecord>();
   failWith: Error | null = null;
+  scope: { id: string; label: string; formerIds?: string[] } = { id: 'dir', label: 'scripted directory' };
   /** Kinds the read reports as `incomplete`, with the reason. */
   incomplete = new Map<string, string>();
 
@@ -60,7 +61,7 @@ class ScriptedSource {
         group: { target: 'entity', entityType: 'user', subType: 'group' },
         user: { target: 'entity', entityType: 'user', subType: 'person', naturalKeys: ['email'] },
       },
-      scopes: () => [{ id: 'dir', label: 'scripted directory' }],
+      scopes: () => [self.scope],
       testConnection: async () => [{ name: 'reachable', ok: true }],
       async *read(): AsyncIterable<ReadItem> {
         for (const map of [self.ous, self.groups]) for (const record of map.values()) yield { type: 'record', record };
@@ -314,6 +315,17 @@ describe('a later sync', () => {
     expect(again.report.scopes[0]).toMatchObject({ status: 'failed', guard: expect.stringContaining('deletes of user withheld') });
     source.incomplete.clear();
     expectOk((await sync('plan')).report);
+  });
+
+  it('carries ownership over to a scope the connector renamed (formerIds): nothing recreated, deletions still seen', async () => {
+    source.scope = { id: 'dir-v2', label: 'scripted directory', formerIds: ['dir'] };
+    source.users.delete('carol');
+    const { changes, report } = await sync('apply');
+    expectOk(report);
+    expect(summary(changes)).toEqual(['delete entity Carol Chen']);
+    const next = await sync('plan');
+    expect(next.changes).toEqual([]);
+    expectOk(next.report);
   });
 
   it('follows a renamed OU: renames its organization in place and moves nothing else', async () => {
