@@ -4,3 +4,4 @@ export * from './samba-ad/index.js';
 export * from './ds389/index.js';
 export type { DirectoryPeer } from './peer/directory.js';
 export * from './worker-env-example.js';
+export * from './microsoft/index.js';
