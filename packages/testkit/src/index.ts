@@ -5,3 +5,4 @@ export * from './ds389/index.js';
 export type { DirectoryPeer } from './peer/directory.js';
 export * from './worker-env-example.js';
 export * from './microsoft/index.js';
+export * from './google-directory/index.js';

@@ -1,0 +1,6 @@
+export { startDirectoryServer, DIRECTORY_PAGE_CAPS, DIRECTORY_ROUTE_SCOPES } from './server.js';
+export type { DirectoryServer, DirectoryServerOptions } from './server.js';
+export { FakeDirectory } from './directory.js';
+export { generateDirectory, GENERATED_ADMIN, userIdOf, groupIdOf, orgUnitIdOf } from './generate.js';
+export type { GeneratedDirectoryOptions } from './generate.js';
+export type * from './types.js';
