@@ -373,6 +373,7 @@ export async function startDirectoryServer(options: DirectoryServerOptions): Pro
           query: Object.fromEntries(url.searchParams),
           ...(result.subject ? { subject: result.subject } : {}),
           status,
+          at: Date.now(),
         });
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', vary: 'Origin, X-Origin, Referer', ...(headers ?? {}) });
         res.end(JSON.stringify(body));

@@ -94,6 +94,8 @@ export interface DirectoryRequest {
   query: Record<string, string>;
   subject?: string;
   status: number;
+  /** When the answer was sent (ms since the epoch). */
+  at: number;
 }
 
 /** A failure the fake answers with instead of the resource. */
