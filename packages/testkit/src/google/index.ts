@@ -1,0 +1,21 @@
+export { mintServiceAccountKey, type MintedServiceAccount } from './service-account-key.js';
+export {
+  GOOGLE_TOKEN_AUDIENCE,
+  GoogleTokenServer,
+  startGoogleTokenServer,
+  type AuthorizationResult,
+  type GoogleTokenServerOptions,
+  type IssuedToken,
+  type KnownServiceAccount,
+  type TokenGrant,
+} from './token-server.js';
+export {
+  errorInfo,
+  googleError,
+  json,
+  serveGoogle,
+  type GoogleHandler,
+  type GoogleRequest,
+  type GoogleResponse,
+  type RunningGoogleServer,
+} from './http.js';
