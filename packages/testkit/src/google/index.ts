@@ -19,3 +19,17 @@ export {
   type GoogleResponse,
   type RunningGoogleServer,
 } from './http.js';
+export {
+  GcpServer,
+  startGcpServer,
+  type GcpApiName,
+  type GcpBucket,
+  type GcpFixture,
+  type GcpFolder,
+  type GcpInstance,
+  type GcpNetwork,
+  type GcpOrganization,
+  type GcpProject,
+  type GcpSubnetwork,
+} from './gcp-server.js';
+export { gcpEstate, type GcpEstateOptions } from './gcp-estate.js';

@@ -1,0 +1,115 @@
+import { pages, type ReadContext, type ReadItem, type SourceRecord } from '@elder-sync/connector-sdk';
+import type { compute_v1 } from '@googleapis/compute/build/v1.js';
+import { callGoogle, gcpClients, SERVICES } from './clients.js';
+import type { GcpConfig } from './config.js';
+import { projectParamsOf } from './discovery.js';
+import { mapBucket, mapInstance, mapNetwork, mapProject, mapSubnetwork, resourcePath, type BucketMetadata, type ResourceIndex } from './mapping.js';
+
+/**
+ * One project: the project as an organization, then networks, subnetworks, instances and buckets,
+ * each streamed page by page in the API's order (stable for unchanged data). Networks and
+ * subnetworks are read first and kept as a small index (resource path → id) so that instances and
+ * subnetworks can name what they belong to by id; nothing else is held.
+ *
+ * Any failure (a disabled API, a missing permission, retries exhausted) ends the read, so the whole
+ * project scope fails and nothing of it is deleted; other projects carry on. There is no cursor: GCP
+ * has no change feed for these resources, and a full read is cheap.
+ */
+export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<ReadItem> {
+  const { config, signal, log } = ctx;
+  const project = projectParamsOf(ctx.scope);
+  const { projectId } = project;
+  const clients = await gcpClients(config);
+  const resources = new Set(config.resources);
+  const maxResults = config.pageSize;
+  const index: ResourceIndex = { networks: new Map(), subnetworks: new Map() };
+  const record = (r: SourceRecord | undefined): ReadItem[] => (r ? [{ type: 'record', record: r }] : []);
+  const computeKey = `${projectId}/compute`;
+  const computeCall = <T>(method: string, permission: string, call: () => Promise<{ data: T }>) =>
+    callGoogle(computeKey, { what: `${method} in project ${projectId}`, project: projectId, service: SERVICES.compute, permission }, signal, () =>
+      call().then((r) => r.data),
+    );
+
+  yield* record(mapProject(project));
+
+  if (resources.has('networks') || resources.has('subnetworks') || resources.has('instances')) {
+    const compute = await clients.compute();
+    if (resources.has('networks')) {
+      for await (const page of pages<compute_v1.Schema$NetworkList>({
+        what: `compute.networks.list in ${projectId}`,
+        fetchPage: (pageToken) =>
+          computeCall('compute.networks.list', 'compute.networks.list', () =>
+            compute.networks.list({ project: projectId, maxResults, ...(pageToken ? { pageToken } : {}) }, { signal }),
+          ),
+        nextToken: (page) => page.nextPageToken,
+      })) {
+        for (const network of page.items ?? []) {
+          const path = resourcePath(network.selfLink);
+          if (path && network.id) index.networks.set(path, network.id);
+          yield* record(mapNetwork(network, project));
+        }
+      }
+    }
+    if (resources.has('subnetworks')) {
+      for await (const page of pages<compute_v1.Schema$SubnetworkAggregatedList>({
+        what: `compute.subnetworks.aggregatedList in ${projectId}`,
+        fetchPage: (pageToken) =>
+          computeCall('compute.subnetworks.aggregatedList', 'compute.subnetworks.list', () =>
+            compute.subnetworks.aggregatedList({ project: projectId, maxResults, returnPartialSuccess: true, ...(pageToken ? { pageToken } : {}) }, { signal }),
+          ),
+        nextToken: (page) => page.nextPageToken,
+      })) {
+        for (const scoped of Object.values(page.items ?? {})) {
+          for (const subnetwork of scoped.subnetworks ?? []) {
+            const path = resourcePath(subnetwork.selfLink);
+            if (path && subnetwork.id) index.subnetworks.set(path, subnetwork.id);
+            yield* record(mapSubnetwork(subnetwork, project, index));
+          }
+        }
+        if ((page.unreachables ?? []).length > 0) {
+          yield { type: 'incomplete', kind: 'subnetwork', reason: `regions unreachable: ${page.unreachables!.join(', ')}` };
+        }
+      }
+    }
+    if (resources.has('instances')) {
+      for await (const page of pages<compute_v1.Schema$InstanceAggregatedList>({
+        what: `compute.instances.aggregatedList in ${projectId}`,
+        fetchPage: (pageToken) =>
+          computeCall('compute.instances.aggregatedList', 'compute.instances.list', () =>
+            compute.instances.aggregatedList({ project: projectId, maxResults, returnPartialSuccess: true, ...(pageToken ? { pageToken } : {}) }, { signal }),
+          ),
+        nextToken: (page) => page.nextPageToken,
+      })) {
+        // Zones without instances come as { warning: NO_RESULTS_ON_PAGE }; an unreachable zone is listed
+        // in `unreachables` (returnPartialSuccess): its instances must not be taken as deleted.
+        for (const scoped of Object.values(page.items ?? {})) {
+          for (const instance of scoped.instances ?? []) yield* record(mapInstance(instance, project, index));
+        }
+        if ((page.unreachables ?? []).length > 0) {
+          log.warn('zones unreachable; their instances are kept', { project: projectId, unreachables: page.unreachables });
+          yield { type: 'incomplete', kind: 'instance', reason: `zones unreachable: ${page.unreachables!.join(', ')}` };
+        }
+      }
+    }
+  }
+
+  if (resources.has('buckets')) {
+    const storage = await clients.storage(projectId);
+    for await (const page of pages<{ items?: BucketMetadata[]; nextPageToken?: string }>({
+      what: `storage.buckets.list in ${projectId}`,
+      fetchPage: (pageToken) =>
+        callGoogle(
+          `${projectId}/storage`,
+          { what: `storage.buckets.list in project ${projectId}`, project: projectId, service: SERVICES.storage, permission: 'storage.buckets.list' },
+          signal,
+          async () => {
+            const [, , response] = await storage.getBuckets({ autoPaginate: false, maxResults, ...(pageToken ? { pageToken } : {}) });
+            return (response ?? {}) as { items?: BucketMetadata[]; nextPageToken?: string };
+          },
+        ),
+      nextToken: (page) => page.nextPageToken,
+    })) {
+      for (const bucket of page.items ?? []) yield* record(mapBucket(bucket, project));
+    }
+  }
+}
