@@ -83,6 +83,24 @@ describe('deploy/', () => {
     expect(container.args.slice(0, 2)).toEqual(['run', '--all']);
   });
 
+  it('kubernetes/cronjob-sharded.yaml: an Indexed Job whose pods each run their shard, as many shards as completions', async () => {
+    const { isCronExpression, parseShard } = await import('@elder-sync/core');
+    const [pvc, cron] = docs('kubernetes/cronjob-sharded.yaml');
+    // Every shard's state file lives on the one volume: it must be mountable by all pods at once.
+    expect(pvc).toMatchObject({ kind: 'PersistentVolumeClaim', spec: { accessModes: ['ReadWriteMany'] } });
+    expect(isCronExpression(cron!.spec.schedule)).toBe(true);
+    const job = cron!.spec.jobTemplate.spec as Obj;
+    expect(job).toMatchObject({ completionMode: 'Indexed' });
+    expect(job.parallelism).toBe(job.completions);
+    const pod = job.template.spec as Obj;
+    const container = pod.containers[0] as Obj;
+    hardened(pod, container);
+    argsUse(container.args);
+    const shard = container.args[container.args.indexOf('--shard') + 1] as string;
+    // The last pod (index completions - 1) is the last shard: auto/N agrees with the Job's size.
+    expect(parseShard(shard, { JOB_COMPLETION_INDEX: String(job.completions - 1) })).toEqual({ index: job.completions, count: job.completions });
+  });
+
   it('Dockerfile: multi-stage on node:20-bookworm-slim, non-root, state on a volume, copies files that exist', () => {
     const text = read('Dockerfile');
     const lines = text.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
@@ -127,7 +145,7 @@ describe('deploy/', () => {
 
   it('the README points operators at each file', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-    for (const file of ['deploy/Dockerfile', 'deploy/kubernetes/deployment.yaml', 'deploy/kubernetes/cronjob.yaml', 'deploy/systemd/elder-sync.service']) {
+    for (const file of ['deploy/Dockerfile', 'deploy/kubernetes/deployment.yaml', 'deploy/kubernetes/cronjob.yaml', 'deploy/kubernetes/cronjob-sharded.yaml', 'deploy/systemd/elder-sync.service']) {
       expect(readme).toContain(`](${file})`);
     }
   });

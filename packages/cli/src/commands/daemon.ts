@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { loadConfig, validateSources } from '../config-api.js';
 import { ExitCode } from '../exit-codes.js';
+import { shardFlag, shardOption } from '../shard-flag.js';
 import { SyncCommand } from '../sync-command.js';
 
 export default class Daemon extends SyncCommand<typeof Daemon> {
@@ -15,6 +16,7 @@ SIGHUP reloads the configuration; a bad one is logged and the running one stays.
   static override enableJsonFlag = false;
   static override flags = {
     listen: Flags.string({ summary: 'host:port of the health and metrics server (else daemon.listen, default 127.0.0.1:9464).' }),
+    shard: shardFlag,
     'grace-period': Flags.integer({ summary: 'Seconds runs in flight may take to finish after SIGTERM (else daemon.gracePeriodSeconds, default 30).', min: 0 }),
   };
 
@@ -36,6 +38,7 @@ SIGHUP reloads the configuration; a bad one is logged and the running one stays.
       connectors,
       log: await this.logger(),
       ...(this.flags.listen === undefined ? {} : { listen: this.flags.listen }),
+      ...shardOption(core, this.flags.shard),
     });
     // Before start(): a SIGTERM while the first runs begin must still stop cleanly.
     const stopped = new Promise<NodeJS.Signals>((resolve) => {

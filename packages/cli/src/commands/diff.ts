@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import type { SyncReport } from '@elder-sync/core';
 import type { CoreModule } from '../base-command.js';
 import { ExitCode } from '../exit-codes.js';
+import { shardFlag, shardOption } from '../shard-flag.js';
 import { hasChanges, SyncCommand, summaryJson, type SummaryJson } from '../sync-command.js';
 
 export interface DiffResult {
@@ -39,6 +40,7 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
     full: Flags.boolean({ summary: 'Ignore incremental cursors and read everything.' }),
     only: Flags.string({ summary: 'Only these record kinds (e.g. user).', multiple: true }),
     out: Flags.string({ summary: 'Also save the plan document to this file, for "elder-sync apply FILE".' }),
+    shard: shardFlag,
     adopt: Flags.boolean({ summary: 'Plan adoptions of unowned Elder entities that match a record on a natural key.' }),
     'allow-mass-delete': Flags.boolean({
       summary: "Plan deletes above a scope's maxDeletePercent instead of withholding them (reviewed in the plan, carried by --out to apply).",
@@ -59,6 +61,7 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       adopt: flags.adopt,
       allowMassDelete: flags['allow-mass-delete'],
       log: await this.logger(),
+      ...shardOption(core, flags.shard),
     });
     try {
       const failed = report.scopes.some((s) => s.status === 'failed');

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import type { PlanJson } from '@elder-sync/core';
 import { ExitCode } from '../exit-codes.js';
+import { shardFlag, shardOption } from '../shard-flag.js';
 import { SyncCommand, summaryJson, type SummaryJson } from '../sync-command.js';
 
 export interface RunResult {
@@ -36,6 +37,7 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     'serve-metrics': Flags.boolean({
       summary: 'While the run goes, serve /healthz, /readyz, /status and /metrics like the daemon (long cron runs).',
     }),
+    shard: shardFlag,
     listen: Flags.string({
       summary: 'host:port for --serve-metrics (else daemon.listen, default 127.0.0.1:9464).',
       dependsOn: ['serve-metrics'],
@@ -61,6 +63,7 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
       log,
       ...observers.hooks,
       adopt: flags.adopt,
+      ...shardOption(core, flags.shard),
     })
       .catch(async (error: unknown) => {
         observers.finished(null);

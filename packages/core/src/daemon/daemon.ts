@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { redact } from '../secrets.js';
 import { StateStore } from '../state/index.js';
 import { runSync } from '../sync/run-sync.js';
+import { shardStatePath, type Shard } from '../sync/shard.js';
 import type { ConnectorLoader, SyncReport } from '../sync/types.js';
 import { startHealthServer, type HealthServer, type Readiness } from './health-server.js';
 import { SyncMetrics } from './metrics.js';
@@ -27,6 +28,8 @@ export interface DaemonOptions {
   log: Logger;
   /** Overrides `daemon.listen` (`--listen`). */
   listen?: string;
+  /** Run only this shard's work units (`daemon --shard i/N`). */
+  shard?: Shard;
   /** Tests: deterministic jitter. */
   random?: () => number;
 }
@@ -249,6 +252,7 @@ export class Daemon {
         elder,
         signal: this.abort.signal,
         onProgress: this.tracker.progress,
+        ...(this.options.shard ? { shard: this.options.shard } : {}),
       });
       const record = this.tracker.finished(source.name, report, null, countOrganizations(report));
       log.info('run finished', { runId: record.runId, status: record.status, durationMs: record.durationMs, ...record.counts });
@@ -275,7 +279,8 @@ export class Daemon {
   }
 
   private async readiness(): Promise<Readiness> {
-    return checkReadiness(this.probe!, this.config.state.path);
+    const path = this.config.state.path;
+    return checkReadiness(this.probe!, path === undefined ? undefined : shardStatePath(path, this.options.shard));
   }
 }
 

@@ -8,3 +8,4 @@ export { testConnectivity } from './connectivity.js';
 export { applyPlan, type ApplyPlanOptions } from './apply-plan.js';
 export { ELDER_NAME_MAX, STAMP_ATTRIBUTE, entityKey, readStamp, type Stamp } from './projection.js';
 export * from './progress.js';
+export { parseShard, shardOf, shardStatePath, unitKey, type Shard } from './shard.js';

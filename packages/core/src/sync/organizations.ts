@@ -78,7 +78,7 @@ async function createOrganization(elder: ElderApi, tree: OrgTree, parentId: numb
     try {
       const org = await elder.createOrganization({ name, parentId });
       tree.add(org);
-      return org;
+      return await settleRace(elder, tree, org);
     } catch (error) {
       if (!(error instanceof ElderWriteUncertainError)) throw error;
       lastError = error;
@@ -93,6 +93,28 @@ async function createOrganization(elder: ElderApi, tree: OrgTree, parentId: numb
     }
   }
   throw lastError;
+}
+
+/**
+ * Another process (a shard, a worker) may have created the same organization at the same moment:
+ * Elder has no uniqueness. Every creator looks once after its create and keeps the lowest id; the
+ * loser deletes its own, still empty, copy. Ids grow with creation, so whoever looks after creating
+ * sees the first copy, and every process converges on it.
+ */
+async function settleRace(elder: ElderApi, tree: OrgTree, created: ElderOrganization): Promise<ElderOrganization> {
+  let first: ElderOrganization = created;
+  try {
+    for await (const page of elder.listOrganizations({ ...(created.parentId === null ? {} : { parentId: created.parentId }), name: created.name })) {
+      for (const org of page) if (org.name === created.name && org.parentId === created.parentId && org.id < first.id) first = org;
+    }
+  } catch {
+    return created; // Cannot look: keep ours; a later run prefers the lowest id anyway (OrgTree.child).
+  }
+  if (first.id === created.id) return created;
+  tree.add(first);
+  tree.remove(created.id);
+  await elder.deleteOrganization(created.id).catch(() => undefined);
+  return first;
 }
 
 export interface ResolvedRoot {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import PQueue from 'p-queue';
 import { DEFAULT_STATE_PATH, elderAuth, type ElderSyncConfig, type SourceConfig } from '../config/schema.js';
@@ -6,7 +7,7 @@ import { validateSourceConfig } from '../config/index.js';
 import { discoverScopes, type ConnectorDefinition, type Scope } from '../connector.js';
 import { createElderClient } from '../elder/client.js';
 import type { ElderApi } from '../elder/types.js';
-import { ConfigError, errorMessage } from '../errors.js';
+import { ConfigError, ElderSyncError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../secrets.js';
 import { StateStore } from '../state/index.js';
@@ -16,6 +17,7 @@ import { OrgTree } from './org-tree.js';
 import { resolveRoot } from './organizations.js';
 import { emptyCounts, organizationProjection, planScope } from './plan-scope.js';
 import { PlanStore } from './plan-store.js';
+import { inShard, runsSourceWideSteps, shardStatePath, type Shard } from './shard.js';
 import { organizationPathKey } from './projection.js';
 import type { SourceContext, SourceSettings } from './source-context.js';
 import type { ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
@@ -62,8 +64,11 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
         const discovery = await discoverScopes(connector, connectorConfig, { log: sourceLog, signal });
         // A part of the source that could not be discovered fails as a scope of its own (exit 3).
-        for (const failure of discovery.failed) reports.push(failedScope(settings, failure, failure.error, 'discovery: '));
-        scopes = discovery.scopes;
+        // Sharded: this process takes only its units; each failure is reported by the shard that owns it.
+        for (const failure of discovery.failed) {
+          if (inShard(options.shard, source.name, failure.id)) reports.push(failedScope(settings, failure, failure.error, 'discovery: '));
+        }
+        scopes = discovery.scopes.filter((scope) => inShard(options.shard, source.name, scope.id));
       } catch (error) {
         reports.push(failedScope(settings, { id: '*', label: source.connector }, error));
         continue;
@@ -72,6 +77,8 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         for (const scope of scopes) reports.push(failedScope(settings, scope, elderError, 'Elder: '));
         continue;
       }
+      // Shard 1 opens every source (it creates the roots); the others only the sources they have units of.
+      if (scopes.length === 0 && !runsSourceWideSteps(options.shard)) continue;
       let ctx: SourceContext;
       try {
         const opened = await openSource({ config, source, connector, connectorConfig, tree, store, state, elder, log: sourceLog, signal, options });
@@ -158,7 +165,7 @@ export interface OpenSourceInput {
   elder: ElderApi;
   log: Logger;
   signal: AbortSignal;
-  options: Pick<SyncOptions, 'mode' | 'full' | 'only' | 'allowMassDelete' | 'adopt' | 'onProgress'>;
+  options: Pick<SyncOptions, 'mode' | 'full' | 'only' | 'allowMassDelete' | 'adopt' | 'onProgress' | 'shard' | 'rootWaitMs'>;
   /** Put the root's missing organizations into the plan (a saved plan already holds them). */
   planRoot?: boolean;
 }
@@ -176,10 +183,15 @@ export async function openSource(input: OpenSourceInput): Promise<{ ctx: SourceC
     configPath: source.organization ? `sources[${config.sources.indexOf(source)}].organization` : 'elder.organization',
   };
   let root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: false });
+  // Creating the root is a source-wide step: shard 1 plans and creates it, the other shards wait for it,
+  // so shards started at the same moment against an empty Elder make one root, not N.
+  const createsRoot = runsSourceWideSteps(options.shard);
   // The root's own creation is part of the plan too, in both modes (DESIGN §5.3).
-  const rootCreates = input.planRoot === false ? 0 : planRootOrganizations(store, settings.name, rootRef, root.missing);
+  const rootCreates = input.planRoot === false || !createsRoot ? 0 : planRootOrganizations(store, settings.name, rootRef, root.missing);
   if (root.missing.length > 0 && options.mode === 'apply') {
-    root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true });
+    root = createsRoot
+      ? await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true })
+      : await waitForRoot(elder, tree, rootRef, { ...rootOptions, create: false }, options.shard!, options.rootWaitMs ?? ROOT_WAIT_MS, input.signal);
   }
   const ctx: SourceContext = {
     source: settings,
@@ -261,6 +273,35 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
   };
 }
 
+/** How long a shard other than 1 waits for shard 1 to create a missing root organization. */
+const ROOT_WAIT_MS = 120_000;
+const ROOT_POLL_MS = 500;
+
+async function waitForRoot(
+  elder: ElderApi,
+  tree: OrgTree,
+  ref: { path: string[] } | { id: number },
+  options: Parameters<typeof resolveRoot>[3],
+  shard: Shard,
+  waitMs: number,
+  signal: AbortSignal,
+): Promise<Awaited<ReturnType<typeof resolveRoot>>> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    await setTimeout(ROOT_POLL_MS, undefined, { signal });
+    for await (const page of elder.listOrganizations()) for (const org of page) tree.add(org);
+    const root = await resolveRoot(elder, tree, ref, options);
+    if (root.missing.length === 0) return root;
+    if (Date.now() >= deadline) {
+      const name = 'path' in ref ? `"${ref.path.join(' / ')}"` : String(ref.id);
+      throw new ElderSyncError(
+        'ELDER_ROOT_PENDING',
+        `the root organization ${name} does not exist yet; shard 1 of ${shard.count} creates it (waited ${Math.round(waitMs / 1000)} s): run shard 1, or create the organization`,
+      );
+    }
+  }
+}
+
 /** A root that does not exist yet shows in the plan as organizations to create. */
 function planRootOrganizations(store: PlanStore, source: string, ref: { path: string[] } | { id: number }, missing: string[]): number {
   if (missing.length === 0 || !('path' in ref)) return 0;
@@ -337,7 +378,7 @@ export function createElderClientFromConfig(config: ElderSyncConfig, log: Logger
  * file exists and an empty in-memory store when it does not.
  */
 export function openState(config: ElderSyncConfig, options: SyncOptions): StateStore {
-  const path = options.statePath ?? config.state.path ?? process.env.ELDER_SYNC_STATE ?? DEFAULT_STATE_PATH;
+  const path = shardStatePath(options.statePath ?? config.state.path ?? process.env.ELDER_SYNC_STATE ?? DEFAULT_STATE_PATH, options.shard);
   if (path === ':memory:') return StateStore.memory();
   if (options.mode === 'plan') return existsSync(path) ? StateStore.open(path, { readonly: true }) : StateStore.memory();
   return StateStore.open(path);

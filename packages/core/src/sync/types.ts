@@ -3,6 +3,7 @@ import type { ElderApi } from '../elder/types.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Logger } from '../logger.js';
 import type { ProgressListener } from './progress.js';
+import type { Shard } from './shard.js';
 
 /** Loads a connector by id, lazily (the CLI imports the plugin only when a source uses it). */
 export type ConnectorLoader = (connectorId: string) => Promise<ConnectorDefinition<unknown>>;
@@ -116,6 +117,10 @@ export interface SyncOptions {
   /** Inject an Elder client (tests, benchmarks); else made from `config.elder`. */
   elder?: ElderApi;
   signal?: AbortSignal;
+  /** Run only this shard's work units (`--shard i/N`); source-wide steps run in shard 1 only. */
+  shard?: Shard;
+  /** How long a shard other than 1 waits for shard 1 to create a missing root organization (default 120 s). */
+  rootWaitMs?: number;
   /** Called as each scope finishes (progress lines). */
   onScopeDone?: (report: ScopeReport) => void;
   /** Called as records are read, plans complete and writes land (progress rows, metrics). Must not throw. */
