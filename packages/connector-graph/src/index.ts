@@ -26,7 +26,7 @@ export default defineConnector<GraphConfig>({
   displayName: 'Microsoft Graph (Entra ID, Intune, Defender)',
   description: 'Users, groups, devices, Intune devices and compliance, Defender machines, alerts, vulnerabilities and secure score, per tenant.',
   configSchema: graphConfigSchema,
-  // defaults: { fullEvery: DEFAULT_FULL_EVERY },  (TODO once the SDK declares connector defaults)
+  defaults: { fullEvery: DEFAULT_FULL_EVERY },
   kinds: {
     user: { target: 'entity', entityType: 'user', subType: 'person', description: 'Entra users', naturalKeys: ['email'] },
     group: { target: 'entity', entityType: 'user', subType: 'group', description: 'Entra groups; members link to them with member_of' },

@@ -1,4 +1,4 @@
-import type { ReadContext, ReadItem } from '@elder-sync/connector-sdk';
+import { PermissionDeniedError, type ReadContext, type ReadItem } from '@elder-sync/connector-sdk';
 import { readAlerts } from './alerts.js';
 import { endpointsFor } from './cloud.js';
 import type { GraphConfig } from './config.js';
@@ -8,7 +8,7 @@ import { readDirectory } from './directory.js';
 import { fullPull } from './full-pull.js';
 import { HttpTransport } from './http.js';
 import { MANAGED_DEVICE_SELECT, mapMachine, mapManagedDevice, mapSecureScore, type TenantPlace } from './mapping.js';
-import type { Resource } from './resources.js';
+import { RESOURCE_SPECS, type Resource } from './resources.js';
 import { TenantSession } from './session.js';
 import { tenantOf } from './tenants.js';
 import { readVulnerabilities } from './vulnerabilities.js';
@@ -40,6 +40,32 @@ export async function sessionFor(ctx: Pick<ReadContext<GraphConfig>, 'config' | 
  */
 export async function* readTenant(ctx: ReadContext<GraphConfig>): AsyncGenerator<ReadItem> {
   const s = await sessionFor(ctx);
+  try {
+    yield* readResources(ctx, s);
+  } catch (error) {
+    if (!(error instanceof PermissionDeniedError)) throw error;
+    throw await allMissingPermissions(ctx, s, error);
+  }
+}
+
+/**
+ * A refused read names every application permission the tenant's app lacks, not just the first one
+ * hit (revoked consent lacks them all): one probe per configured resource, as testConnection does.
+ */
+async function allMissingPermissions(ctx: ReadContext<GraphConfig>, s: TenantSession, first: PermissionDeniedError): Promise<PermissionDeniedError> {
+  const { testTenant } = await import('./check.js');
+  const checks = await testTenant(ctx).catch(() => []);
+  const missing = [...new Set([first.permission, ...checks.flatMap((c) => (c.name.startsWith('read ') ? (c.missing ?? []) : []))].filter((p): p is string => !!p))].sort();
+  if (missing.length <= 1) return first;
+  const resources = ctx.config.resources.filter((r) => missing.includes(RESOURCE_SPECS[r].permission));
+  return new PermissionDeniedError(
+    `${s.who}: the app registration ${s.tenant.clientId} lacks the application permissions ${missing.join(', ')} (consent revoked?); ` +
+      `grant them with admin consent in this tenant, or remove ${resources.map((r) => `"${r}"`).join(', ')} from resources`,
+    { permission: missing.join(', '), cause: first },
+  );
+}
+
+async function* readResources(ctx: ReadContext<GraphConfig>, s: TenantSession): AsyncGenerator<ReadItem> {
   const want = new Set<Resource>(ctx.config.resources);
   const previous = ctx.mode === 'incremental' ? parseCursor(ctx.checkpoint) : undefined;
   if (ctx.mode === 'incremental' && previous === undefined) ctx.log.info('no usable Graph cursor for an incremental read; reading everything', { tenant: s.tenant.id });

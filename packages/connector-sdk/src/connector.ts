@@ -82,6 +82,17 @@ export interface ReadContext<C> extends ConnectorContext<C> {
   checkpoint: JsonValue | null;
 }
 
+/**
+ * Source settings a connector may default differently from the engine. Only what differs by the
+ * nature of the source belongs here: `fullEvery` for a source whose full read is expensive and whose
+ * delta API reports deletions (Microsoft Graph), where every run being full (the engine's default, 1)
+ * would waste the delta.
+ */
+export interface ConnectorDefaults {
+  /** Every Nth run reads everything (the source's `fullEvery` when it gives none). */
+  fullEvery?: number;
+}
+
 export interface ConnectorDefinition<C = unknown> {
   apiVersion: number;
   id: string;
@@ -91,6 +102,8 @@ export interface ConnectorDefinition<C = unknown> {
   configSchema: z.ZodType<C>;
   /** Record kinds this connector emits and where each lands in Elder. */
   kinds: Record<string, KindSpec>;
+  /** Defaults of source settings for this connector, used where the source block leaves them out. */
+  defaults?: ConnectorDefaults;
   /**
    * Fan-out units for a config: a fixed list, or discovered at run time (reading the source, never
    * writing). A discovery that could not see everything says so in `ScopeDiscovery.failed`.
@@ -148,6 +161,7 @@ const connectorShape = z.object({
     'must be a zod schema (an object with safeParse)',
   ),
   kinds: z.record(z.string(), kindSpecShape).refine((k) => Object.keys(k).length > 0, 'must declare at least one kind'),
+  defaults: z.object({ fullEvery: z.number().int().min(1).max(10_000).optional() }).optional(),
   scopes: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
   testConnection: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
   read: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),

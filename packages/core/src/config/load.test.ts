@@ -66,7 +66,6 @@ describe('loadConfig', () => {
           connector: 'ldap',
           deletes: 'delete',
           maxDeletePercent: 20,
-          fullEvery: 1,
           concurrency: 4,
           config: { url: 'ldaps://ldap.example.com' },
         },

@@ -124,8 +124,11 @@ export const sourceConfigSchema = z
     interval: int(1, 31 * 24 * 3600).optional(),
     deletes: z.enum(['delete', 'mark', 'keep']).default('delete'),
     maxDeletePercent: z.number().min(0).max(100).default(20),
-    /** Every Nth run reads everything (1 = every run is a full read and sees deletions). */
-    fullEvery: int(1, 10_000).default(1),
+    /**
+     * Every Nth run reads everything (1 = every run is a full read and sees deletions). Left out: the
+     * connector's default (`defaults.fullEvery`, e.g. 96 for graph), else 1.
+     */
+    fullEvery: int(1, 10_000).optional(),
     organization: organizationRefSchema.optional(),
     /** Per-kind Elder type override. */
     types: z.record(z.string(), kindOverrideSchema).optional(),

@@ -227,7 +227,6 @@ sources:
           connector: 'ldap',
           deletes: 'delete',
           maxDeletePercent: 20,
-          fullEvery: 1,
           concurrency: 4,
           config: { url: 'ldap://a', bindPassword: '(sensitive)' },
         },

@@ -55,12 +55,13 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
     }
     for (const source of sources) {
       const sourceLog = log.child({ source: source.name });
-      const settings = sourceSettings(source);
+      let settings = sourceSettings(source);
       let connector: ConnectorDefinition<unknown>;
       let connectorConfig: unknown;
       let scopes: Scope[];
       try {
         connector = await options.connectors(source.connector);
+        settings = sourceSettings(source, connector);
         connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
         const discovery = await discoverScopes(connector, connectorConfig, { log: sourceLog, signal });
         // A part of the source that could not be discovered fails as a scope of its own (exit 3).
@@ -176,7 +177,7 @@ export interface OpenSourceInput {
  */
 export async function openSource(input: OpenSourceInput): Promise<{ ctx: SourceContext; rootCreates: number }> {
   const { config, source, tree, store, elder, options } = input;
-  const settings = sourceSettings(source);
+  const settings = sourceSettings(source, input.connector);
   const rootRef = source.organization ?? config.elder.organization;
   const rootOptions = {
     createMissing: config.elder.createMissingOrganizations,
@@ -339,13 +340,14 @@ export function failedScope(source: SourceSettings, scope: Pick<Scope, 'id' | 'l
   };
 }
 
-export function sourceSettings(source: SourceConfig): SourceSettings {
+/** The source block's settings, with the connector's defaults (`defaults.fullEvery`) where it gives none. */
+export function sourceSettings(source: SourceConfig, connector?: Pick<ConnectorDefinition<unknown>, 'defaults'>): SourceSettings {
   return {
     name: source.name,
     connector: source.connector,
     deletes: source.deletes,
     maxDeletePercent: source.maxDeletePercent,
-    fullEvery: source.fullEvery,
+    fullEvery: source.fullEvery ?? connector?.defaults?.fullEvery ?? 1,
     types: source.types ?? {},
     concurrency: source.concurrency,
   };
