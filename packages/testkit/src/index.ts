@@ -6,3 +6,4 @@ export type { DirectoryPeer } from './peer/directory.js';
 export * from './worker-env-example.js';
 export * from './microsoft/index.js';
 export * from './google-directory/index.js';
+export * from './aws/index.js';

@@ -1,0 +1,250 @@
+/**
+ * The connector against the testkit's loopback AWS (real SDK clients, real wire protocols, SigV4
+ * checked, pages of 2): an Organization of 3 accounts × 3 regions with several pages of everything.
+ */
+import { PermissionDeniedError, SourceAuthError, silentLogger, type ReadItem, type Scope, type ScopeDiscovery, type SourceRecord } from '@elder-sync/connector-sdk';
+import { generateWorld, startAwsFake, type AwsFake } from '@elder-sync/testkit';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import connector from './index.js';
+import type { AwsConfig } from './config.js';
+import { RegionDisabledError } from './errors.js';
+import { resetAwsRuntime } from './runtime.js';
+
+let fake: AwsFake;
+const saved = { ...process.env };
+
+function useFake(f: AwsFake): void {
+  for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+  Object.assign(process.env, f.env());
+  resetAwsRuntime();
+}
+
+const signal = new AbortController().signal;
+const config = (c: Record<string, unknown> = {}): AwsConfig => connector.configSchema.parse({ organization: { roleName: 'elder-sync-read' }, ...c });
+const discover = async (c: AwsConfig) => (await connector.scopes(c, { log: silentLogger, signal })) as ScopeDiscovery;
+async function read(c: AwsConfig, scope: Scope): Promise<ReadItem[]> {
+  const items: ReadItem[] = [];
+  for await (const item of connector.read({ config: c, scope, log: silentLogger, signal, mode: 'full', checkpoint: null })) items.push(item);
+  return items;
+}
+const records = (items: ReadItem[]): SourceRecord[] => items.flatMap((i) => (i.type === 'record' ? [i.record] : []));
+const scopeOf = (d: ScopeDiscovery, id: string) => {
+  const s = d.scopes.find((x) => x.id === id);
+  if (!s) throw new Error(`no scope ${id} in ${d.scopes.map((x) => x.id).join(', ')}`);
+  return s;
+};
+
+beforeAll(async () => {
+  fake = await startAwsFake({ world: generateWorld({ accounts: 3, perRegion: 3 }), pageSize: 2 });
+});
+afterAll(async () => {
+  process.env = saved;
+  await fake?.close();
+});
+beforeEach(() => {
+  fake.clearFaults();
+  fake.resetRequests();
+  useFake(fake);
+});
+
+const [MGMT, M1, M2] = ['100000000010', '100000000011', '100000000012'];
+const REGIONS = ['ap-southeast-2', 'eu-west-1', 'us-east-1'];
+
+describe('discovery of an Organization', () => {
+  it('finds every ACTIVE member × every enabled region, plus a global scope per account', async () => {
+    const d = await discover(config());
+    const expected = [MGMT, M1, M2].flatMap((a) => [...REGIONS, 'global'].map((r) => `${a}/${r}`)).sort();
+    expect(d.scopes.map((s) => s.id)).toEqual(expected);
+    expect(d.failed).toEqual([]);
+    // Labels: alias (iam:ListAccountAliases), else the Organizations account name.
+    expect(scopeOf(d, `${M1}/eu-west-1`).label).toBe('acme-1 eu-west-1');
+    expect(scopeOf(d, `${MGMT}/global`).label).toBe('management global');
+    // The management account is read with the caller's own credentials, members through the role.
+    const assumed = fake.requests().filter((r) => r.action === 'sts:AssumeRole');
+    expect(assumed.map((r) => r.status)).toEqual([200, 200]);
+  });
+
+  it('leaves out excluded accounts and suspended ones, and with explicit regions skips DescribeRegions', async () => {
+    fake.world.accounts[2]!.status = 'SUSPENDED';
+    try {
+      const d = await discover(config({ organization: { roleName: 'elder-sync-read', excludeAccounts: [M1] }, regions: ['eu-west-1'], services: ['ec2'] }));
+      expect(d.scopes.map((s) => s.id)).toEqual([`${MGMT}/eu-west-1`]);
+      expect(fake.requests().some((r) => r.action === 'ec2:DescribeRegions')).toBe(false);
+    } finally {
+      fake.world.accounts[2]!.status = 'ACTIVE';
+    }
+  });
+
+  it('reports an account whose role cannot be assumed as failed, and still discovers the others', async () => {
+    fake.world.accounts[1]!.roles[0]!.refuse = true;
+    try {
+      const d = await discover(config());
+      expect(d.scopes.some((s) => s.id.startsWith(M1))).toBe(false);
+      expect(d.scopes.filter((s) => s.id.startsWith(M2))).toHaveLength(4);
+      expect(d.failed).toHaveLength(1);
+      expect(d.failed![0]).toMatchObject({ id: M1 });
+      expect(d.failed![0]!.label).toContain('member-1');
+      expect(d.failed![0]!.error).toBeInstanceOf(SourceAuthError);
+      expect(String(d.failed![0]!.error)).toMatch(/role arn:aws:iam::100000000011:role\/elder-sync-read cannot be assumed/);
+    } finally {
+      fake.world.accounts[1]!.roles[0]!.refuse = false;
+    }
+  });
+
+  it('credentials the fake did not issue are refused (SigV4 is checked): the whole discovery fails', async () => {
+    process.env.AWS_SECRET_ACCESS_KEY = 'not-the-secret';
+    resetAwsRuntime();
+    await expect(discover(config())).rejects.toThrow(/sts:GetCallerIdentity .*SignatureDoesNotMatch/);
+    await expect(discover(config())).rejects.toBeInstanceOf(SourceAuthError);
+  });
+
+  it('without accounts or organization reads the credential chain\'s own account', async () => {
+    const d = await discover(connector.configSchema.parse({ regions: ['us-east-1'] }));
+    expect(d.scopes.map((s) => s.id)).toEqual([`${MGMT}/global`, `${MGMT}/us-east-1`]);
+  });
+});
+
+describe('reading a region of a member account', () => {
+  let items: ReadItem[];
+  let recs: SourceRecord[];
+  let requests: ReturnType<AwsFake['requests']>;
+  beforeAll(async () => {
+    useFake(fake);
+    const d = await discover(config());
+    fake.resetRequests();
+    items = await read(config(), scopeOf(d, `${M1}/eu-west-1`));
+    requests = fake.requests();
+    recs = records(items);
+  });
+
+  it('yields every resource of every kind, keyed by ARN, paging each listing to its end', () => {
+    const count = (kind: string) => recs.filter((r) => r.kind === kind).length;
+    expect(Object.fromEntries(['vpc', 'subnet', 'ec2_instance', 'lambda_function', 'rds_cluster', 'rds_instance', 'elasticache_cluster', 'sqs_queue'].map((k) => [k, count(k)]))).toEqual({
+      vpc: 3,
+      subnet: 3,
+      ec2_instance: 3,
+      lambda_function: 3,
+      rds_cluster: 1,
+      rds_instance: 3,
+      elasticache_cluster: 3,
+      sqs_queue: 3,
+    });
+    expect(items.some((i) => i.type === 'incomplete')).toBe(false);
+    for (const r of recs) expect(r.externalId).toMatch(/^arn:aws:/);
+    // Pages of 2 for 3 items: every listing took two calls.
+    const calls = (action: string) => requests.filter((r) => r.action === action && r.status === 200).length;
+    for (const action of ['ec2:DescribeInstances', 'ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'lambda:ListFunctions', 'rds:DescribeDBInstances', 'elasticache:DescribeCacheClusters', 'sqs:ListQueues']) {
+      expect(calls(action), action).toBe(2);
+    }
+  });
+
+  it('maps an instance with the worker\'s keys, AWS tags as a map and Elder tags, under account → region', () => {
+    const i = recs.find((r) => r.kind === 'ec2_instance')!;
+    expect(i.externalId).toMatch(new RegExp(`^arn:aws:ec2:eu-west-1:${M1}:instance/i-`));
+    expect(i.name).toBe('EC2: web-0');
+    expect(i.organizationPath).toEqual(['acme-1', 'eu-west-1']);
+    expect(i.attributes).toMatchObject({
+      instance_id: expect.stringMatching(/^i-/),
+      instance_type: 't3.micro',
+      state: 'running',
+      private_ip: expect.any(String),
+      public_ip: '203.0.113.0',
+      account_id: M1,
+      region: 'eu-west-1',
+      launch_time: '2024-05-01T10:00:00.000Z',
+      aws_tags: { Name: 'web-0', 'aws:cloudformation:stack-name': 'stack', team: 'platform' },
+    });
+    expect(i.tags).toEqual(['Name:web-0', 'aws', 'ec2', 'eu-west-1', 'team:platform']);
+  });
+
+  it('relates instance → subnet → VPC, and Lambda, RDS and ElastiCache → their VPC', () => {
+    const ids = new Set(recs.map((r) => `${r.kind}/${r.externalId}`));
+    const rel = (kind: string) => recs.filter((r) => r.kind === kind).flatMap((r) => r.relations ?? []);
+    for (const kind of ['ec2_instance', 'subnet', 'lambda_function', 'rds_instance', 'elasticache_cluster']) {
+      for (const r of rel(kind)) expect(ids.has(`${r.kind}/${r.externalId}`), `${kind} → ${r.kind}/${r.externalId}`).toBe(true);
+    }
+    expect(rel('ec2_instance').map((r) => r.kind)).toEqual(['subnet', 'subnet', 'subnet']);
+    expect(rel('subnet').map((r) => r.kind)).toEqual(['vpc', 'vpc', 'vpc']);
+    expect(rel('lambda_function').map((r) => r.kind)).toEqual(['vpc', 'vpc']); // 2 of 3 functions are in a VPC
+    expect(rel('rds_instance').every((r) => r.kind === 'vpc')).toBe(true);
+    expect(rel('elasticache_cluster')).toHaveLength(3);
+  });
+
+  it('copies Lambda environment variable names, never their values', () => {
+    const f = recs.find((r) => r.kind === 'lambda_function')!;
+    expect(f.attributes.environment_variable_keys).toEqual(['DB_PASSWORD', 'STAGE']);
+    expect(JSON.stringify(items)).not.toContain('secret-value-');
+  });
+
+  it('reads SQS attributes and tags per queue, keyed by the queue URL', () => {
+    const q = recs.find((r) => r.kind === 'sqs_queue' && String(r.attributes.queue_name).endsWith('.fifo'))!;
+    expect(q.attributes).toMatchObject({ queue_url: `https://sqs.eu-west-1.amazonaws.com/${M1}/${q.attributes.queue_name}`, is_fifo: true, visibility_timeout: 30, aws_tags: { team: 'platform' } });
+    expect(q.externalId).toBe(`arn:aws:sqs:eu-west-1:${M1}:${q.attributes.queue_name}`);
+  });
+
+  it('gives the same records in the same order on a second read', async () => {
+    const d = await discover(config());
+    expect(records(await read(config(), scopeOf(d, `${M1}/eu-west-1`)))).toEqual(recs);
+  });
+});
+
+describe('the global scope', () => {
+  it('reads the account\'s S3 buckets with their region and tags (none when S3 says NoSuchTagSet)', async () => {
+    const d = await discover(config());
+    const recs = records(await read(config(), scopeOf(d, `${M2}/global`)));
+    expect(recs.map((r) => r.externalId)).toEqual([0, 1, 2].map((i) => `arn:aws:s3:::bucket-${M2}-000${i}`));
+    expect(recs[0]!.attributes).toMatchObject({ bucket_name: `bucket-${M2}-0000`, region: 'us-east-1', aws_tags: { team: 'platform' } });
+    expect(recs[1]!.attributes.aws_tags).toEqual({});
+    expect(recs[0]!.organizationPath).toEqual(['acme-2']);
+  });
+});
+
+describe('throttling and errors', () => {
+  it('a throttling storm on one service in one region is waited out; the scope still reads everything', async () => {
+    const d = await discover(config({ services: ['ec2'] }));
+    fake.throttle({ service: 'ec2', region: 'eu-west-1', account: M2, count: 4 });
+    const recs = records(await read(config({ services: ['ec2'] }), scopeOf(d, `${M2}/eu-west-1`)));
+    expect(recs).toHaveLength(3);
+    const throttled = fake.requests().filter((r) => r.code === 'RequestLimitExceeded');
+    expect(throttled).toHaveLength(4);
+  });
+
+  it('a denied action marks its kind incomplete, naming the IAM action; the other kinds still sync', async () => {
+    const c = config({ services: ['ec2', 'vpc'] });
+    const d = await discover(c);
+    fake.deny({ action: 'ec2:DescribeSubnets', account: M1 });
+    const items = await read(c, scopeOf(d, `${M1}/us-east-1`));
+    const incomplete = items.filter((i) => i.type === 'incomplete');
+    expect(incomplete).toEqual([{ type: 'incomplete', kind: 'subnet', reason: expect.stringContaining('ec2:DescribeSubnets') }]);
+    expect(records(items).filter((r) => r.kind === 'ec2_instance')).toHaveLength(3);
+    expect(records(items).filter((r) => r.kind === 'vpc')).toHaveLength(3);
+  });
+
+  it('a region that is not enabled for the account fails only that scope, saying so', async () => {
+    const c = config({ regions: ['eu-west-1', 'me-south-1'], services: ['ec2'] });
+    const d = await discover(c);
+    expect(records(await read(c, scopeOf(d, `${M1}/eu-west-1`)))).toHaveLength(3);
+    await expect(read(c, scopeOf(d, `${M1}/me-south-1`))).rejects.toThrow(RegionDisabledError);
+    await expect(read(c, scopeOf(d, `${M1}/me-south-1`))).rejects.toThrow(/region me-south-1 is not enabled for account 100000000011/);
+  });
+
+  it('testConnection names a denied permission by its IAM action', async () => {
+    const c = config();
+    const d = await discover(c);
+    fake.deny({ action: 'rds:DescribeDBInstances' });
+    const checks = await connector.testConnection({ config: c, scope: scopeOf(d, `${M2}/us-east-1`), log: silentLogger, signal });
+    expect(checks[0]).toMatchObject({ name: 'sts:GetCallerIdentity', ok: true });
+    const failed = checks.filter((x) => !x.ok);
+    expect(failed).toEqual([expect.objectContaining({ name: 'rds:DescribeDBInstances', missing: ['rds:DescribeDBInstances'] })]);
+    expect(checks.filter((x) => x.ok).map((x) => x.name)).toContain('ec2:DescribeInstances');
+  });
+
+  it('a denial is a PermissionDeniedError carrying the action (what the summary names)', async () => {
+    const c = config({ services: ['sqs'] });
+    const d = await discover(c);
+    fake.deny({ action: 'sqs:ListQueues' });
+    const items = await read(c, scopeOf(d, `${M1}/us-east-1`));
+    expect(items).toEqual([{ type: 'incomplete', kind: 'sqs_queue', reason: expect.stringMatching(/sqs:ListQueues in account 100000000011, region us-east-1 was denied/) }]);
+    expect(PermissionDeniedError).toBeDefined();
+  });
+});

@@ -1,0 +1,157 @@
+import { PermissionDeniedError, errorMessage, type ConnectionCheck, type ConnectorContext } from '@elder-sync/connector-sdk';
+import type { AwsConfig, AwsService } from './config.js';
+import { GLOBAL_SERVICES } from './kinds.js';
+import { awsRuntime, sdk, type AwsRuntime, type Session } from './runtime.js';
+import { scopeParams, sessionFor } from './sessions.js';
+
+interface Probe {
+  action: string;
+  service: AwsService;
+  run(runtime: AwsRuntime, session: Session, region: string): Promise<string>;
+}
+
+/** One cheap read per IAM action the read of a scope needs (page size 1 where the API allows). */
+const PROBES: Probe[] = [
+  {
+    action: 'ec2:DescribeVpcs',
+    service: 'vpc',
+    run: async (rt, s, region) => {
+      const c = await rt.client('ec2', s, region, (m, cfg) => new m.EC2Client(cfg));
+      const { DescribeVpcsCommand } = await sdk('ec2');
+      const out = await c.send(new DescribeVpcsCommand({ MaxResults: 5 }));
+      return `${out.Vpcs?.length ?? 0} VPC(s) on the first page`;
+    },
+  },
+  {
+    action: 'ec2:DescribeSubnets',
+    service: 'vpc',
+    run: async (rt, s, region) => {
+      const c = await rt.client('ec2', s, region, (m, cfg) => new m.EC2Client(cfg));
+      const { DescribeSubnetsCommand } = await sdk('ec2');
+      await c.send(new DescribeSubnetsCommand({ MaxResults: 5 }));
+      return 'allowed';
+    },
+  },
+  {
+    action: 'ec2:DescribeInstances',
+    service: 'ec2',
+    run: async (rt, s, region) => {
+      const c = await rt.client('ec2', s, region, (m, cfg) => new m.EC2Client(cfg));
+      const { DescribeInstancesCommand } = await sdk('ec2');
+      await c.send(new DescribeInstancesCommand({ MaxResults: 5 }));
+      return 'allowed';
+    },
+  },
+  {
+    action: 'lambda:ListFunctions',
+    service: 'lambda',
+    run: async (rt, s, region) => {
+      const c = await rt.client('lambda', s, region, (m, cfg) => new m.LambdaClient(cfg));
+      const { ListFunctionsCommand } = await sdk('lambda');
+      await c.send(new ListFunctionsCommand({ MaxItems: 1 }));
+      return 'allowed';
+    },
+  },
+  {
+    action: 'rds:DescribeDBInstances',
+    service: 'rds',
+    run: async (rt, s, region) => {
+      const c = await rt.client('rds', s, region, (m, cfg) => new m.RDSClient(cfg));
+      const { DescribeDBInstancesCommand } = await sdk('rds');
+      await c.send(new DescribeDBInstancesCommand({ MaxRecords: 20 }));
+      return 'allowed';
+    },
+  },
+  {
+    action: 'rds:DescribeDBClusters',
+    service: 'rds',
+    run: async (rt, s, region) => {
+      const c = await rt.client('rds', s, region, (m, cfg) => new m.RDSClient(cfg));
+      const { DescribeDBClustersCommand } = await sdk('rds');
+      await c.send(new DescribeDBClustersCommand({ MaxRecords: 20 }));
+      return 'allowed';
+    },
+  },
+  {
+    action: 'elasticache:DescribeCacheClusters',
+    service: 'elasticache',
+    run: async (rt, s, region) => {
+      const c = await rt.client('elasticache', s, region, (m, cfg) => new m.ElastiCacheClient(cfg));
+      const { DescribeCacheClustersCommand } = await sdk('elasticache');
+      await c.send(new DescribeCacheClustersCommand({ MaxRecords: 20 }));
+      return 'allowed';
+    },
+  },
+  {
+    action: 'elasticache:DescribeCacheSubnetGroups',
+    service: 'elasticache',
+    run: async (rt, s, region) => {
+      const c = await rt.client('elasticache', s, region, (m, cfg) => new m.ElastiCacheClient(cfg));
+      const { DescribeCacheSubnetGroupsCommand } = await sdk('elasticache');
+      await c.send(new DescribeCacheSubnetGroupsCommand({ MaxRecords: 20 }));
+      return 'allowed';
+    },
+  },
+  {
+    action: 'sqs:ListQueues',
+    service: 'sqs',
+    run: async (rt, s, region) => {
+      const c = await rt.client('sqs', s, region, (m, cfg) => new m.SQSClient(cfg));
+      const { ListQueuesCommand } = await sdk('sqs');
+      await c.send(new ListQueuesCommand({ MaxResults: 1 }));
+      return 'allowed';
+    },
+  },
+  {
+    action: 's3:ListAllMyBuckets',
+    service: 's3',
+    run: async (rt, s) => {
+      const c = await rt.client('s3', s, rt.homeRegion, (m, cfg) => new m.S3Client(cfg));
+      const { ListBucketsCommand } = await sdk('s3');
+      await c.send(new ListBucketsCommand({ MaxBuckets: 1 }));
+      return 'allowed';
+    },
+  },
+];
+
+/**
+ * For one scope: the account's identity (sts:GetCallerIdentity, after assuming its role), then one
+ * cheap read per IAM action the scope's kinds need. A denied action is reported by its IAM name in
+ * `missing`; nothing is written anywhere.
+ */
+export async function testAwsConnection(ctx: ConnectorContext<AwsConfig>): Promise<ConnectionCheck[]> {
+  const { config, signal } = ctx;
+  const params = scopeParams(ctx.scope);
+  const runtime = awsRuntime(ctx.log);
+  const checks: ConnectionCheck[] = [];
+  let session: Session;
+  try {
+    session = await sessionFor(runtime, config, params, signal);
+    const sts = await runtime.client('sts', session, runtime.homeRegion, (m, c) => new m.STSClient(c));
+    const { GetCallerIdentityCommand } = await sdk('sts');
+    const who = await runtime.call(session, runtime.homeRegion, 'sts:GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({})), signal);
+    checks.push({ name: 'sts:GetCallerIdentity', ok: true, detail: `${who.Arn} in account ${who.Account}` });
+  } catch (error) {
+    const action = params.roleArn ? 'sts:AssumeRole' : 'sts:GetCallerIdentity';
+    checks.push({
+      name: action,
+      ok: false,
+      detail: errorMessage(error),
+      missing: [params.roleArn ? `sts:AssumeRole on ${params.roleArn}` : 'working AWS credentials (env, profile, SSO, container or instance role)'],
+    });
+    return checks;
+  }
+  const global = params.region === 'global';
+  const services = new Set<AwsService>(config.services);
+  for (const probe of PROBES) {
+    if (!services.has(probe.service) || GLOBAL_SERVICES.has(probe.service) !== global) continue;
+    try {
+      const detail = await runtime.call(session, params.region, probe.action, () => probe.run(runtime, session, params.region), signal);
+      checks.push({ name: probe.action, ok: true, detail });
+    } catch (error) {
+      const denied = error instanceof PermissionDeniedError;
+      checks.push({ name: probe.action, ok: false, detail: errorMessage(error), ...(denied ? { missing: [error.permission ?? probe.action] } : {}) });
+    }
+  }
+  return checks;
+}

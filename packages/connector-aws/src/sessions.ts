@@ -1,0 +1,43 @@
+import { SourceError, type JsonObject, type Scope } from '@elder-sync/connector-sdk';
+import type { AwsConfig } from './config.js';
+import type { AwsRuntime, Session } from './runtime.js';
+
+/** What discovery stores in each scope (no secrets: the external id is looked up in the config). */
+export interface AwsScopeParams {
+  accountId: string;
+  accountLabel: string;
+  /** A region, or `global`. */
+  region: string;
+  /** Role to assume; null = the credential chain's own account. */
+  roleArn: string | null;
+}
+
+export function scopeParams(scope: Scope): AwsScopeParams {
+  const p = (scope.params ?? {}) as Partial<AwsScopeParams>;
+  if (typeof p.accountId !== 'string' || typeof p.region !== 'string') {
+    throw new SourceError(`AWS scope "${scope.id}" has no account or region; scopes come from the aws connector's own discovery`, { code: 'AWS_BAD_SCOPE' });
+  }
+  return { accountId: p.accountId, accountLabel: p.accountLabel ?? p.accountId, region: p.region, roleArn: p.roleArn ?? null };
+}
+
+export function paramsJson(p: AwsScopeParams): JsonObject {
+  return { accountId: p.accountId, accountLabel: p.accountLabel, region: p.region, roleArn: p.roleArn };
+}
+
+/** The ExternalId configured for a role, if any (a secret: never put in scopes or logs). */
+export function externalIdFor(config: AwsConfig, roleArn: string): string | undefined {
+  return config.accounts?.find((a) => a.roleArn === roleArn)?.externalId;
+}
+
+/** The session a scope reads with: its role's, or the caller's when it is the caller's own account. */
+export async function sessionFor(runtime: AwsRuntime, config: AwsConfig, params: AwsScopeParams, signal: AbortSignal): Promise<Session> {
+  if (params.roleArn) return runtime.assume(params.roleArn, externalIdFor(config, params.roleArn), signal);
+  const { session } = await runtime.callerIdentity(signal);
+  if (session.accountId !== params.accountId) {
+    throw new SourceError(
+      `the AWS credentials now belong to account ${session.accountId}, not ${params.accountId} which this scope reads; list the account under "accounts" with a roleArn`,
+      { code: 'AWS_ACCOUNT_MISMATCH' },
+    );
+  }
+  return session;
+}
