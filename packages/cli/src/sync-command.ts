@@ -70,13 +70,28 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     for (const warning of workerEnv.warnings) this.warnLine(warning);
   }
 
-  /** Prints the plan line by line as the report yields it (never the whole plan in memory). */
+  /**
+   * Prints the plan line by line as the report yields it (never the whole plan in memory). Not
+   * when no scope read and planned: "No changes" would then claim what nobody checked.
+   */
   protected async printPlan(report: SyncReport, verbose: boolean): Promise<void> {
     if (this.jsonEnabled() || this.flags.quiet) return;
+    const unplanned = unplannedScopes(report);
+    if (report.scopes.length > 0 && unplanned === report.scopes.length) return;
     const core = await this.core();
     const { color, paint } = await this.paint();
-    for (const line of core.formatPlan(report.changes(), { verbose, color, paint, totals: report.totals })) {
+    for (const line of core.formatPlan(report.changes(), { verbose, color, paint, totals: report.totals, failedScopes: unplanned })) {
       this.out(line);
+    }
+  }
+
+  /**
+   * The error comes first: each failed scope as an `error:` line on stderr, before the plan and
+   * the summary (also under --quiet and --json; a cron mail starts with why the run failed).
+   */
+  protected printFailures(report: SyncReport, describe: (scope: ScopeReport) => string = (s) => oneLine(s.error)): void {
+    for (const s of report.scopes.filter((r) => r.status === 'failed')) {
+      process.stderr.write(this.redact(`error: ${s.source} · ${s.label || s.scope}: ${describe(s)}`) + '\n');
     }
   }
 
@@ -148,4 +163,14 @@ export function summaryJson(report: SyncReport): SummaryJson {
 /** Creates, updates and deletes in the plan; withheld deletes and unchanged objects are not changes. */
 export function hasChanges(totals: ScopeCounts): boolean {
   return totals.create + totals.update + totals.delete > 0;
+}
+
+/** Failed scopes that have no plan (not a guarded scope, whose plan is complete). */
+export function unplannedScopes(report: Pick<SyncReport, 'scopes'>): number {
+  return report.scopes.filter((s) => s.status === 'failed' && s.guard === undefined).length;
+}
+
+/** A multi-line error (several config issues) on one line. */
+export function oneLine(text: string | null): string {
+  return (text ?? 'failed').split('\n').filter((l) => l.trim() !== '').join('; ');
 }

@@ -6,7 +6,7 @@ import type { SyncReport } from '@elder-sync/core';
 import type { CoreModule } from '../base-command.js';
 import { ExitCode } from '../exit-codes.js';
 import { shardFlag, shardOption } from '../shard-flag.js';
-import { hasChanges, SyncCommand, summaryJson, type SummaryJson } from '../sync-command.js';
+import { hasChanges, oneLine, SyncCommand, summaryJson, type SummaryJson } from '../sync-command.js';
 
 export interface DiffResult {
   plan: PlanJson;
@@ -69,14 +69,15 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       else if (flags['detailed-exitcode']) process.exitCode = hasChanges(report.totals) ? ExitCode.changes : ExitCode.ok;
 
       if (flags.out !== undefined) {
-        await savePlan(core, report, flags.out);
+        const out = flags.out;
+        await savePlan(core, report, out);
         // Saved, but `apply` could not carry it out as it stands: say so now, not at apply time.
-        for (const s of report.scopes.filter((r) => r.status === 'failed')) {
+        this.printFailures(report, (s) => {
           const fix = s.guard === undefined ? 'fix the cause and make a new plan' : 'review the deletes, then save the plan with --allow-mass-delete';
-          process.stderr.write(
-            this.redact(`error: ${flags.out} cannot be applied as saved: ${s.source} · ${s.label || s.scope}: ${firstLine(s.error)} (${fix})`) + '\n',
-          );
-        }
+          return `${oneLine(s.error)} (${out} cannot be applied as saved: ${fix})`;
+        });
+      } else {
+        this.printFailures(report);
       }
       if (this.jsonEnabled()) return { plan: core.planToJson(report), summary: summaryJson(report) };
       if (flags.format === 'markdown') {
@@ -94,10 +95,6 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       report.close();
     }
   }
-}
-
-function firstLine(text: string | null): string {
-  return (text ?? 'failed').split('\n').filter((l) => l.trim() !== '').join('; ');
 }
 
 /** Streams the plan document to `file` (a plan of any size is never held whole), mode 0600. */

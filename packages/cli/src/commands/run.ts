@@ -74,6 +74,7 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     try {
       observers.finished(report);
       await observers.close();
+      this.printFailures(report);
       await this.printPlan(report, flags.verbose);
       await this.printSummary(report);
       process.exitCode = stop.interrupted() ? ExitCode.interrupted : this.runExitCode(report);

@@ -252,7 +252,10 @@ describe('daemon: SIGTERM during a run', () => {
     }
     expect(first.stderr()).toMatch(/SIGTERM: finishing the writes in flight/);
     // The engine stopped the run early: it is reported as failed (interrupted), not as a success.
-    expect(logEntries(first.stderr()).filter((l) => l.msg === 'run finished').map((l) => l.status)).toEqual(['failed']);
+    // Logged as an error with its cause (issue 14: a failed run is never an info line without a reason).
+    const ends = logEntries(first.stderr()).filter((l) => /^run (finished|failed)/.test(String(l.msg)));
+    expect(ends.map((l) => [l.level, l.status])).toEqual([['error', 'failed']]);
+    expect(ends[0]!.msg).toMatch(/^run failed: interrupted/);
     const written = elder.entities().length;
     expect(written).toBeGreaterThan(0);
     expect(written).toBeLessThan(USERS);

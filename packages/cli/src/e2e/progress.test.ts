@@ -72,10 +72,12 @@ describe('progress', () => {
     expect(rows.some((l) => /read\s+\d+\s+plan …/.test(l) || /reading$/.test(l))).toBe(true);
     expect(rows.some((l) => /done \+[1-9]\d* /.test(l) && /writing$/.test(l))).toBe(true);
     expect(rows.at(-1)).toMatch(new RegExp(`read\\s+${USERS + 1}\\s+plan \\+${USERS + 1} ~0 -0\\s+done \\+${USERS + 1} ~0 -0\\s+errors 0\\s+[\\d.]+s\\s+ok$`));
-    // The run ends with the summary table: its header, then the scope's row, last.
-    const tail = stripAnsi(out).trimEnd().split(/\r?\n/).slice(-2);
+    // The run ends with the summary table: its header, the root organization it created, the scope's row, the total.
+    const tail = stripAnsi(out).trimEnd().split(/\r?\n/).slice(-4);
     expect(tail[0]).toMatch(/^source\s+scope\s+status\s+read\s+created/);
-    expect(tail[1]).toMatch(new RegExp(`^tty\\s+ldap://\\S+ dc=example,dc=test\\s+ok\\s+${USERS + 1}\\s+${USERS + 1}\\s+0\\s+0`));
+    expect(tail[1]).toMatch(/^\s+root organization\s+ok\s+0\s+1\s/);
+    expect(tail[2]).toMatch(new RegExp(`^tty\\s+ldap://\\S+ dc=example,dc=test\\s+ok\\s+${USERS + 1}\\s+${USERS + 1}\\s+0\\s+0`));
+    expect(tail[3]).toMatch(new RegExp(`^total\\s+1 scope\\s+ok\\s+${USERS + 1}\\s+${USERS + 2}\\s`));
     expect(out).not.toContain(TOKEN);
   });
 

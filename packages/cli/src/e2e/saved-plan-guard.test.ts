@@ -56,7 +56,7 @@ describe('a saved plan whose delete guard tripped', () => {
     const saved = await cli(['diff', '--out', 'guarded.json']);
     expect(saved.code).toBe(1);
     expect(saved.stderr).toMatch(
-      /^error: guarded\.json cannot be applied as saved: dir · ldap:\/\/\S+ dc=example,dc=test: deletes withheld: they would remove 6 of 20 owned objects .*save the plan with --allow-mass-delete\)$/m,
+      /^error: dir · ldap:\/\/\S+ dc=example,dc=test: deletes withheld: they would remove 6 of 20 owned objects .*\(guarded\.json cannot be applied as saved: review the deletes, then save the plan with --allow-mass-delete\)$/m,
     );
     expect(elder.stats().writes).toBe(writes);
   });
@@ -90,7 +90,7 @@ describe('a saved plan whose delete guard tripped', () => {
     const env = cliEnv(join(work.dir, 'data'), { ELDER_TOKEN: TOKEN, LDAP_PW: slapd.bindPassword });
     const saved = await runCli(['diff', '--out', 'down.json', '--config', 'down.yaml'], { cwd: work.dir, env, timeoutMs: 120_000 });
     expect(saved.code).toBe(1);
-    expect(saved.stderr).toMatch(/^error: down\.json cannot be applied as saved: dir · ldap:\/\/127\.0\.0\.1:\d+ .*\(fix the cause and make a new plan\)$/m);
+    expect(saved.stderr).toMatch(/^error: dir · ldap:\/\/127\.0\.0\.1:\d+ .*\(down\.json cannot be applied as saved: fix the cause and make a new plan\)$/m);
     const writes = elder.stats().writes;
     const applied = await runCli(['apply', 'down.json', '--config', 'down.yaml'], { cwd: work.dir, env, timeoutMs: 120_000 });
     expect(applied.code).toBe(1);

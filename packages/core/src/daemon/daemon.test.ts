@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { elderSyncConfigSchema, type ElderSyncConfig } from '../config/schema.js';
 import { defineConnector } from '../connector.js';
 import { ConfigError } from '../errors.js';
-import { silentLogger } from '../logger.js';
+import { createLogger, silentLogger } from '../logger.js';
 import { Daemon } from './daemon.js';
 import { cronSchedule, intervalSchedule, scheduleIssues } from './schedule.js';
 
@@ -149,6 +149,43 @@ describe('Daemon', () => {
     expect(await daemon.stop(0.3)).toEqual({ completed: false });
     expect(Date.now() - started).toBeLessThan(2000);
     gated.release();
+  });
+
+  it('logs a failed run at error with its cause, the same cause as /status, for Elder and source failures alike', async () => {
+    const lines: Array<Record<string, unknown>> = [];
+    const log = createLogger({ level: 'info', format: 'json', write: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const broken = defineConnector({
+      apiVersion: 1,
+      id: 'broken',
+      configSchema: z.object({}),
+      kinds: { user: { target: 'entity', entityType: 'user', subType: 'person' } },
+      scopes: () => [{ id: 'one', label: 'one' }],
+      testConnection: async () => [],
+      // eslint-disable-next-line require-yield
+      async *read() {
+        throw new Error('directory unreachable: connect ECONNREFUSED 127.0.0.1:1');
+      },
+    });
+    const elderDown = { ...configWith([{ name: 'e', connector: 'broken', interval: 600 }], { runOnStart: true }) };
+    elderDown.elder = { ...elderDown.elder, token: 'not-the-token' };
+    for (const [config, source] of [
+      [configWith([{ name: 's', connector: 'broken', interval: 600 }], { runOnStart: true }), 's'],
+      [elderDown, 'e'],
+    ] as const) {
+      const daemon = new Daemon({ load: async () => config, connectors: async () => broken, log });
+      await daemon.start();
+      try {
+        for (let i = 0; i < 100 && !(daemon.status() as Status).sources[0]?.lastRun; i++) await sleep(50);
+        const lastRun = (daemon.status() as Status).sources[0]!.lastRun as { status: string; error: string; counts: { errors: number } };
+        expect(lastRun.status).toBe('failed');
+        expect(lastRun.counts.errors, source).toBe(1);
+        const logged = lines.filter((l) => l['source'] === source && typeof l['msg'] === 'string' && /^run /.test(l['msg'] as string));
+        expect(logged).toEqual([expect.objectContaining({ level: 'error', msg: `run failed: ${lastRun.error}`, error: lastRun.error, status: 'failed', errors: 1 })]);
+        expect(lastRun.error).toMatch(source === 's' ? /ECONNREFUSED/ : /^Elder: /);
+      } finally {
+        await daemon.stop(5);
+      }
+    }
   });
 
   it('jitter delays each run by up to jitterSeconds', async () => {

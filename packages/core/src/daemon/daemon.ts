@@ -255,7 +255,10 @@ export class Daemon {
         ...(this.options.shard ? { shard: this.options.shard } : {}),
       });
       const record = this.tracker.finished(source.name, report, null, countOrganizations(report));
-      log.info('run finished', { runId: record.runId, status: record.status, durationMs: record.durationMs, ...record.counts });
+      const fields = { runId: record.runId, status: record.status, durationMs: record.durationMs, ...record.counts };
+      // A failed run is an error in the log with its cause: the same text /status shows.
+      if (record.status === 'success') log.info('run finished', fields);
+      else log.error(`run ${record.status}: ${record.error ?? 'unknown error'}`, { ...fields, error: record.error });
     } catch (error) {
       const message = redact(errorMessage(error));
       this.tracker.finished(source.name, null, message);

@@ -301,6 +301,14 @@ describe('auth', () => {
     expect(JSON.parse(s.seen[0]?.body ?? '')).toEqual({ email: 'sync@example.com', password: PASSWORD });
   });
 
+  it('does not count logging in as a write: a run that reads only reports zero writes', async () => {
+    const s = await loginServer();
+    const c = client(s.url, { auth: login });
+    await c.getEntity(7);
+    expect(s.counts.login).toBe(1);
+    expect(c.stats).toEqual({ reads: 1, writes: 0, retries: 0 });
+  });
+
   it('refreshes once on a 401 and resends', async () => {
     const s = await loginServer({ rejectFirstUse: true });
     const c = client(s.url, { auth: login });

@@ -155,7 +155,7 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
         response = await transport.send({ method, path, headers, ...(body === undefined ? {} : { body }) });
       } catch (error) {
         const cls = classifyNetworkError(error);
-        if (cls.maybeSent) count(method);
+        if (cls.maybeSent) count(spec);
         sent++;
         log.debug('elder request', { method, path, error: cls.reason, ms: elapsed(started), attempt: sent });
         const decision = decideAfterError(cls, attempt, policy, spec.idempotent);
@@ -180,7 +180,7 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
         );
       }
 
-      count(method);
+      count(spec);
       sent++;
       const { status } = response;
       log.debug('elder request', { method, path, status, ms: elapsed(started), attempt: sent });
@@ -250,8 +250,13 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     }
   }
 
-  function count(method: HttpMethod): void {
-    if (method === 'GET') stats.reads++;
+  /**
+   * Reads and writes of Elder's data. Logging in (a POST to the auth routes) is neither: a run that
+   * changes nothing must report zero writes.
+   */
+  function count(spec: CallSpec): void {
+    if (spec.auth === 'none') return;
+    if (spec.method === 'GET') stats.reads++;
     else stats.writes++;
   }
 

@@ -1,4 +1,5 @@
 import { formatPlan } from './format-plan.js';
+import { countsOutsideScopes } from './format-summary.js';
 import type { ScopeCounts, SyncReport } from './types.js';
 
 /**
@@ -16,6 +17,9 @@ export function* formatPlanMarkdown(report: SyncReport, options: { verbose?: boo
   yield '';
   yield '| source | scope | status | create | update | delete | unchanged | withheld |';
   yield '|---|---|---|--:|--:|--:|--:|--:|';
+  // The headline counts the root organizations too: so does the table, or its rows would not add up.
+  const outside = countsOutsideScopes(report);
+  if (outside) yield `|  | root organization | ok | ${outside.create} | ${outside.update} | ${outside.delete} | ${outside.unchanged} | ${outside.withheld} |`;
   for (const s of report.scopes) {
     const c = s.counts;
     yield `| ${cell(s.source)} | ${cell(s.label)} | ${s.status === 'ok' ? 'ok' : `**failed**: ${cell(s.error ?? '')}`} | ${c.create} | ${c.update} | ${c.delete} | ${c.unchanged} | ${c.withheld} |`;
@@ -28,7 +32,7 @@ export function* formatPlanMarkdown(report: SyncReport, options: { verbose?: boo
     perSource.set(s.source, sum);
   }
   let open: string | null = null;
-  for (const line of formatPlan(report.changes(), { verbose: options.verbose ?? false, totals: t })) {
+  for (const line of formatPlan(report.changes(), { verbose: options.verbose ?? false, totals: t, maxLines: Infinity })) {
     const header = /^# (.+?) · /.exec(line);
     if (header) {
       const source = header[1]!;

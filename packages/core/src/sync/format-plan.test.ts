@@ -78,7 +78,8 @@ describe('formatPlan', () => {
       '      - attributes.phone: "1"',
       '  - user "Carol Cole" (#13)',
       '',
-      'Plan: 1 to create, 1 to update, 1 to delete, 7 unchanged.',
+      // Counted from the body (two creates), not from totals: the footer agrees with what is listed.
+      'Plan: 2 to create, 1 to update, 1 to delete, 7 unchanged.',
     ]);
   });
 
@@ -131,6 +132,57 @@ describe('formatPlan', () => {
       'No changes. 245 unchanged.',
       'Plan: 0 to create, 0 to update, 0 to delete, 245 unchanged.',
     ]);
+  });
+
+  it('does not say "No changes" for a run whose scopes failed before they had a plan', () => {
+    expect(lines([], { totals: { ...totals, create: 0, update: 0, delete: 0, unchanged: 0 }, failedScopes: 1 })).toEqual([
+      'No changes in the scopes that were read; 1 scope failed before planning (see the errors).',
+      'Plan: 0 to create, 0 to update, 0 to delete, 0 unchanged.',
+    ]);
+  });
+
+  it('a footer agrees with its body when the run stopped half-way (totals then count what was applied)', () => {
+    const applied = { ...totals, create: 0, update: 0, delete: 0 };
+    expect(lines(sample, { totals: applied }).at(-1)).toBe('Plan: 2 to create, 1 to update, 1 to delete, 7 unchanged.');
+  });
+
+  it('prints a plan of 10 000 changes in at most 100 lines: the first changes, then exact counts per kind and organization', () => {
+    const many: PlanChange[] = [];
+    const departments = Array.from({ length: 30 }, (_, i) => `Corp / Dept ${String(i).padStart(2, '0')}`);
+    for (let i = 0; i < 10_000; i++) {
+      const organization = departments[i % 30]!;
+      const action = i % 10 === 0 ? 'update' : i % 25 === 1 ? 'delete' : 'create';
+      many.push(
+        change({
+          key: `corp-ldap/user/${String(i).padStart(5, '0')}`,
+          action,
+          name: `User ${i}`,
+          elderId: action === 'create' ? null : i,
+          before: action === 'create' ? null : projection({ name: `User ${i}`, organization, attributes: { uid: `u${i}`, mail: 'old' } }),
+          after: action === 'delete' ? null : projection({ name: `User ${i}`, organization, attributes: { uid: `u${i}`, mail: 'new' } }),
+        }),
+      );
+    }
+    const want = { create: many.filter((c) => c.action === 'create').length, update: 1000, delete: many.filter((c) => c.action === 'delete').length };
+    const out = lines(many, { totals: { ...totals, ...want, unchanged: 5 } });
+    expect(out.length).toBeLessThanOrEqual(100);
+    expect(out[0]).toBe('# corp-ldap · ldap://localhost dc=example,dc=com');
+    expect(out[1]).toBe('  ~ user "User 0" (#0)');
+    const listed = out.filter((l) => /^ {2}[+~-] /.test(l)).length;
+    expect(out).toContain(
+      `… and ${10_000 - listed} more changes not listed (${want.create - out.filter((l) => l.startsWith('  + ')).length} to create, ${want.update - out.filter((l) => l.startsWith('  ~ ')).length} to update, ${want.delete - out.filter((l) => l.startsWith('  - ')).length} to delete): --verbose lists every change, --out plan.json saves the whole plan.`,
+    );
+    const table = out.slice(out.indexOf('Changes by kind and organization:') + 1, out.indexOf('Changes by kind and organization:') + 23);
+    expect(table[0]).toMatch(/^ {2}kind\s+organization\s+create\s+update\s+delete\s+withheld$/);
+    const rows = table.slice(1).map((l) => l.trim().split(/\s{2,}/));
+    // 20 organizations, then the other 10 summed: every change counted exactly once.
+    expect(rows).toHaveLength(21);
+    expect(rows.at(-1)![0]).toBe('… 10 more');
+    const sum = (i: number) => rows.reduce((n, r) => n + Number(r[r.length - 4 + i]), 0);
+    expect([sum(0), sum(1), sum(2), sum(3)]).toEqual([want.create, want.update, want.delete, 0]);
+    expect(out.at(-1)).toBe(`Plan: ${want.create} to create, 1000 to update, ${want.delete} to delete, 5 unchanged.`);
+    // --verbose lists them all.
+    expect(lines(many, { verbose: true }).filter((l) => /^ {2}[+~-] /.test(l))).toHaveLength(10_000);
   });
 
   it('counts the changes itself when no totals are given', () => {

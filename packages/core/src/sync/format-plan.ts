@@ -30,72 +30,160 @@ export const plainPaint: Paint = {
 };
 
 export interface FormatPlanOptions {
-  /** Show every attribute of creates and updates, not only the changed ones. */
+  /** Show every change, with every attribute of creates and updates, not only the changed ones. */
   verbose?: boolean;
   /** Use `paint`; false (or no paint) gives plain text. */
   color?: boolean;
   paint?: Partial<Paint>;
   /**
-   * The run's totals (`SyncReport.totals`): the Plan line's unchanged count comes only from here.
-   * Without them the counts are taken from the changes seen and "unchanged" is 0.
+   * The run's totals (`SyncReport.totals`): the Plan line's unchanged count comes from here. The
+   * change counts always come from the changes listed, so the footer agrees with the body (a run
+   * stopped half-way has applied fewer than it planned; the summary table says how many).
    */
   totals?: ScopeCounts;
+  /** Scopes that failed before they had a plan: then "No changes" would be a claim nobody checked. */
+  failedScopes?: number;
+  /**
+   * Lines of changes printed before the rest is only counted (default PLAN_LINES; unlimited with
+   * `verbose`). Past it, the plan ends with its changes counted per kind and organization.
+   */
+  maxLines?: number;
 }
 
 /** Lists longer than this print their first items and a count of the rest. */
 const MAX_LIST_ITEMS = 5;
 /** Strings longer than this (certificates, photos) are cut, with their length. */
 const MAX_STRING_CHARS = 120;
+/** Change lines a default plan prints; a plan of thousands prints these, then counts (about 100 lines in all). */
+export const PLAN_LINES = 50;
+/** Rows of the per-kind-and-organization table of a long plan; the rest are summed in one line. */
+const GROUP_ROWS = 20;
+
+type Tally = { create: number; update: number; delete: number; withheld: number };
+const emptyTally = (): Tally => ({ create: 0, update: 0, delete: 0, withheld: 0 });
 
 /**
- * The plan, Terraform-style, one line at a time (DESIGN §5.3). Lazy: it holds one change and the
- * current group header, so a plan of a million objects prints in constant memory. Identical
- * input gives identical bytes: no clocks, no map iteration over unsorted keys.
+ * The plan, Terraform-style, one line at a time (DESIGN §5.3). Lazy: it holds one change, the
+ * current group header and, for a long plan, counts per kind and organization, so a plan of a
+ * million objects prints in constant memory per organization. Identical input gives identical
+ * bytes: no clocks, no map iteration over unsorted keys.
  */
 export function* formatPlan(changes: Iterable<PlanChange>, options: FormatPlanOptions = {}): Generator<string> {
   const paint: Paint = options.color === false || options.paint === undefined ? plainPaint : { ...plainPaint, ...options.paint };
   const verbose = options.verbose === true;
-  const seen = { create: 0, update: 0, delete: 0, withheld: 0 };
+  const maxLines = options.maxLines ?? (verbose ? Infinity : PLAN_LINES);
+  const seen = emptyTally();
+  const hidden = emptyTally();
+  const groups = new Map<string, Tally>();
   let group: string | null = null;
+  let printed = 0;
+  let cut = false;
 
   for (const change of changes) {
+    const bucket = bucketOf(change.action);
+    seen[bucket]++;
+    const groupKey = `${change.target === 'organization' ? 'organization' : change.kind}\u0000${organizationOf(change)}`;
+    const tally = groups.get(groupKey) ?? emptyTally();
+    tally[bucket]++;
+    groups.set(groupKey, tally);
+    if (cut) {
+      hidden[bucket]++;
+      continue;
+    }
+    const lines = [...formatChange(change, paint, verbose)];
     const header = `# ${change.source} · ${change.scopeLabel || change.scope}`;
+    const headerLines = header !== group ? (group !== null ? 2 : 1) : 0;
+    if (printed + headerLines + lines.length > maxLines && printed > 0) {
+      cut = true;
+      hidden[bucket]++;
+      continue;
+    }
     if (header !== group) {
       if (group !== null) yield '';
       yield paint.heading(header);
       group = header;
     }
-    switch (change.action) {
-      case 'create':
-        seen.create++;
-        break;
-      case 'update':
-      case 'mark':
-      case 'adopt':
-        seen.update++;
-        break;
-      case 'delete':
-        seen.delete++;
-        break;
-      case 'withheld':
-        seen.withheld++;
-        break;
-    }
-    yield* formatChange(change, paint, verbose);
+    printed += headerLines + lines.length;
+    yield* lines;
   }
 
-  const totals = options.totals ?? { ...seen, read: 0, unchanged: 0, errors: 0 };
+  const counts = { ...seen, unchanged: options.totals?.unchanged ?? 0 };
   if (group === null) {
-    yield `No changes. ${totals.unchanged} unchanged.`;
+    const failed = options.failedScopes ?? 0;
+    yield failed > 0
+      ? `No changes in the scopes that were read; ${failed} ${plural(failed, 'scope', 'scopes')} failed before planning (see the errors).`
+      : `No changes. ${counts.unchanged} unchanged.`;
   } else {
     yield '';
   }
-  if (totals.withheld > 0) {
-    yield paint.warn(`${totals.withheld} stale ${plural(totals.withheld, 'object', 'objects')} kept: delete withheld (see "!" lines).`);
+  if (cut) yield* formatGroups(groups, hidden, paint);
+  if (counts.withheld > 0) {
+    yield paint.warn(`${counts.withheld} stale ${plural(counts.withheld, 'object', 'objects')} kept: delete withheld (see "!" lines).`);
   }
   yield paint.heading(
-    `Plan: ${totals.create} to create, ${totals.update} to update, ${totals.delete} to delete, ${totals.unchanged} unchanged.`,
+    `Plan: ${counts.create} to create, ${counts.update} to update, ${counts.delete} to delete, ${counts.unchanged} unchanged.`,
   );
+}
+
+/** The tail of a long plan: what was not listed, and every change counted per kind and organization. */
+function* formatGroups(groups: Map<string, Tally>, hidden: Tally, paint: Paint): Generator<string> {
+  const n = hidden.create + hidden.update + hidden.delete + hidden.withheld;
+  yield paint.dim(
+    `… and ${n} more ${plural(n, 'change', 'changes')} not listed (${describeTally(hidden)}): --verbose lists every change, --out plan.json saves the whole plan.`,
+  );
+  yield '';
+  const sum = (t: Tally) => t.create + t.update + t.delete + t.withheld;
+  const rows = [...groups.entries()]
+    .map(([key, tally]) => {
+      const [kind, organization] = key.split('\u0000') as [string, string];
+      return { kind, organization, tally };
+    })
+    .sort((a, b) => sum(b.tally) - sum(a.tally) || a.kind.localeCompare(b.kind) || a.organization.localeCompare(b.organization));
+  const shown = rows.slice(0, GROUP_ROWS);
+  const cells = shown.map((r) => [r.kind, r.organization || '(root)', ...countCells(r.tally)]);
+  const rest = rows.slice(GROUP_ROWS);
+  if (rest.length > 0) {
+    const t = emptyTally();
+    for (const r of rest) for (const k of Object.keys(t) as Array<keyof Tally>) t[k] += r.tally[k];
+    cells.push([`… ${rest.length} more`, '', ...countCells(t)]);
+  }
+  const header = ['kind', 'organization', 'create', 'update', 'delete', 'withheld'];
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = (c: string[]) => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ').trimEnd();
+  yield paint.heading('Changes by kind and organization:');
+  yield `  ${line(header)}`;
+  for (const c of cells) yield `  ${line(c)}`;
+  yield '';
+}
+
+function countCells(t: Tally): string[] {
+  return [String(t.create), String(t.update), String(t.delete), String(t.withheld)];
+}
+
+function describeTally(t: Tally): string {
+  const parts = [`${t.create} to create`, `${t.update} to update`, `${t.delete} to delete`];
+  if (t.withheld > 0) parts.push(`${t.withheld} withheld`);
+  return parts.join(', ');
+}
+
+function bucketOf(action: ChangeAction): keyof Tally {
+  switch (action) {
+    case 'create':
+      return 'create';
+    case 'update':
+    case 'mark':
+    case 'adopt':
+      return 'update';
+    case 'delete':
+      return 'delete';
+    case 'withheld':
+      return 'withheld';
+  }
+}
+
+/** The organization a change happens in (an organization's own parent path). */
+function organizationOf(change: PlanChange): string {
+  return (change.after ?? change.before)?.organization ?? '';
 }
 
 function* formatChange(change: PlanChange, paint: Paint, verbose: boolean): Generator<string> {

@@ -63,6 +63,13 @@ describe('formatSummary', () => {
     expect(lines.at(-1)).toBe('hr-ldap · dc=example,dc=com failed: connect ECONNREFUSED 127.0.0.1:1');
   });
 
+  it('lists the root organizations created before any scope, so the rows add up to the totals', () => {
+    const lines = formatSummary(report([scope({})], counts({ read: 42, create: 5, unchanged: 39 }))).split('\n');
+    expect(lines[1]).toMatch(/^\s+root organization\s+ok\s+0\s+2\s+0\s+0\s+0/);
+    expect(lines[2]).toMatch(/^corp-ldap\s+dc=example,dc=com\s+ok\s+42\s+3\s/);
+    expect(lines[3]).toMatch(/^total\s+1 scope\s+ok\s+42\s+5\s/);
+  });
+
   it('keeps a multi-line error on one line', () => {
     const text = formatSummary(report([scope({ status: 'failed', error: 'a: required\nb: required\n' })], counts()));
     expect(text.split('\n').at(-1)).toBe('corp-ldap · dc=example,dc=com failed: a: required; b: required');

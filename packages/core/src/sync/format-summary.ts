@@ -1,5 +1,5 @@
 import { plainPaint, type Paint } from './format-plan.js';
-import type { ScopeReport, SyncReport } from './types.js';
+import type { ScopeCounts, ScopeReport, SyncReport } from './types.js';
 
 export interface FormatSummaryOptions {
   color?: boolean;
@@ -29,13 +29,16 @@ const NUMERIC = new Set<string>(['read', 'created', 'updated', 'deleted', 'uncha
  */
 export function formatSummary(report: SyncReport, options: FormatSummaryOptions = {}): string {
   const paint: Paint = options.color === false || options.paint === undefined ? plainPaint : { ...plainPaint, ...options.paint };
-  const rows: string[][] = report.scopes.map((s) => row(s));
+  // The root organization is created first, so it is listed first.
+  const outside = countsOutsideScopes(report);
+  const rootRows = outside ? [row({ source: '', label: 'root organization', scope: '', status: 'ok', counts: outside, durationMs: 0 })] : [];
+  const rows: string[][] = [...rootRows, ...report.scopes.map((s) => row(s))];
   const t = report.totals;
-  if (report.scopes.length > 1) {
+  if (rows.length > 1) {
     const failed = report.scopes.filter((s) => s.status === 'failed').length;
     rows.push([
       'total',
-      `${report.scopes.length} scopes`,
+      `${report.scopes.length} ${report.scopes.length === 1 ? 'scope' : 'scopes'}`,
       failed === 0 ? 'ok' : `${failed} failed`,
       String(t.read),
       String(t.create),
@@ -58,7 +61,7 @@ export function formatSummary(report: SyncReport, options: FormatSummaryOptions 
 
   const out: string[] = [paint.heading(line(header))];
   for (const [i, cells] of rows.entries()) {
-    const scope = report.scopes[i];
+    const scope = report.scopes[i - rootRows.length];
     const text = line(cells);
     out.push(scope?.status === 'failed' ? paint.warn(text) : text);
   }
@@ -75,7 +78,18 @@ export function formatSummary(report: SyncReport, options: FormatSummaryOptions 
   return out.join('\n');
 }
 
-function row(s: ScopeReport): string[] {
+/**
+ * What the totals hold beyond the scopes' own counts: the organizations of a missing root, created
+ * before any scope. Null when there is none, so the rows always add up to the totals.
+ */
+export function countsOutsideScopes(report: Pick<SyncReport, 'scopes' | 'totals'>): ScopeCounts | null {
+  const rest = { ...report.totals };
+  for (const s of report.scopes) for (const k of Object.keys(rest) as Array<keyof ScopeCounts>) rest[k] -= s.counts[k];
+  const values = Object.values(rest);
+  return values.every((n) => n >= 0) && values.some((n) => n > 0) ? rest : null;
+}
+
+function row(s: Pick<ScopeReport, 'source' | 'label' | 'scope' | 'status' | 'counts' | 'durationMs'>): string[] {
   return [
     s.source,
     s.label || s.scope,

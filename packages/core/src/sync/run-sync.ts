@@ -235,7 +235,8 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
     }
     log.error(`scope failed: ${errorMessage(error)}`);
     if (mode === 'apply') ctx.state.commitScope(ctx.source.name, scope.id, { fullRead: false, status: 'failed' });
-    return { ...base, status: 'failed', error: redact(errorMessage(error)), mode: 'full', counts: emptyCounts(), durationMs: Date.now() - started };
+    // One error, as for a scope that failed on Elder (`failedScope`): the column means the same everywhere.
+    return { ...base, status: 'failed', error: redact(errorMessage(error)), mode: 'full', counts: { ...emptyCounts(), errors: 1 }, durationMs: Date.now() - started };
   }
   const counts = plan.counts;
   if (plan.guard) log.warn(plan.guard);
