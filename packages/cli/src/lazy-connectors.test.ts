@@ -40,7 +40,10 @@ async function modulesLoadedBy(args: string[], name: string, env: Record<string,
 }
 
 /** A connector's entry module, its package, or an SDK only a connector uses. */
-const CONNECTOR_CODE = /\/connector-ldap\/dist\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-/;
+const CONNECTOR_CODE =
+  /\/connector-ldap\/dist\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-|\/connector-gcp\/dist\/|\/google-auth\/dist\/|\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\//;
+/** The Google SDKs the gcp connector imports only to talk to Google, never to validate a config. */
+const GOOGLE_SDKS = /\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\/|\/googleapis-common\//;
 
 beforeAll(() => {
   assertBuilt();
@@ -58,6 +61,16 @@ describe('connectors are imported only when used', () => {
     );
     const modules = await modulesLoadedBy(['config', 'validate', '--config', 'ldap.yaml'], 'validate');
     expect(modules.filter((m) => CONNECTOR_CODE.test(m)).length).toBeGreaterThan(0);
+  });
+
+  it('config validate of a gcp source imports the connector but none of the Google SDKs', async () => {
+    writeFileSync(
+      join(work.dir, 'gcp.yaml'),
+      'elder: { url: "http://127.0.0.1:9", token: t0ken-abc }\nsources:\n  - { name: gcp, connector: gcp, config: { parents: [folders/1] } }\n',
+    );
+    const modules = await modulesLoadedBy(['config', 'validate', '--config', 'gcp.yaml'], 'validate-gcp');
+    expect(modules.some((m) => m.includes('/connector-gcp/dist/'))).toBe(true);
+    expect(modules.filter((m) => GOOGLE_SDKS.test(m))).toEqual([]);
   });
 
   for (const args of [['--help'], ['connectors'], ['connectors', '--json'], ['run', '--help']]) {

@@ -140,15 +140,19 @@ describe('read of one project', () => {
     expect(vm0.tags).toEqual(['gcp', 'compute', 'env=prod', 'pinned', 'role=web']);
   });
 
-  it('fails the project with the gcloud fix when Compute is disabled there', async () => {
+  it('reports only the Compute kinds incomplete, with the gcloud fix, when Compute is disabled there, and still reads the buckets', async () => {
     const c = config();
     const scope = (await discover(c)).scopes.find((s) => s.id === 'data-prod')!;
     gcp.disableApi('data-prod', 'compute');
-    await expect(readAll(c, scope)).rejects.toMatchObject({
-      code: 'SOURCE_API_DISABLED',
-      fix: 'gcloud services enable compute.googleapis.com --project data-prod',
-      message: expect.stringContaining('enable it with: gcloud services enable compute.googleapis.com --project data-prod'),
-    });
+    const items = await readAll(c, scope);
+    expect(records(items).map((r) => r.kind)).toEqual(['project', 'bucket', 'bucket', 'bucket']);
+    const incomplete = items.filter((i) => i.type === 'incomplete');
+    expect(incomplete.map((i) => i.type === 'incomplete' && i.kind)).toEqual(['network', 'subnetwork', 'instance']);
+    for (const i of incomplete) {
+      expect(i.type === 'incomplete' && i.reason).toContain('enable it with: gcloud services enable compute.googleapis.com --project data-prod');
+    }
+    // Compute was asked once: the other Compute kinds are known to be off.
+    expect(gcp.requests.filter((r) => r.startsWith('GET /compute/v1/projects/data-prod/'))).toHaveLength(1);
     // Other projects are unaffected.
     const web = (await discover(c)).scopes.find((s) => s.id === 'web-prod')!;
     expect(records(await readAll(c, web)).length).toBe(15);
@@ -161,11 +165,22 @@ describe('read of one project', () => {
     expect(records(await readAll(c, scope)).map((r) => r.kind)).toEqual(['project', 'bucket', 'bucket', 'bucket']);
   });
 
-  it('names the missing permission', async () => {
+  it('names the missing permission, and fails only the kind it covers', async () => {
     const c = config();
     const scope = (await discover(c)).scopes.find((s) => s.id === 'web-prod')!;
-    gcp.deny('storage.buckets.list', 'projects/web-prod');
-    await expect(readAll(c, scope)).rejects.toMatchObject({ code: 'SOURCE_PERMISSION_DENIED', permission: 'storage.buckets.list' });
+    gcp.deny('compute.instances.list', 'projects/web-prod');
+    const items = await readAll(c, scope);
+    expect(items.filter((i) => i.type === 'incomplete')).toEqual([
+      { type: 'incomplete', kind: 'instance', reason: expect.stringContaining('the credentials lack compute.instances.list on project web-prod') },
+    ]);
+    expect(records(items).filter((r) => r.kind !== 'instance')).toHaveLength(10);
+  });
+
+  it('fails the whole project when the credentials are refused', async () => {
+    const c = config();
+    const scope = (await discover(c)).scopes.find((s) => s.id === 'web-prod')!;
+    gcp.fail(/global\/networks/, 1, { status: 401, body: { error: { code: 401, message: 'Request had invalid authentication credentials.', status: 'UNAUTHENTICATED' } } });
+    await expect(readAll(c, scope)).rejects.toMatchObject({ code: 'SOURCE_AUTH' });
   });
 
   it('slows down and retries on 403 rateLimitExceeded and 429, then reads everything', async () => {

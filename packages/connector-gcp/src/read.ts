@@ -1,4 +1,4 @@
-import { pages, type ReadContext, type ReadItem, type SourceRecord } from '@elder-sync/connector-sdk';
+import { ApiDisabledError, PermissionDeniedError, pages, type ReadContext, type ReadItem, type SourceRecord } from '@elder-sync/connector-sdk';
 import type { compute_v1 } from '@googleapis/compute/build/v1.js';
 import { callGoogle, gcpClients, SERVICES } from './clients.js';
 import type { GcpConfig } from './config.js';
@@ -11,9 +11,12 @@ import { mapBucket, mapInstance, mapNetwork, mapProject, mapSubnetwork, resource
  * subnetworks are read first and kept as a small index (resource path → id) so that instances and
  * subnetworks can name what they belong to by id; nothing else is held.
  *
- * Any failure (a disabled API, a missing permission, retries exhausted) ends the read, so the whole
- * project scope fails and nothing of it is deleted; other projects carry on. There is no cursor: GCP
- * has no change feed for these resources, and a full read is cheap.
+ * A disabled API or a missing permission fails only the kinds it covers: they are reported
+ * `incomplete` with Google's reason and the fix (`gcloud services enable compute.googleapis.com
+ * --project p`), so the engine deletes none of them and fails the scope (exit 3) while the project's
+ * other kinds are written. Any other failure (credentials, retries exhausted) ends the read: the
+ * whole project fails, other projects carry on. There is no cursor: GCP has no change feed for these
+ * resources, and a full read is cheap.
  */
 export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<ReadItem> {
   const { config, signal, log } = ctx;
@@ -32,9 +35,28 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
 
   yield* record(mapProject(project));
 
+  /** The first disabled-API answer of an API: its other kinds are not asked again. */
+  const disabled = new Map<string, ApiDisabledError>();
+  /** Runs one kind's listing; a disabled API or a missing permission makes just that kind incomplete. */
+  async function* kindOf(kind: string, api: string, listing: () => AsyncGenerator<ReadItem>): AsyncGenerator<ReadItem> {
+    const off = disabled.get(api);
+    if (off) {
+      yield { type: 'incomplete', kind, reason: off.message };
+      return;
+    }
+    try {
+      yield* listing();
+    } catch (error) {
+      if (!(error instanceof ApiDisabledError || error instanceof PermissionDeniedError)) throw error;
+      if (error instanceof ApiDisabledError) disabled.set(api, error);
+      log.warn(`${kind} not read: ${error.message}`, { project: projectId, kind });
+      yield { type: 'incomplete', kind, reason: error.message };
+    }
+  }
+
   if (resources.has('networks') || resources.has('subnetworks') || resources.has('instances')) {
     const compute = await clients.compute();
-    if (resources.has('networks')) {
+    if (resources.has('networks')) yield* kindOf('network', 'compute', async function* () {
       for await (const page of pages<compute_v1.Schema$NetworkList>({
         what: `compute.networks.list in ${projectId}`,
         fetchPage: (pageToken) =>
@@ -49,8 +71,8 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
           yield* record(mapNetwork(network, project));
         }
       }
-    }
-    if (resources.has('subnetworks')) {
+    });
+    if (resources.has('subnetworks')) yield* kindOf('subnetwork', 'compute', async function* () {
       for await (const page of pages<compute_v1.Schema$SubnetworkAggregatedList>({
         what: `compute.subnetworks.aggregatedList in ${projectId}`,
         fetchPage: (pageToken) =>
@@ -70,8 +92,8 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
           yield { type: 'incomplete', kind: 'subnetwork', reason: `regions unreachable: ${page.unreachables!.join(', ')}` };
         }
       }
-    }
-    if (resources.has('instances')) {
+    });
+    if (resources.has('instances')) yield* kindOf('instance', 'compute', async function* () {
       for await (const page of pages<compute_v1.Schema$InstanceAggregatedList>({
         what: `compute.instances.aggregatedList in ${projectId}`,
         fetchPage: (pageToken) =>
@@ -90,26 +112,28 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
           yield { type: 'incomplete', kind: 'instance', reason: `zones unreachable: ${page.unreachables!.join(', ')}` };
         }
       }
-    }
+    });
   }
 
   if (resources.has('buckets')) {
     const storage = await clients.storage(projectId);
-    for await (const page of pages<{ items?: BucketMetadata[]; nextPageToken?: string }>({
-      what: `storage.buckets.list in ${projectId}`,
-      fetchPage: (pageToken) =>
-        callGoogle(
-          `${projectId}/storage`,
-          { what: `storage.buckets.list in project ${projectId}`, project: projectId, service: SERVICES.storage, permission: 'storage.buckets.list' },
-          signal,
-          async () => {
-            const [, , response] = await storage.getBuckets({ autoPaginate: false, maxResults, ...(pageToken ? { pageToken } : {}) });
-            return (response ?? {}) as { items?: BucketMetadata[]; nextPageToken?: string };
-          },
-        ),
-      nextToken: (page) => page.nextPageToken,
-    })) {
-      for (const bucket of page.items ?? []) yield* record(mapBucket(bucket, project));
-    }
+    yield* kindOf('bucket', 'storage', async function* () {
+      for await (const page of pages<{ items?: BucketMetadata[]; nextPageToken?: string }>({
+        what: `storage.buckets.list in ${projectId}`,
+        fetchPage: (pageToken) =>
+          callGoogle(
+            `${projectId}/storage`,
+            { what: `storage.buckets.list in project ${projectId}`, project: projectId, service: SERVICES.storage, permission: 'storage.buckets.list' },
+            signal,
+            async () => {
+              const [, , response] = await storage.getBuckets({ autoPaginate: false, maxResults, ...(pageToken ? { pageToken } : {}) });
+              return (response ?? {}) as { items?: BucketMetadata[]; nextPageToken?: string };
+            },
+          ),
+        nextToken: (page) => page.nextPageToken,
+      })) {
+        for (const bucket of page.items ?? []) yield* record(mapBucket(bucket, project));
+      }
+    });
   }
 }

@@ -62,6 +62,17 @@ const EXAMPLE_SOURCES: Record<string, string> = {
       bindPassword: "\${LDAP_PW}"
       baseDn: dc=example,dc=com
 `,
+  gcp: `  - name: gcp-prod                     # every ACTIVE project below the parents is a scope
+    connector: gcp
+    interval: 3600
+    config:
+      # credentials: "\${file:./gcp-sa.json}"   # service-account key (secret); default: application-default credentials
+      # impersonate: sync@my-project.iam.gserviceaccount.com
+      parents: [organizations/123456789]         # and/or folders/<n>: recursive
+      # projects: [web-prod]                     # project ids, read directly
+      excludeProjects: [sandbox-*]
+      # resources: [instances, networks, subnetworks, buckets]
+`,
   aws: `  - name: prod-aws
     connector: aws
     interval: 3600

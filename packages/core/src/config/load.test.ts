@@ -291,7 +291,7 @@ sources:
       cwd: dir,
       env: { ELDER_EMAIL: 'sync@example.com', ELDER_PASSWORD: 'pw-123456', LDAP_PW: 'ldap-pw-1' },
     })!;
-    expect(config.sources.map((s) => s.name)).toEqual(['corp-ldap', 'prod-aws']);
+    expect(config.sources.map((s) => s.name)).toEqual(['corp-ldap', 'gcp-prod', 'prod-aws']);
     expect(config.elder.organization).toEqual({ path: ['Acme', 'Infrastructure'] });
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { WORKER_ENV_EXAMPLE } from '@elder-sync/testkit';
@@ -117,6 +120,28 @@ describe('configFromWorkerEnv', () => {
   it('keeps an LDAP_SERVER that is already a URL', () => {
     const { config } = configFromWorkerEnv(ldapEnv({ LDAP_SERVER: 'ldaps://dc1.corp.example:3269' }));
     expect(config.sources[0]!.config).toMatchObject({ url: 'ldaps://dc1.corp.example:3269' });
+  });
+
+  it('maps GCP_PROJECT_ID and GCP_CREDENTIALS_PATH onto a gcp source; the key file is read as a secret', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'worker-gcp-'));
+    try {
+      writeFileSync(join(dir, 'gcp-credentials.json'), '{"type":"service_account","private_key":"gcp-key-789"}');
+      const env = { ...WORKER_ENV_EXAMPLE, ELDER_API_KEY: 'k-123', GCP_ENABLED: 'true', GCP_PROJECT_ID: 'web-prod', GCP_CREDENTIALS_PATH: join(dir, 'gcp-credentials.json'), GCP_SYNC_INTERVAL: '900' };
+      const { config } = configFromWorkerEnv(env);
+      expect(config.sources).toEqual([
+        expect.objectContaining({ name: 'gcp', connector: 'gcp', interval: 900, config: { projects: ['web-prod'], credentials: '{"type":"service_account","private_key":"gcp-key-789"}' } }),
+      ]);
+      expect(redact('key {"type":"service_account","private_key":"gcp-key-789"}')).not.toContain('gcp-key-789');
+      expect(workerEnvYaml(workerEnvDocument(env))).toContain(`credentials: \${file:${join(dir, 'gcp-credentials.json')}}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves GCP credentials to application-default credentials when GCP_CREDENTIALS_PATH is empty, and needs GCP_PROJECT_ID', () => {
+    const env = { ...WORKER_ENV_EXAMPLE, ELDER_API_KEY: 'k-123', GCP_ENABLED: 'true', GCP_PROJECT_ID: 'web-prod', GCP_CREDENTIALS_PATH: '' };
+    expect(configFromWorkerEnv(env).config.sources[0]!.config).toEqual({ projects: ['web-prod'] });
+    expect(issuesOf(() => configFromWorkerEnv({ ...env, GCP_PROJECT_ID: '' }))).toEqual(['GCP_PROJECT_ID: not set: give the project id to read, e.g. web-prod']);
   });
 
   it('warns about, and skips, an enabled worker connector elder-sync does not have, naming it', () => {

@@ -43,7 +43,12 @@ interface WorkerConnector {
 /** Every connector the worker wires (elder-api.md §10.1), in the worker's order. */
 export const WORKER_CONNECTORS: readonly WorkerConnector[] = [
   { prefix: 'AWS', connector: 'aws', build: null },
-  { prefix: 'GCP', connector: 'gcp', build: null },
+  {
+    prefix: 'GCP',
+    connector: 'gcp',
+    build: gcpConfig,
+    variables: { projects: 'GCP_PROJECT_ID', credentials: 'GCP_CREDENTIALS_PATH' },
+  },
   { prefix: 'GOOGLE_WORKSPACE', connector: 'google-workspace', build: null },
   {
     prefix: 'LDAP',
@@ -262,6 +267,19 @@ function ldapConfig(r: Reader): Record<string, unknown> {
   } else if (r.has('LDAP_GROUP_FILTER')) {
     r.notes.push(`LDAP_GROUP_FILTER ${WORKER_DEFAULT_GROUP_FILTER} is the worker's default; the ldap connector's default is used instead (it also finds groupOfNames, groupOfUniqueNames and posixGroup)`);
   }
+  return config;
+}
+
+/**
+ * The worker's GCP settings (`gcp_connector.py`: one project, a service-account key file) as the gcp
+ * connector's config block. The key file is read through `${file:...}`, so its contents are a secret;
+ * without GCP_CREDENTIALS_PATH the connector uses application-default credentials, as the worker's
+ * google-cloud client did.
+ */
+function gcpConfig(r: Reader): Record<string, unknown> {
+  const project = r.required('GCP_PROJECT_ID', 'the project id to read, e.g. web-prod');
+  const config: Record<string, unknown> = { projects: [project] };
+  if (r.has('GCP_CREDENTIALS_PATH')) config.credentials = `\${file:${r.text('GCP_CREDENTIALS_PATH')}}`;
   return config;
 }
 
