@@ -1,6 +1,7 @@
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionCheck, ConnectorContext } from '@elder-sync/connector-sdk';
+import type { Client } from 'ldapts';
 import { bind, createClient, readRootDse, startTls, tlsOptionsFor, toLdapError } from './client.js';
 import { parseLdapUrl, type LdapConfig } from './config.js';
 import { LdapErrorCode, type LdapError } from './errors.js';
@@ -10,6 +11,7 @@ import { detectVendor, PAGED_RESULTS_OID } from './vendors.js';
 const FIX_FOR: Partial<Record<LdapErrorCode, string[]>> = {
   [LdapErrorCode.InvalidCredentials]: ['bindDn', 'bindPassword'],
   [LdapErrorCode.Tls]: ['caFile'],
+  [LdapErrorCode.EncryptionRequired]: ['url (ldaps://) or startTls'],
   [LdapErrorCode.Config]: ['caFile'],
   [LdapErrorCode.NoSuchObject]: ['baseDn'],
   [LdapErrorCode.InsufficientAccess]: ['read access for bindDn'],
@@ -93,7 +95,19 @@ export async function testLdapConnection(ctx: ConnectorContext<LdapConfig>): Pro
         explicitBufferAttributes: [...vendor.binaryAttributes],
       });
       if (searchEntries.length === 0) {
-        checks.push({ name: 'baseDn', ok: false, detail: `"${config.baseDn}" returned no entry`, missing: ['baseDn'] });
+        checks.push({ name: 'baseDn', ok: false, detail: `"${config.baseDn}" returned no entry: check baseDn (${config.bindDn} may lack read access to it)`, missing: ['baseDn'] });
+      } else if (!(await seesAnyEntry(client, config, vendor.defaultUserFilter))) {
+        // A server answers a search it will not show anything of with an empty result, not an error
+        // (389-DS without a read ACI for the account): every read would then find nothing to sync.
+        checks.push({
+          name: 'baseDn',
+          ok: false,
+          detail:
+            `${config.bindDn} sees no OU, group or user below "${config.baseDn}": give it read access to the subtree ` +
+            `(389-DS: an aci allowing read, search on the base; OpenLDAP: an access rule; AD: Authenticated Users read) ` +
+            `or check baseDn and the filters`,
+          missing: ['read access for bindDn'],
+        });
       } else {
         checks.push({ name: 'baseDn', ok: true, detail: `${config.baseDn} (${vendor.name})` });
       }
@@ -116,6 +130,16 @@ export async function testLdapConnection(ctx: ConnectorContext<LdapConfig>): Pro
   } finally {
     await client.unbind().catch(() => undefined);
   }
+}
+
+/** Whether one OU, group or user below the base DN is visible to the bind account (one entry, one page). */
+async function seesAnyEntry(client: Client, config: LdapConfig, defaultUserFilter: string): Promise<boolean> {
+  const filter = `(|${config.ouFilter}${config.groupFilter}${config.userFilter ?? defaultUserFilter})`;
+  const pages = client.searchPaginated(config.baseDn, { scope: 'sub', filter, attributes: ['1.1'], paged: { pageSize: 1 } });
+  for await (const page of pages) {
+    if (page.searchEntries.length > 0) return true;
+  }
+  return false;
 }
 
 function probeTcp(host: string, port: number, timeoutMs: number): Promise<void> {

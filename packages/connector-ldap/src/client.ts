@@ -57,6 +57,19 @@ export function toLdapError(error: unknown, operation: string, config: ClientCon
     out = new LdapError(LdapErrorCode.PagingUnsupported, `${operation} failed: the server refused the paged-results control (1.2.840.113556.1.4.319), which this connector always uses`, { cause: error });
   } else if (code === 51 || code === 52) {
     out = new LdapError(LdapErrorCode.ServerBusy, `${operation} failed: server busy or unavailable (${raw})`, { cause: error });
+  } else if (code === 8 || /Transport encryption required|confidentiality required/i.test(raw)) {
+    out = new LdapError(
+      LdapErrorCode.EncryptionRequired,
+      `${operation} failed: the server requires an encrypted connection for a simple bind (${raw.trim()}); use an ldaps:// url (port 636) or startTls: true, with caFile naming the CA of the server certificate`,
+      { cause: error },
+    );
+  } else if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    const host = parseLdapUrl(url).host;
+    out = new LdapError(
+      LdapErrorCode.Tls,
+      `${operation} failed: the server certificate is not issued for the host name "${host}" in url ${url} (${raw}); use a url with a host name the certificate names (tlsVerify: false skips the check)`,
+      { cause: error },
+    );
   } else if (typeof code === 'string' && (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL'))) {
     const hint = config.caFile
       ? `the server certificate does not verify against caFile ${config.caFile}`

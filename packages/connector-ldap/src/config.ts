@@ -132,11 +132,31 @@ export const ldapConfigSchema = z
 
 export type LdapConfig = z.infer<typeof ldapConfigSchema>;
 
-/** The fan-out unit id: one scope per directory (host:port plus normalised base DN). */
-export function scopeIdOf(config: Pick<LdapConfig, 'url' | 'baseDn'>): string {
+/**
+ * The fan-out unit id: what the directory is, its normalised base DN, never how it is reached. A
+ * change between ldap://, ldaps:// and StartTLS, of port, or to another server (domain controller,
+ * replica) of the same directory keeps every object's ownership.
+ */
+export function scopeIdOf(config: Pick<LdapConfig, 'baseDn'>): string {
+  return normalizeDn(config.baseDn);
+}
+
+/** The id versions before 0.2 used (host:port plus base DN): a scope's former id, migrated on the first run. */
+export function legacyScopeIdOf(config: Pick<LdapConfig, 'url' | 'baseDn'>): string {
   const u = parseLdapUrl(config.url);
   const host = u.host.includes(':') ? `[${u.host}]` : u.host.toLowerCase();
   return `${host}:${u.port}/${normalizeDn(config.baseDn)}`;
+}
+
+/**
+ * The directory's name for the `ldap_server` attribute: the DNS name of its naming context
+ * (`dc=example,dc=com` → `example.com`), or the normalised naming context when it is not made of
+ * `dc=` labels. Not the host connected to, which differs between servers of one directory.
+ */
+export function directoryNameOf(namingContext: string): string {
+  const rdns = parseDn(namingContext);
+  const labels = rdns.map((rdn) => (rdn.length === 1 && rdn[0]!.type.toLowerCase() === 'dc' ? rdn[0]!.value.toLowerCase() : null));
+  return labels.length > 0 && labels.every((l) => l !== null) ? labels.join('.') : normalizeDn(namingContext);
 }
 
 export function scopeLabelOf(config: Pick<LdapConfig, 'url' | 'baseDn'>): string {

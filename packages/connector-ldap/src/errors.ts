@@ -12,6 +12,8 @@ export const LdapErrorCode = {
   Unreachable: 'LDAP_UNREACHABLE',
   Timeout: 'LDAP_TIMEOUT',
   Tls: 'LDAP_TLS',
+  /** The server refuses simple binds over an unencrypted connection (AD "Transport encryption required", result 8). */
+  EncryptionRequired: 'LDAP_ENCRYPTION_REQUIRED',
   InvalidCredentials: 'LDAP_INVALID_CREDENTIALS',
   NoSuchObject: 'LDAP_NO_SUCH_OBJECT',
   InsufficientAccess: 'LDAP_INSUFFICIENT_ACCESS',

@@ -1,6 +1,6 @@
 import { CONNECTOR_API_VERSION, defineConnector } from '@elder-sync/connector-sdk';
 import { testLdapConnection } from './check.js';
-import { ldapConfigSchema, scopeIdOf, scopeLabelOf, type LdapConfig } from './config.js';
+import { legacyScopeIdOf, ldapConfigSchema, scopeIdOf, scopeLabelOf, type LdapConfig } from './config.js';
 import { readDirectory } from './read.js';
 
 export type { LdapConfig } from './config.js';
@@ -46,7 +46,9 @@ export default defineConnector<LdapConfig>({
       naturalKeys: ['ldap_dn', 'email'],
     },
   },
-  scopes: (config) => [{ id: scopeIdOf(config), label: scopeLabelOf(config) }],
+  // One scope per directory, named by its base DN; ownership recorded under the host:port id of
+  // versions before 0.2 (for the URL configured now) moves over on the first run.
+  scopes: (config) => [{ id: scopeIdOf(config), label: scopeLabelOf(config), formerIds: [legacyScopeIdOf(config)] }],
   testConnection: (ctx) => testLdapConnection(ctx),
   read: (ctx) => readDirectory(ctx),
 });

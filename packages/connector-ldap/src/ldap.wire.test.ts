@@ -5,7 +5,26 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SourceError, silentLogger, type JsonValue, type ReadItem, type SourceRecord } from '@elder-sync/connector-sdk';
-import { SAMPLE_LDIF, startSlapd, type SlapdPeer } from '@elder-sync/testkit';
+import {
+  DIRECTORY_VENDORS,
+  SAMPLE_LDIF,
+  sampleBaseDn,
+  sampleUserDn,
+  startSampleDirectory,
+  startSlapd,
+  type DirectoryPeer,
+  type DirectoryVendor,
+  type SlapdPeer,
+  type SambaAdPeer,
+  start389Ds,
+} from '@elder-sync/testkit';
+import { normalizeDn } from './dn.js';
+import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { readFile as readFileAsync } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import connector from './index.js';
 import type { LdapConfig } from './config.js';
@@ -13,26 +32,57 @@ import type { LdapConfig } from './config.js';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const BOB = 'uid=bob,ou=Engineering,ou=People,ou=Corp,dc=example,dc=test';
 
-function configFor(peer: SlapdPeer, overrides: Partial<Record<keyof LdapConfig, unknown>> = {}): LdapConfig {
+/** The sample's people and groups by name, with the groups each one is a direct member of. */
+const SAMPLE_MEMBERSHIPS = {
+  engineering: ['all-staff'],
+  'Sales, EMEA': ['all-staff'],
+  'all-staff': [],
+  developers: [],
+  'Alice Archer': ['engineering'],
+  'Bob Baker': ['developers', 'engineering'],
+  'Carol Chen': ['developers', 'engineering'],
+  'Dave Dawson': ['developers', 'engineering'],
+  'Erin Evans': ['Sales, EMEA'],
+  'Frank Foster': ['Sales, EMEA'],
+  'Grace Garcia': ['Sales, EMEA'],
+  'Heidi Hughes': ['all-staff'],
+  'Iván Núñez': ['all-staff'],
+  'Judy Jones': [],
+};
+
+/** A certificate for "elsewhere.test" only, signed by the peer's own CA: trusted, but for another host. */
+async function otherHostCertificate(tlsDir: string): Promise<{ key: Buffer; cert: Buffer }> {
+  const run = promisify(execFile);
+  const ext = join(tlsDir, 'other.ext');
+  await promisify((await import('node:fs')).writeFile)(ext, 'subjectAltName=DNS:elsewhere.test\n');
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(tlsDir, 'other.key'), '-out', join(tlsDir, 'other.csr'), '-subj', '/CN=elsewhere.test']);
+  await run('openssl', ['x509', '-req', '-in', join(tlsDir, 'other.csr'), '-CA', join(tlsDir, 'ca.crt'), '-CAkey', join(tlsDir, 'ca.key'), '-CAcreateserial', '-days', '1', '-extfile', ext, '-out', join(tlsDir, 'other.crt')]);
+  return { key: await readFileAsync(join(tlsDir, 'other.key')), cert: await readFileAsync(join(tlsDir, 'other.crt')) };
+}
+
+const discovery = () => ({ log: silentLogger, signal: new AbortController().signal });
+
+/** A config for the sample below `ou=Corp` (AD's own containers, CN=Users and the rest, stay out). */
+function configFor(peer: DirectoryPeer, overrides: Partial<Record<keyof LdapConfig, unknown>> = {}): LdapConfig {
   return connector.configSchema.parse({
     url: peer.url,
     bindDn: peer.bindDn,
     bindPassword: peer.bindPassword,
-    baseDn: peer.baseDn,
+    baseDn: sampleBaseDn(peer),
     pageSize: 3,
     ...overrides,
   });
 }
 
 async function read(config: LdapConfig, mode: 'full' | 'incremental' = 'full', checkpoint: JsonValue | null = null): Promise<ReadItem[]> {
-  const scope = (await connector.scopes(config))[0]!;
+  const scope = (await connector.scopes(config, discovery()))[0]!;
   const items: ReadItem[] = [];
   for await (const item of connector.read({ config, scope, log: silentLogger, signal: new AbortController().signal, mode, checkpoint })) items.push(item);
   return items;
 }
 
 async function check(config: LdapConfig) {
-  const scope = (await connector.scopes(config))[0]!;
+  const scope = (await connector.scopes(config, discovery()))[0]!;
   return connector.testConnection({ config, scope, log: silentLogger, signal: new AbortController().signal });
 }
 
@@ -63,17 +113,19 @@ async function readError(config: LdapConfig): Promise<SourceError> {
   throw new Error('expected the read to fail');
 }
 
-describe('full reads of the sample directory', () => {
-  let peer: SlapdPeer;
+const VENDOR_NAMES: Record<DirectoryVendor, string> = { openldap: 'OpenLDAP', 'samba-ad': 'Samba AD', '389ds': '389-DS' };
+const sameDn = (a: unknown, b: string) => expect(normalizeDn(String(a))).toBe(normalizeDn(b));
+
+describe.each(DIRECTORY_VENDORS.map((v) => [VENDOR_NAMES[v], v] as const))('full reads of the sample directory on %s', (_name, vendor) => {
+  let peer: DirectoryPeer;
   let items: ReadItem[];
   beforeAll(async () => {
-    // A size limit below the number of people: only paged searches can return them all.
-    peer = await startSlapd({ ldif: [SAMPLE_LDIF], sizeLimit: 5 });
+    peer = await startSampleDirectory(vendor);
     items = await read(configFor(peer));
-  });
+  }, 180_000);
   afterAll(() => peer?.stop());
 
-  it('returns 8 OUs, 4 groups and 10 people, each keyed by entryUUID', () => {
+  it('returns 8 OUs, 4 groups and 10 people, each keyed by the immutable id', () => {
     expect(ofKind(items, 'ou')).toHaveLength(8);
     expect(ofKind(items, 'group')).toHaveLength(4);
     expect(ofKind(items, 'user')).toHaveLength(10);
@@ -86,24 +138,21 @@ describe('full reads of the sample directory', () => {
     const kinds = items.map((i) => (i.type === 'record' ? i.record.kind : i.type));
     expect(kinds).toEqual([...Array(8).fill('ou'), ...Array(4).fill('group'), ...Array(10).fill('user'), 'checkpoint']);
     const ous = ofKind(items, 'ou').map((o) => [...o.organizationPath!, o.name].join('/'));
-    expect(ous).toEqual([
-      'Corp',
-      'Corp/Groups',
-      'Corp/People',
-      'Corp/People/Engineering',
-      'Corp/People/Finance',
-      'Corp/People/Former',
-      'Corp/People/Sales',
-      'Corp/People/Engineering/Platform',
-    ]);
-    expect(lastCheckpoint(items)).toMatchObject({ v: 1, attribute: 'entryCSN', value: expect.stringMatching(/^\d{14}\.\d{6}Z#/) });
+    // Paths are relative to the base DN (ou=Corp): the base OU itself is the one without a parent.
+    expect(ous).toEqual(['Corp', 'Groups', 'People', 'People/Engineering', 'People/Finance', 'People/Former', 'People/Sales', 'People/Engineering/Platform']);
+    expect(lastCheckpoint(items)).toMatchObject(
+      vendor === 'openldap'
+        ? { v: 1, attribute: 'entryCSN', value: expect.stringMatching(/^\d{14}\.\d{6}Z#/) }
+        : { v: 1, attribute: 'modifyTimestamp', value: expect.stringMatching(/^\d{14}(\.\d+)?Z$/) },
+    );
   });
 
-  it('maps people with their OU path and attributes', () => {
+  it('maps people with their OU path and attributes; ldap_server names the directory, not the host', () => {
     const bob = byName(items, 'Bob Baker');
-    expect(bob.organizationPath).toEqual(['Corp', 'People', 'Engineering']);
-    expect(bob.attributes).toEqual({
-      ldap_dn: BOB,
+    expect(bob.organizationPath).toEqual(['People', 'Engineering']);
+    sameDn(bob.attributes.ldap_dn, sampleUserDn(peer, 'bob'));
+    expect({ ...bob.attributes, ldap_dn: null }).toEqual({
+      ldap_dn: null,
       uid: 'bob',
       cn: 'Bob Baker',
       email: 'bob@example.test',
@@ -113,11 +162,16 @@ describe('full reads of the sample directory', () => {
       employee_number: '1002',
       title: 'Software Engineer',
       is_active: true,
-      ldap_server: '127.0.0.1',
+      ldap_server: 'example.test',
       kind: 'person',
     });
     // dave has no displayName: named by cn, display_name cleared
     expect(byName(items, 'Dave Dawson').attributes.display_name).toBeNull();
+  });
+
+  it('shows accounts the directory disables as inactive (AD userAccountControl, 389 nsAccountLock)', () => {
+    expect(byName(items, 'Judy Jones').attributes.is_active).toBe(vendor === 'openldap');
+    expect(ofKind(items, 'user').filter((u) => u.attributes.is_active === false).length).toBe(vendor === 'openldap' ? 0 : 1);
   });
 
   it('decodes UTF-8 names', () => {
@@ -127,36 +181,24 @@ describe('full reads of the sample directory', () => {
 
   it('reads the group whose DN has an escaped comma, and links its members to it', () => {
     const sales = byName(items, 'Sales, EMEA');
-    expect(sales.attributes).toMatchObject({ ldap_dn: 'cn=Sales\\2C EMEA,ou=Groups,ou=Corp,dc=example,dc=test', group_name: 'Sales, EMEA', member_count: 3 });
-    expect(sales.organizationPath).toEqual(['Corp', 'Groups']);
+    sameDn(sales.attributes.ldap_dn, `cn=Sales\\2C EMEA,ou=Groups,ou=Corp,${peer.baseDn}`);
+    expect(sales.attributes).toMatchObject({ group_name: 'Sales, EMEA', member_count: 3 });
+    expect(sales.organizationPath).toEqual(['Groups']);
     expect(byName(items, 'Erin Evans').relations).toEqual([{ type: 'member_of', kind: 'group', externalId: sales.externalId }]);
   });
 
-  it('links nested groups and posixGroup members (memberUid) as member_of relations', () => {
-    expect(memberships(items)).toEqual({
-      engineering: ['all-staff'],
-      'Sales, EMEA': ['all-staff'],
-      'all-staff': [],
-      developers: [],
-      'Alice Archer': ['engineering'],
-      'Bob Baker': ['developers', 'engineering'],
-      'Carol Chen': ['developers', 'engineering'],
-      'Dave Dawson': ['developers', 'engineering'],
-      'Erin Evans': ['Sales, EMEA'],
-      'Frank Foster': ['Sales, EMEA'],
-      'Grace Garcia': ['Sales, EMEA'],
-      'Heidi Hughes': ['all-staff'],
-      'Iván Núñez': ['all-staff'],
-      'Judy Jones': [],
-    });
+  it('links every direct membership once, nested groups included, and no transitive one', () => {
+    expect(memberships(items)).toEqual(SAMPLE_MEMBERSHIPS);
     for (const r of records(items)) {
       const ids = (r.relations ?? []).map((x) => x.externalId);
       expect(ids).toEqual([...ids].sort());
     }
   });
 
-  it('gives identical ordered output on a second read', async () => {
-    expect(await read(configFor(peer))).toEqual(items);
+  it('gives identical ordered output on a second read (the cursor is the server\u2019s clock where it has no change number)', async () => {
+    const again = await read(configFor(peer));
+    expect(records(again)).toEqual(records(items));
+    expect(again.map((i) => i.type)).toEqual(items.map((i) => i.type));
   });
 
   it('gives the same records whatever the page size', async () => {
@@ -169,14 +211,13 @@ describe('full reads of the sample directory', () => {
     expect(records(users)).toEqual(ofKind(items, 'user'));
   });
 
-  it('reads over LDAPS with the CA file', async () => {
-    const over = await read(configFor(peer, { url: peer.ldapsUrl, caFile: peer.caFile }));
-    expect(records(over)).toEqual(records(items).map((r) => r));
-  });
-
-  it('reads over StartTLS with the CA file', async () => {
-    const over = await read(configFor(peer, { startTls: true, caFile: peer.caFile }));
-    expect(records(over)).toHaveLength(22);
+  it('reads the same records over LDAPS and StartTLS with the CA file, in the same scope', async () => {
+    const ldaps = configFor(peer, { url: peer.ldapsUrl, caFile: peer.caFile });
+    expect(records(await read(ldaps))).toEqual(records(items));
+    const startTls = configFor(peer, { startTls: true, caFile: peer.caFile });
+    expect(records(await read(startTls))).toEqual(records(items));
+    const ids = await Promise.all([configFor(peer), ldaps, startTls].map(async (c) => (await connector.scopes(c, discovery()))[0]!.id));
+    expect(new Set(ids)).toEqual(new Set([normalizeDn(sampleBaseDn(peer))]));
   });
 
   it('refuses an LDAPS server whose certificate the CA file does not vouch for, naming caFile', async () => {
@@ -192,14 +233,14 @@ describe('full reads of the sample directory', () => {
     const error = await readError(configFor(peer, { bindPassword: 'wrong-pw-7f3a9c' }));
     expect(error).toBeInstanceOf(SourceError);
     expect(error.code).toBe('LDAP_INVALID_CREDENTIALS');
-    expect(error.message).toContain('invalid credentials for cn=reader,dc=example,dc=test');
+    expect(error.message).toContain(`invalid credentials for ${peer.bindDn}`);
     expect(error.message).not.toContain('wrong-pw-7f3a9c');
   });
 
   it('reports a missing base DN with the search context', async () => {
-    const error = await readError(configFor(peer, { baseDn: 'ou=Nowhere,dc=example,dc=test' }));
+    const error = await readError(configFor(peer, { baseDn: `ou=Nowhere,${peer.baseDn}` }));
     expect(error.code).toBe('LDAP_NO_SUCH_OBJECT');
-    expect(error.message).toMatch(/^LDAP search at "ou=Nowhere,dc=example,dc=test".*failed: no such object/);
+    expect(error.message).toMatch(/^LDAP search at "ou=Nowhere,.*failed: no such object/);
   });
 
   it('passes testConnection over LDAPS with every check ok', async () => {
@@ -222,11 +263,77 @@ describe('full reads of the sample directory', () => {
       { name: 'pagedResults', ok: false, detail: 'not checked: bind failed' },
     ]);
     expect(JSON.stringify(checks)).not.toContain('wrong-pw-7f3a9c');
-    const noBase = await check(configFor(peer, { baseDn: 'ou=Nowhere,dc=example,dc=test' }));
+    const noBase = await check(configFor(peer, { baseDn: `ou=Nowhere,${peer.baseDn}` }));
     expect(noBase.find((c) => c.name === 'baseDn')).toMatchObject({ ok: false, missing: ['baseDn'] });
     const noCa = await check(configFor(peer, { url: peer.ldapsUrl }));
     expect(noCa.find((c) => c.name === 'tls')).toMatchObject({ ok: false, missing: ['caFile'] });
   });
+
+  it.runIf(vendor === 'samba-ad')('hints at ldaps:// or StartTLS when AD requires transport encryption for simple binds', async () => {
+    const ad = peer as SambaAdPeer;
+    await ad.setRequireStrongAuth(true);
+    try {
+      const error = await readError(configFor(peer));
+      expect(error.code).toBe('LDAP_ENCRYPTION_REQUIRED');
+      expect(error.message).toMatch(/Transport encryption required.*use an ldaps:\/\/ url \(port 636\) or startTls: true/);
+      const bindCheck = (await check(configFor(peer))).find((c) => c.name === 'bind');
+      expect(bindCheck).toMatchObject({ ok: false, missing: ['url (ldaps://) or startTls'] });
+      expect(records(await read(configFor(peer, { startTls: true, caFile: peer.caFile })))).toEqual(records(items));
+    } finally {
+      await ad.setRequireStrongAuth(false);
+    }
+  });
+
+  it.runIf(vendor === 'openldap')('reports a certificate for another host name as a host-name mismatch, not as an untrusted CA', async () => {
+    const tlsDir = join(peer.dir, 'tls');
+    const other = await otherHostCertificate(tlsDir);
+    const server = createTlsServer({ key: other.key, cert: other.cert }, (socket) => socket.destroy());
+    const port = await new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+    try {
+      const error = await readError(configFor(peer, { url: `ldaps://127.0.0.1:${port}`, caFile: peer.caFile, timeoutMs: 5000 }));
+      expect(error.code).toBe('LDAP_TLS');
+      expect(error.message).toMatch(/not issued for the host name "127\.0\.0\.1"/);
+      expect(error.message).not.toMatch(/does not verify against caFile/);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('389-DS as people run it', () => {
+  it('with the memberOf plugin on, still links each direct membership once and no transitive one; entries without entryUUID are keyed by nsUniqueId', async () => {
+    const peer = await start389Ds({ ldif: [SAMPLE_LDIF], memberOf: true, entryUuid: false });
+    try {
+      const items = await read(configFor(peer));
+      expect(items.filter((i) => i.type === 'incomplete')).toEqual([]);
+      expect(memberships(items)).toEqual(SAMPLE_MEMBERSHIPS);
+      expect(records(items)).toHaveLength(22);
+      for (const r of records(items)) expect(r.externalId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}$/);
+      // Forcing memberOf where it is transitive is refused (it would link bob to all-staff).
+      expect(memberships(await read(configFor(peer, { membership: 'memberOf' })))).toEqual(SAMPLE_MEMBERSHIPS);
+    } finally {
+      await peer.stop();
+    }
+  }, 180_000);
+
+  it('test-connectivity fails, naming the fix, when the bind account can see no entry below baseDn', async () => {
+    const peer = await start389Ds({ ldif: [SAMPLE_LDIF], readAci: false });
+    try {
+      // The suffix entry itself is readable (389's default ACIs), nothing below it is.
+      const checks = await check(configFor(peer, { baseDn: peer.baseDn }));
+      expect(checks.find((c) => c.name === 'baseDn')).toMatchObject({
+        ok: false,
+        detail: expect.stringMatching(/cn=reader,dc=example,dc=test sees no OU, group or user below .*give it read access/),
+        missing: ['read access for bindDn'],
+      });
+      // Below the suffix, not even the base entry is visible: the read fails instead of finding nothing.
+      expect(checks.find((c) => c.name === 'pagedResults')).toMatchObject({ ok: true });
+      await expect(read(configFor(peer))).rejects.toMatchObject({ code: 'LDAP_NO_SUCH_OBJECT', message: expect.stringMatching(/may also lack read access/) });
+      expect((await check(configFor(peer))).find((c) => c.name === 'baseDn')).toMatchObject({ ok: false, detail: expect.stringMatching(/returned no entry.*may lack read access/) });
+    } finally {
+      await peer.stop();
+    }
+  }, 180_000);
 });
 
 describe('unreachable servers', () => {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ldapConfigSchema, scopeIdOf, scopeLabelOf, parseLdapUrl, DEFAULT_USER_FILTER } from './config.js';
+import { directoryNameOf, ldapConfigSchema, legacyScopeIdOf, scopeIdOf, scopeLabelOf, parseLdapUrl, DEFAULT_USER_FILTER } from './config.js';
 import { parseDn } from './dn.js';
 import type { LdapEntry } from './entry.js';
 import { mapGroup, mapOu, mapUser, type MappingContext } from './mapping.js';
 import { GroupIndex } from './membership.js';
-import { activeDirectory, detectVendor, genericLdap, guidFromHex, openLdap } from './vendors.js';
+import { activeDirectory, detectVendor, ds389, genericLdap, guidFromHex, openLdap } from './vendors.js';
 import { parseCursor } from './cursor.js';
+import { silentLogger } from '@elder-sync/core';
+import connector from './index.js';
 
 const BASE = 'dc=example,dc=test';
 const entry = (dn: string, attrs: Record<string, string[]>): LdapEntry => ({
@@ -168,7 +170,20 @@ describe('vendors', () => {
     expect(detectVendor(entry('', { supportedCapabilities: ['1.2.840.113556.1.4.800'] }))).toBe(activeDirectory);
     expect(detectVendor(entry('', { domainFunctionality: ['7'] }))).toBe(activeDirectory);
     expect(detectVendor(entry('', { objectClass: ['top', 'OpenLDAProotDSE'] }))).toBe(openLdap);
-    expect(detectVendor(entry('', { vendorName: ['389 Project'] }))).toBe(genericLdap);
+    expect(detectVendor(entry('', { vendorName: ['389 Project'] }))).toBe(ds389);
+    expect(detectVendor(entry('', { vendorName: ['Apache Software Foundation'] }))).toBe(genericLdap);
+  });
+
+  it('keys 389-DS entries by entryUUID, else nsUniqueId, and reads nsAccountLock as disabled', () => {
+    const uuid = '4f0b7c3e-8a1d-4b7e-9a5c-2d6e1f0a9b8c';
+    const nsUniqueId = '66446001-1DD211B2-800000EC-00000000';
+    expect(ds389.externalIdOf(entry('uid=a', { entryUUID: [uuid.toUpperCase()], nsUniqueId: [nsUniqueId] }))).toBe(uuid);
+    expect(ds389.externalIdOf(entry('uid=a', { nsUniqueId: [nsUniqueId] }))).toBe(nsUniqueId.toLowerCase());
+    expect(ds389.externalIdOf(entry('uid=a', {}))).toBeUndefined();
+    expect(openLdap.externalIdOf(entry('uid=a', { nsUniqueId: [nsUniqueId] }))).toBeUndefined();
+    expect(ds389.isActive(entry('uid=a', { nsAccountLock: ['TRUE'] }))).toBe(false);
+    expect(ds389.isActive(entry('uid=a', { nsAccountLock: ['false'] }))).toBe(true);
+    expect(ds389.isActive(entry('uid=a', {}))).toBe(true);
   });
 
   it('formats objectGUID bytes as AD does (little-endian first three groups)', () => {
@@ -222,10 +237,23 @@ describe('config', () => {
     expect(tls.error!.issues.map((i) => i.path.join('.'))).toEqual(['startTls']);
   });
 
-  it('makes one scope per directory, normalised', () => {
-    expect(scopeIdOf(minimal)).toBe('ldap.example.com:636/dc=example,dc=com');
+  it('names the scope by what the directory is (its base DN), not how it is reached', () => {
+    expect(scopeIdOf(minimal)).toBe('dc=example,dc=com');
+    for (const url of ['ldap://ldap.example.com', 'ldaps://dc2.example.com:3636', 'ldap://127.0.0.1:3389']) {
+      expect(scopeIdOf({ ...minimal, url })).toBe(scopeIdOf(minimal));
+    }
+    expect(legacyScopeIdOf(minimal)).toBe('ldap.example.com:636/dc=example,dc=com');
+    expect(connector.scopes(ldapConfigSchema.parse(minimal), { log: silentLogger, signal: new AbortController().signal })).toEqual([
+      { id: 'dc=example,dc=com', label: 'ldaps://LDAP.example.com:636 DC=Example, DC=com', formerIds: ['ldap.example.com:636/dc=example,dc=com'] },
+    ]);
     expect(scopeLabelOf(minimal)).toBe('ldaps://LDAP.example.com:636 DC=Example, DC=com');
     expect(parseLdapUrl('ldap://[::1]:3890')).toEqual({ scheme: 'ldap', host: '::1', port: 3890 });
     expect(() => parseLdapUrl('ldap://user:pw@host')).toThrow(/no path, query or credentials/);
+  });
+
+  it('names the directory (ldap_server) by its naming context, not by the host connected to', () => {
+    expect(directoryNameOf('DC=Example,DC=com')).toBe('example.com');
+    expect(directoryNameOf('o=Acme Corp')).toBe('o=acme corp');
+    expect(directoryNameOf('ou=People,dc=example,dc=com')).toBe('ou=people,dc=example,dc=com');
   });
 });

@@ -1,7 +1,7 @@
 import type { ReadContext, ReadItem, SourceRecord } from '@elder-sync/connector-sdk';
 import { LdapSession } from './client.js';
-import type { LdapConfig, LdapKind } from './config.js';
-import { parseLdapUrl } from './config.js';
+import { LdapError, LdapErrorCode } from './errors.js';
+import { directoryNameOf, type LdapConfig, type LdapKind } from './config.js';
 import { CursorTracker, parseCursor, type LdapCursor } from './cursor.js';
 import { normalizeDn, parseDn } from './dn.js';
 import { first, values, type LdapEntry } from './entry.js';
@@ -32,6 +32,14 @@ export async function* readDirectory(ctx: ReadContext<LdapConfig>): AsyncGenerat
   const session = await LdapSession.open(config);
   try {
     const vendor = session.vendor;
+    // Some servers (389-DS) answer a search below a base DN the account cannot see with no entries
+    // and no error: without this check that would be an empty read, not a configuration problem.
+    if ((await session.readBase(config.baseDn, ['1.1'])) === undefined) {
+      throw new LdapError(
+        LdapErrorCode.NoSuchObject,
+        `LDAP search at "${config.baseDn}" failed: no such object (check baseDn; the bind account ${config.bindDn} may also lack read access to it)`,
+      );
+    }
     const kinds = new Set<LdapKind>(config.kinds);
     const baseRdns = parseDn(config.baseDn);
     const baseNormalized = normalizeDn(config.baseDn);
@@ -51,12 +59,12 @@ export async function* readDirectory(ctx: ReadContext<LdapConfig>): AsyncGenerat
       readBase: (dn, attrs) => session.readBase(dn, attrs),
     });
     const tracker = new CursorTracker(vendor.cursor.attribute);
-    const memberOf = await useMemberOf(session, config);
+    const memberOf = await useMemberOf(session, config, log);
     log.debug('LDAP directory', { vendor: vendor.name, memberOf, incremental: since !== undefined, namingContext });
 
     const groups = new GroupIndex();
-    const mctx: MappingContext = { base: baseRdns, server: parseLdapUrl(config.url).host, vendor, groups };
-    const common = [vendor.idAttribute, vendor.cursor.attribute];
+    const mctx: MappingContext = { base: baseRdns, server: directoryNameOf(namingContext ?? config.baseDn), vendor, groups };
+    const common = [...vendor.idAttributes, vendor.cursor.attribute];
     const search = (filter: string, attributes: string[]) =>
       session.search(config.baseDn, {
         filter,
@@ -70,7 +78,7 @@ export async function* readDirectory(ctx: ReadContext<LdapConfig>): AsyncGenerat
       tracker.see(first(entry, vendor.cursor.attribute));
       if (record === undefined) {
         missingId.set(kind, (missingId.get(kind) ?? 0) + 1);
-        log.warn(`LDAP entry without ${vendor.idAttribute} skipped`, { dn: entry.dn, kind });
+        log.warn(`LDAP entry without ${vendor.idAttributes.join(' or ')} skipped`, { dn: entry.dn, kind });
         return undefined;
       }
       return { type: 'record', record };
@@ -88,7 +96,7 @@ export async function* readDirectory(ctx: ReadContext<LdapConfig>): AsyncGenerat
     }
 
     if (kinds.has('group') || kinds.has('user')) {
-      const indexAttributes = [vendor.idAttribute, 'uniqueMember', 'memberUid', ...(memberOf ? [] : ['member'])];
+      const indexAttributes = [...vendor.idAttributes, 'uniqueMember', 'memberUid', ...(memberOf ? [] : ['member'])];
       for await (const page of search(config.groupFilter, indexAttributes)) {
         for (const g of page) {
           const id = vendor.externalIdOf(g);
@@ -126,7 +134,8 @@ export async function* readDirectory(ctx: ReadContext<LdapConfig>): AsyncGenerat
     if (groups.unparsable > 0) log.warn('LDAP member values that are not DNs were ignored', { count: groups.unparsable });
     for (const [kind, count] of [...missingId].sort()) {
       // Without an immutable id these entries cannot be keyed; keep the kind's existing objects.
-      yield { type: 'incomplete', kind, reason: `${count} entr${count === 1 ? 'y has' : 'ies have'} no ${vendor.idAttribute}` };
+      const reason = `${count} entr${count === 1 ? 'y has' : 'ies have'} no ${vendor.idAttributes.join(' or ')} (readable by bindDn); their DNs are in the log`;
+      yield { type: 'incomplete', kind, reason };
     }
     yield { type: 'checkpoint', cursor: nextCursor(vendor, startValue, tracker, incoming) };
   } finally {
@@ -141,13 +150,42 @@ function nextCursor(vendor: LdapVendor, start: string | undefined, tracker: Curs
 }
 
 /**
- * Whether member entries carry memberOf. `auto`: AD always does; OpenLDAP only with the memberof
- * overlay, which adds memberOf to the schema, so the subschema tells.
+ * Whether to take memberships from memberOf on the members rather than from the groups' member lists.
+ * Decided by what the server does, not what its schema allows: AD maintains memberOf, direct only.
+ * OpenLDAP's memberof overlay is direct too, but may not run for this database: one member of one
+ * group is read to see whether its memberOf names the group. Where memberOf may be transitive
+ * (389-DS's plugin lists the groups of nested groups) or its meaning is unknown, it is never used:
+ * a transitive value would become a direct relation. `membership: memberOf` there is refused the
+ * same way, with a warning.
  */
-async function useMemberOf(session: LdapSession, config: LdapConfig): Promise<boolean> {
-  if (config.membership !== 'auto') return config.membership === 'memberOf';
-  if (session.vendor.memberOf === 'always') return true;
-  const subschema = first(session.rootDse, 'subschemaSubentry') ?? 'cn=Subschema';
-  const schema = await session.readBase(subschema, ['attributeTypes']);
-  return values(schema ?? { dn: '', attrs: {} }, 'attributeTypes').some((t) => /\bNAME\s+(?:\(\s*)?(?:'[^']*'\s+)*'memberOf'/i.test(t));
+async function useMemberOf(session: LdapSession, config: LdapConfig, log: ReadContext<LdapConfig>['log']): Promise<boolean> {
+  const semantics = session.vendor.memberOf;
+  if (config.membership === 'member') return false;
+  if (semantics === 'transitive' || semantics === 'unknown') {
+    if (config.membership === 'memberOf') {
+      log.warn('membership: memberOf ignored: on this server memberOf may list nested groups\' memberships as direct ones; reading the groups\' member lists', { vendor: session.vendor.name });
+    }
+    return false;
+  }
+  if (config.membership === 'memberOf' || semantics === 'always-direct') return true;
+  return memberEntriesCarryMemberOf(session, config);
+}
+
+async function memberEntriesCarryMemberOf(session: LdapSession, config: LdapConfig): Promise<boolean> {
+  const pages = session.search(config.baseDn, { filter: `(&${config.groupFilter}(member=*))`, attributes: ['member'], pageSize: 1 });
+  let group: LdapEntry | undefined;
+  for await (const page of pages) {
+    group = page.find((g) => values(g, 'member').length > 0);
+    if (group) break;
+  }
+  if (group === undefined) return false; // no group has members: the member lists cost nothing
+  const groupDn = normalizeDn(group.dn);
+  const member = await session.readBase(values(group, 'member')[0]!, ['memberOf']);
+  return member !== undefined && values(member, 'memberOf').some((dn) => {
+    try {
+      return normalizeDn(dn) === groupDn;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -6,9 +6,11 @@ import { first, values, type LdapEntry } from './entry.js';
  * (the Backstage LDAP provider's `vendors.ts` pattern), not in `if`s through the reader.
  */
 export interface LdapVendor {
-  readonly name: 'openldap' | 'active-directory' | 'generic';
+  readonly name: 'openldap' | 'active-directory' | '389-ds' | 'generic';
   /** Attribute holding the entry's immutable id. */
   readonly idAttribute: string;
+  /** Every attribute `externalIdOf` may use: the id attribute, then fallbacks (389: nsUniqueId). */
+  readonly idAttributes: readonly string[];
   /** Attributes that must be fetched as bytes (turned into hex by the client). */
   readonly binaryAttributes: readonly string[];
   /** The id as an external id string, or undefined if the entry has none. */
@@ -20,8 +22,15 @@ export interface LdapVendor {
   readonly extraUserAttributes: readonly string[];
   /** `false` only for accounts the directory marks disabled. */
   isActive(entry: LdapEntry): boolean;
-  /** `always`: entries carry memberOf (AD). `schema`: only if the server's schema knows memberOf (OpenLDAP overlay). */
-  readonly memberOf: 'always' | 'schema';
+  /**
+   * What memberOf on an entry means on this server, when it is there:
+   * `always-direct`: maintained on every member, direct memberships only (AD).
+   * `direct`: direct memberships only, if maintained at all (OpenLDAP's memberof overlay): a member
+   * entry is probed to see whether the server fills it.
+   * `transitive` or `unknown`: may include the groups of nested groups (389-DS's memberOf plugin), so
+   * it is never used; the groups' member lists are.
+   */
+  readonly memberOf: 'always-direct' | 'direct' | 'transitive' | 'unknown';
   readonly cursor: CursorStrategy;
 }
 
@@ -68,11 +77,17 @@ const entryCsnCursor: CursorStrategy = {
  * seen is used, which can miss an entry modified behind the read position during a long read (the
  * next full read catches it).
  */
-const modifyTimestampCursor = (startFromCurrentTime: boolean): CursorStrategy => ({
+const modifyTimestampCursor = (currentTimeAt: 'root-dse' | 'cn=monitor' | null): CursorStrategy => ({
   attribute: 'modifyTimestamp',
   changedSince: (v) => `(modifyTimestamp>=${escapeFilterValue(v)})`,
-  async startValue({ rootDse }) {
-    return startFromCurrentTime ? (first(rootDse, 'currentTime') ?? undefined) : undefined;
+  async startValue({ rootDse, readBase }) {
+    if (currentTimeAt === 'root-dse') return first(rootDse, 'currentTime') ?? undefined;
+    // 389-DS keeps the server's clock in cn=monitor (readable by authenticated users by default).
+    if (currentTimeAt === 'cn=monitor') {
+      const monitor = await readBase('cn=monitor', ['currentTime']).catch(() => undefined); // hidden: fall back to the highest value seen
+      return monitor === undefined ? undefined : (first(monitor, 'currentTime') ?? undefined);
+    }
+    return undefined;
   },
 });
 
@@ -81,21 +96,41 @@ const textId = (attribute: string) => (entry: LdapEntry) => first(entry, attribu
 export const openLdap: LdapVendor = {
   name: 'openldap',
   idAttribute: 'entryUUID',
+  idAttributes: ['entryUUID'],
   binaryAttributes: [],
   externalIdOf: textId('entryUUID'),
   defaultUserFilter: DEFAULT_USER_FILTER,
   uidAttribute: 'uid',
   extraUserAttributes: [],
   isActive: () => true,
-  memberOf: 'schema',
+  memberOf: 'direct',
   cursor: entryCsnCursor,
 };
 
-/** 389-DS, ApacheDS, ...: RFC 4530 entryUUID and the standard modifyTimestamp. */
+/** ApacheDS, ...: RFC 4530 entryUUID and the standard modifyTimestamp; memberOf of unknown meaning. */
 export const genericLdap: LdapVendor = {
   ...openLdap,
   name: 'generic',
-  cursor: modifyTimestampCursor(false),
+  memberOf: 'unknown',
+  cursor: modifyTimestampCursor(null),
+};
+
+/**
+ * 389 Directory Server. entryUUID comes from a plugin (on by default since 2.0), so instances created
+ * before it have entries without one; nsUniqueId is on every entry, and is the fallback. (The two
+ * formats differ: a UUID is 8-4-4-4-12 hex digits, a nsUniqueId 8-8-8-8, so they cannot collide.)
+ * Locked accounts carry the operational nsAccountLock (`dsidm account lock`). The memberOf plugin is
+ * off by default and, when on, lists nested groups' memberships too.
+ */
+export const ds389: LdapVendor = {
+  ...genericLdap,
+  name: '389-ds',
+  idAttributes: ['entryUUID', 'nsUniqueId'],
+  externalIdOf: (entry) => textId('entryUUID')(entry) ?? textId('nsUniqueId')(entry),
+  extraUserAttributes: ['nsAccountLock'],
+  isActive: (entry) => first(entry, 'nsAccountLock')?.toLowerCase() !== 'true',
+  memberOf: 'transitive',
+  cursor: modifyTimestampCursor('cn=monitor'),
 };
 
 /** userAccountControl ACCOUNTDISABLE (0x2). https://learn.microsoft.com/troubleshoot/windows-server/active-directory/useraccountcontrol-manipulate-account-properties */
@@ -104,6 +139,7 @@ const UAC_ACCOUNTDISABLE = 0x2;
 export const activeDirectory: LdapVendor = {
   name: 'active-directory',
   idAttribute: 'objectGUID',
+  idAttributes: ['objectGUID'],
   binaryAttributes: ['objectGUID'],
   externalIdOf: (entry) => {
     const hex = first(entry, 'objectGUID');
@@ -117,8 +153,8 @@ export const activeDirectory: LdapVendor = {
     const uac = Number(first(entry, 'userAccountControl') ?? '0');
     return !(Number.isFinite(uac) && (uac & UAC_ACCOUNTDISABLE) !== 0);
   },
-  memberOf: 'always',
-  cursor: modifyTimestampCursor(true),
+  memberOf: 'always-direct',
+  cursor: modifyTimestampCursor('root-dse'),
 };
 
 /**
@@ -145,6 +181,8 @@ export function detectVendor(rootDse: LdapEntry): LdapVendor {
     return activeDirectory;
   }
   if (values(rootDse, 'objectClass').some((oc) => oc.toLowerCase() === 'openldaprootdse')) return openLdap;
+  // 389-DS (and its Red Hat / Fedora builds) name themselves "389 Project"; nsBackendSuffix is theirs alone.
+  if (/\b389\b/.test(first(rootDse, 'vendorName') ?? '') || first(rootDse, 'nsBackendSuffix') !== null) return ds389;
   return genericLdap;
 }
 
@@ -162,6 +200,7 @@ export const ROOT_DSE_ATTRIBUTES = [
   'currentTime',
   'vendorName',
   'vendorVersion',
+  'nsBackendSuffix',
 ];
 
 /** The paged-results control (RFC 2696). */

@@ -3,6 +3,7 @@ export * from './slapd/index.js';
 export * from './samba-ad/index.js';
 export * from './ds389/index.js';
 export type { DirectoryPeer } from './peer/directory.js';
+export { DIRECTORY_VENDORS, startSampleDirectory, sampleBaseDn, sampleUserDn, type DirectoryVendor, type SampleDirectoryOptions } from './peer/sample.js';
 export * from './worker-env-example.js';
 export * from './microsoft/index.js';
 export * from './google-directory/index.js';
