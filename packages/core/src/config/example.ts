@@ -80,4 +80,18 @@ const EXAMPLE_SOURCES: Record<string, string> = {
       accounts: [{ roleArn: "arn:aws:iam::123456789012:role/elder-sync-read" }]
       regions: ["*"]
 `,
+  graph: `  - name: customers-m365               # Microsoft Entra ID, Intune and Defender, one organization per tenant
+    connector: graph
+    schedule: "*/15 * * * *"
+    # fullEvery: 96                    # graph's default: delta reads (deletions included) between daily full reads
+    config:
+      tenants:                         # or tenantsFile: ./tenants.yaml (the same list, for many customers)
+        - id: contoso.onmicrosoft.com  # tenant id (GUID) or primary domain
+          name: Contoso                # the tenant's organization in Elder
+          clientId: 11111111-2222-3333-4444-555555555555   # its app registration (application permissions, admin consent)
+          clientSecret: "\${CONTOSO_CLIENT_SECRET}"        # or \${file:./secrets/contoso.secret}
+          # certificate: { privateKey: "\${file:./contoso.key}", thumbprint: "AB12..." }
+      # resources: [users, groups, devices, managedDevices, machines, alerts, vulnerabilities, secureScore]
+      # cloud: global                  # global | usgov | usgov-dod | china
+`,
 };

@@ -289,9 +289,9 @@ sources:
     writeFileSync(join(dir, 'elder-sync.yaml'), exampleConfig());
     const config = loadConfig({
       cwd: dir,
-      env: { ELDER_EMAIL: 'sync@example.com', ELDER_PASSWORD: 'pw-123456', LDAP_PW: 'ldap-pw-1' },
+      env: { ELDER_EMAIL: 'sync@example.com', ELDER_PASSWORD: 'pw-123456', LDAP_PW: 'ldap-pw-1', CONTOSO_CLIENT_SECRET: 'contoso-1' },
     })!;
-    expect(config.sources.map((s) => s.name)).toEqual(['corp-ldap', 'gcp-prod', 'prod-aws']);
+    expect(config.sources.map((s) => s.name)).toEqual(['corp-ldap', 'gcp-prod', 'prod-aws', 'customers-m365']);
     expect(config.elder.organization).toEqual({ path: ['Acme', 'Infrastructure'] });
   });
 });
