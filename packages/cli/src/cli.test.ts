@@ -109,6 +109,9 @@ describe('elder-sync CLI', () => {
         '    connector: ldap',
         '    deletes: purge',
         '    bogus: 1',
+        '    config:',
+        '      url: http://not-ldap.example',
+        '      baseDn: dc=example,dc=com',
         '',
       ].join('\n'),
     );
@@ -121,6 +124,8 @@ describe('elder-sync CLI', () => {
     expect(r.stderr).toMatch(/^error: elder\.url: /m);
     expect(r.stderr).toMatch(/^error: sources\[0\]\.name: /m);
     expect(r.stderr).toMatch(/^error: sources\[0\]\.deletes: .*purge/m);
+    // The connector's own config is checked in the same pass, not after the top level is fixed.
+    expect(r.stderr).toMatch(/^error: sources\[0\]\.config\.url: /m);
     expect(r.stderr).toMatch(/^error: sources\[0\]\.bogus: unknown key/m);
     noStack(r.stderr);
 

@@ -79,3 +79,38 @@ export async function checkOnlyKinds(sources: readonly SourceConfig[], loader: C
     `--only: ${unknown.map((k) => `"${k}"`).join(', ')} ${unknown.length === 1 ? 'is not a kind' : 'are not kinds'} of the selected sources; valid kinds: ${valid}`,
   );
 }
+
+/**
+ * `loadConfig`, and when the top level of the file is wrong, the `config` block of each source is
+ * checked against its connector all the same: every mistake of every level in one ConfigError
+ * (DESIGN §3), not the connector's only after the top-level ones are fixed.
+ */
+export async function loadConfigReportingAll(core: CoreModule, explicit: string | undefined, loader: ConnectorLoader): Promise<LoadedConfig> {
+  try {
+    return loadConfig(core, explicit);
+  } catch (error) {
+    const document = (error as { document?: unknown }).document;
+    if (!(error instanceof core.ConfigError) || !isObject(document) || !Array.isArray(document['sources'])) throw error;
+    const issues = [...error.issues];
+    const seen = new Set(issues.map((i) => i.path));
+    for (const [index, source] of (document['sources'] as unknown[]).entries()) {
+      if (!isObject(source) || typeof source['connector'] !== 'string') continue;
+      let connector: ConnectorDefinition<unknown>;
+      try {
+        connector = await loader(source['connector']);
+      } catch (loadError) {
+        const path = `sources[${index}].connector`;
+        if (!seen.has(path)) issues.push({ path, message: core.errorMessage(loadError) });
+        continue;
+      }
+      const types = isObject(source['types']) ? (source['types'] as Record<string, never>) : undefined;
+      const result = core.checkSourceConfig(index, source['config'], connector, types);
+      if (!result.ok) issues.push(...result.issues.filter((i) => !seen.has(i.path)));
+    }
+    throw new core.ConfigError(issues, { cause: error });
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

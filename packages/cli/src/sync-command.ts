@@ -1,7 +1,7 @@
 import type { Command } from '@oclif/core';
 import type { ElderSyncConfig, ScopeCounts, ScopeReport, SyncOptions, SyncReport, WorkerEnvConfig } from '@elder-sync/core';
 import { BaseCommand } from './base-command.js';
-import { checkOnlyKinds, loadConfig, validateSources } from './config-api.js';
+import { checkOnlyKinds, loadConfigReportingAll, validateSources } from './config-api.js';
 import { ExitCode, UsageError } from './exit-codes.js';
 import { startRunObservers } from './run-observers.js';
 
@@ -55,10 +55,10 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
   protected async prepare(names: readonly string[], all = false, only?: readonly string[]): Promise<PreparedRun> {
     if (all && names.length > 0) throw new UsageError('give SOURCE arguments or --all, not both');
     const core = await this.core();
-    const { config, workerEnv } = loadConfig(core, this.flags.config);
+    const connectors = await this.connectorLoader();
+    const { config, workerEnv } = await loadConfigReportingAll(core, this.flags.config, connectors);
     if (workerEnv) this.useWorkerEnv(workerEnv);
     const selected = core.selectSources(config, names);
-    const connectors = await this.connectorLoader();
     await validateSources(core, config, selected, connectors, workerEnv);
     await checkOnlyKinds(selected, connectors, only);
     return { config, connectors, sources: selected.map((s) => s.name) };

@@ -23,14 +23,21 @@ export interface ConfigIssue {
 /** Bad usage or configuration: exit 64, one line per issue. */
 export class ConfigError extends ElderSyncError {
   readonly issues: ConfigIssue[];
+  /**
+   * The parsed (and substituted) document whose top level failed validation, when there was one:
+   * its sources' connector configs can still be checked, so every mistake is reported at once.
+   */
+  readonly document: Record<string, unknown> | undefined;
 
-  constructor(issues: ConfigIssue[], options: { cause?: unknown } = {}) {
+  constructor(issues: ConfigIssue[], options: { cause?: unknown; document?: Record<string, unknown> } = {}) {
+    const { document, ...rest } = options;
     super(
       'CONFIG_INVALID',
       issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n'),
-      { ...options, exitCode: 64 },
+      { ...rest, exitCode: 64 },
     );
     this.issues = issues;
+    this.document = document;
   }
 }
 

@@ -100,6 +100,18 @@ describe('elder-sync against slapd and the Elder emulator', () => {
     expect(existsSync(statePath)).toBe(false);
   });
 
+  it('test-connectivity checks that the configured organization exists', async () => {
+    const base = JSON.parse(readFileSync(join(work.dir, 'elder-sync.yaml'), 'utf8')) as { elder: Record<string, unknown> };
+    writeConfig(join(work.dir, 'org999.yaml'), { ...base, elder: { ...base.elder, organization: { id: 999 } } });
+    const r = await cli(['test-connectivity'], 'org999.yaml');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^✗\s+elder\s+organization\s+elder\.organization\.id: Elder has no organization 999/m);
+    expect(r.stdout).not.toContain('All checks passed.');
+    const ok = await cli(['test-connectivity']);
+    expect(ok.stdout).toMatch(/^✓\s+elder\s+organization\s+organization "Acme" does not exist yet; the first run creates Acme/m);
+    expect(writes()).toBe(0);
+  });
+
   it('diff --detailed-exitcode exits 2 before the first sync, writing nothing', async () => {
     const r = await cli(['diff', '--detailed-exitcode']);
     expect(r.stderr).not.toMatch(/"level":"error"/);

@@ -87,7 +87,7 @@ export function parseConfigText(text: string, options: ParseConfigOptions): Elde
     issues.push(...schemaIssues.filter((i) => !substituted.failedPaths.has(i.path)));
   }
   if (issues.length > 0 || !parsed.success) {
-    throw new ConfigError(issues.length > 0 ? issues : [{ path: basename(file), message: 'invalid configuration' }]);
+    throw new ConfigError(issues.length > 0 ? issues : [{ path: basename(file), message: 'invalid configuration' }], { document: input });
   }
 
   const config = parsed.data;

@@ -1,8 +1,12 @@
-import type { ElderSyncConfig } from '../config/schema.js';
+import type { ElderSyncConfig, SourceConfig } from '../config/schema.js';
+import type { ElderApi } from '../elder/types.js';
 import { validateSourceConfig } from '../config/index.js';
 import { discoverScopes, type ConnectionCheck } from '../connector.js';
 import { errorMessage, PermissionDeniedError } from '../errors.js';
 import { redact } from '../secrets.js';
+import { OrgTree } from './org-tree.js';
+import { resolveRoot } from './organizations.js';
+import { joinPath } from './projection.js';
 import { createElderClientFromConfig, selectSources } from './run-sync.js';
 import type { ConnectivityReport, SyncOptions } from './types.js';
 
@@ -30,6 +34,7 @@ export async function testConnectivity(
       // Elder v3.2.1 grants writes to every authenticated user (its RBAC is a stub, elder-api.md §2.1);
       // proving it would need a write, which this command never makes.
       elderChecks.push({ name: 'create', ok: true, detail: 'granted to every authenticated user by Elder v3.2.1 (not exercised: no writes)' });
+      elderChecks.push(...(await organizationChecks(elder, config, sources)));
     } catch (error) {
       elderChecks.push({ name: 'authenticated', ok: false, detail: redact(errorMessage(error)) });
     }
@@ -86,4 +91,41 @@ function missingPermission(error: unknown): Pick<ConnectionCheck, 'missing'> {
 
 function redactCheck(check: ConnectionCheck): ConnectionCheck {
   return check.detail === undefined ? check : { ...check, detail: redact(check.detail) };
+}
+
+/**
+ * The organizations synced objects hang under (elder.organization, and each selected source's
+ * own): an id must exist; a path must exist or be allowed to be created. Read only.
+ */
+async function organizationChecks(elder: ElderApi, config: ElderSyncConfig, sources: SourceConfig[]): Promise<ConnectionCheck[]> {
+  let tree: OrgTree;
+  try {
+    tree = await OrgTree.load(elder);
+  } catch (error) {
+    return [{ name: 'organization', ok: false, detail: redact(errorMessage(error)) }];
+  }
+  const refs = new Map<string, { ref: { path: string[] } | { id: number }; configPath: string }>();
+  refs.set(JSON.stringify(config.elder.organization), { ref: config.elder.organization, configPath: 'elder.organization' });
+  for (const source of sources) {
+    if (!source.organization) continue;
+    const key = JSON.stringify(source.organization);
+    if (!refs.has(key)) refs.set(key, { ref: source.organization, configPath: `sources[${config.sources.indexOf(source)}].organization` });
+  }
+  const checks: ConnectionCheck[] = [];
+  for (const { ref, configPath } of refs.values()) {
+    const what = 'id' in ref ? `organization #${ref.id}` : `organization "${joinPath(ref.path)}"`;
+    try {
+      const root = await resolveRoot(elder, tree, ref, { create: false, createMissing: config.elder.createMissingOrganizations, configPath });
+      checks.push({
+        name: 'organization',
+        ok: true,
+        detail: root.missing.length === 0 ? `${what} exists (${configPath})` : `${what} does not exist yet; the first run creates ${joinPath(root.missing)} (${configPath})`,
+      });
+    } catch (error) {
+      const issues = (error as { issues?: Array<{ path: string; message: string }> }).issues;
+      const detail = issues?.length ? issues.map((i) => `${i.path}: ${i.message}`).join('; ') : errorMessage(error);
+      checks.push({ name: 'organization', ok: false, detail: redact(detail) });
+    }
+  }
+  return checks;
 }

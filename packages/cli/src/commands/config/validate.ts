@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../base-command.js';
-import { loadConfig, validateSources } from '../../config-api.js';
+import { loadConfigReportingAll, validateSources } from '../../config-api.js';
 
 export interface ConfigValidateResult {
   file: string;
@@ -13,9 +13,10 @@ export default class ConfigValidate extends BaseCommand<typeof ConfigValidate> {
 
   public async run(): Promise<ConfigValidateResult> {
     const core = await this.core();
-    const { path: file, config, workerEnv } = loadConfig(core, this.flags.config);
+    const loader = await this.connectorLoader();
+    const { path: file, config, workerEnv } = await loadConfigReportingAll(core, this.flags.config, loader);
     for (const warning of workerEnv?.warnings ?? []) this.warnLine(warning);
-    await validateSources(core, config, config.sources, await this.connectorLoader(), workerEnv);
+    await validateSources(core, config, config.sources, loader, workerEnv);
     const n = config.sources.length;
     this.out(`config OK: ${n} ${n === 1 ? 'source' : 'sources'} (${file})`);
     return { file, sources: config.sources.map(({ name, connector }) => ({ name, connector })) };
