@@ -49,11 +49,20 @@ export async function testGcpConnection(ctx: ConnectorContext<GcpConfig>): Promi
   const resources = new Set(config.resources);
   if (resources.has('instances') || resources.has('networks') || resources.has('subnetworks')) {
     const compute = await clients.compute();
-    const computeCheck = (what: string, permission: string, call: () => Promise<unknown>) =>
-      probe(`compute: ${what}`, async () => {
-        await callGoogle(`${projectId}/compute`, { what: `${what} in project ${projectId}`, project: projectId, service: SERVICES.compute, permission }, signal, call);
+    // A disabled API is named once, not once per method.
+    let computeDisabled = false;
+    const computeCheck = async (what: string, permission: string, call: () => Promise<unknown>) => {
+      if (computeDisabled) return;
+      await probe(`compute: ${what}`, async () => {
+        try {
+          await callGoogle(`${projectId}/compute`, { what: `${what} in project ${projectId}`, project: projectId, service: SERVICES.compute, permission }, signal, call);
+        } catch (error) {
+          computeDisabled = error instanceof ApiDisabledError;
+          throw error;
+        }
         return 'readable';
       });
+    };
     if (resources.has('networks')) {
       await computeCheck('networks.list', 'compute.networks.list', () => compute.networks.list({ project: projectId, maxResults: 1 }, { signal }));
     }

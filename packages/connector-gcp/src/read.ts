@@ -41,7 +41,7 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
   async function* kindOf(kind: string, api: string, listing: () => AsyncGenerator<ReadItem>): AsyncGenerator<ReadItem> {
     const off = disabled.get(api);
     if (off) {
-      yield { type: 'incomplete', kind, reason: off.message };
+      yield { type: 'incomplete', kind, reason: reasonOf(off, projectId) };
       return;
     }
     try {
@@ -50,7 +50,7 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
       if (!(error instanceof ApiDisabledError || error instanceof PermissionDeniedError)) throw error;
       if (error instanceof ApiDisabledError) disabled.set(api, error);
       log.warn(`${kind} not read: ${error.message}`, { project: projectId, kind });
-      yield { type: 'incomplete', kind, reason: error.message };
+      yield { type: 'incomplete', kind, reason: reasonOf(error, projectId) };
     }
   }
 
@@ -136,4 +136,12 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
       }
     });
   }
+}
+
+/** Why a kind is incomplete, in one short sentence with the fix (the engine repeats it per kind). */
+function reasonOf(error: ApiDisabledError | PermissionDeniedError, projectId: string): string {
+  if (error instanceof ApiDisabledError) {
+    return `${error.api} is disabled in project ${projectId}${error.fix ? `; enable it with: ${error.fix}` : ''}`;
+  }
+  return error.permission ? `the credentials lack ${error.permission} on project ${projectId}` : error.message;
 }

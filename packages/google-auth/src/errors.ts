@@ -92,8 +92,9 @@ export function classifyGoogleError(error: unknown, context: GoogleCallContext):
     const fix = project === undefined || facts.service === undefined && context.service === undefined
       ? undefined
       : `gcloud services enable ${service} --project ${project}`;
+    // Google's own text adds only a console URL with the project number: the fix says it better.
     return new ApiDisabledError(
-      `${what}: ${service} is not enabled${project === undefined ? '' : ` in project ${project}`}${fix ? `; enable it with: ${fix}` : ''} (Google said: ${facts.message})`,
+      `${what}: ${service} is not enabled${project === undefined ? '' : ` in project ${project}`}${fix ? `; enable it with: ${fix}` : ` (Google said: ${facts.message})`}`,
       { api: service, ...(fix === undefined ? {} : { fix }) },
     );
   }
