@@ -218,6 +218,14 @@ describe('elder-sync CLI', () => {
     expect(showUnknown.stderr).toBe('error: no source named "nosuch" in the configuration or the state file; known sources: corp-ldap\n');
     const showKnown = await cli(['state', 'show', 'corp-ldap', '--config', 'ldap-only.yaml'], env, dir);
     expect(showKnown.code).toBe(0);
+    // Inspecting state needs no secret: none of the config's ${VAR}s is set here.
+    for (const args of [['state', 'list'], ['state', 'show', 'corp-ldap']]) {
+      const noSecrets = await cli([...args, '--config', 'ldap-only.yaml'], {}, dir);
+      expect(noSecrets.code, noSecrets.stderr).toBe(0);
+      expect(noSecrets.stderr).toBe('');
+    }
+    // An empty answer says where the truth is, not just "No mappings".
+    expect(showKnown.stdout).toMatch(/No state yet .*Elder may still hold objects elder-sync owns .*the next run re-adopts them/);
 
     const both = await cli(['run', 'corp-ldap', '--all', '--config', 'ldap-only.yaml'], env, dir);
     expect(both.code).toBe(64);

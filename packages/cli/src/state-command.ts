@@ -20,9 +20,10 @@ export abstract class StateCommand<T extends typeof Command> extends BaseCommand
     const flag = (this.flags as { state?: string }).state;
     if (flag) return resolve(flag);
     const core = await this.core();
-    // A config file decides (`state.path`, resolved by core); without one, $ELDER_SYNC_STATE or the default.
-    const loaded = core.loadConfigFile({ path: this.flags.config ?? null });
-    if (loaded !== null) return loaded.config.state.path ?? resolve(core.DEFAULT_STATE_PATH);
+    // A config file decides (`state.path`, resolved by core); without one, $ELDER_SYNC_STATE or the
+    // default. Only the state settings are read: the sources' secrets need not be set to inspect state.
+    const settings = core.loadStateSettings({ path: this.flags.config ?? null });
+    if (settings !== null) return settings.statePath;
     return resolve(process.env['ELDER_SYNC_STATE'] || core.DEFAULT_STATE_PATH);
   }
 
@@ -34,8 +35,7 @@ export abstract class StateCommand<T extends typeof Command> extends BaseCommand
     const known = new Set<string>(store ? store.sources().map((s) => s.source) : []);
     if (!(this.flags as { state?: string }).state) {
       const core = await this.core();
-      const loaded = core.loadConfigFile({ path: this.flags.config ?? null });
-      for (const s of loaded?.config.sources ?? []) known.add(s.name);
+      for (const name of core.loadStateSettings({ path: this.flags.config ?? null })?.sources ?? []) known.add(name);
     }
     if (known.has(source)) return;
     const names = [...known].sort();

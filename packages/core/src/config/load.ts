@@ -99,6 +99,49 @@ export function parseConfigText(text: string, options: ParseConfigOptions): Elde
   return config;
 }
 
+/** What the `state` commands need from the configuration. */
+export interface StateSettings {
+  /** Absolute path of the file that was read. */
+  path: string;
+  /** Absolute path of the state file (`state.path`, else $ELDER_SYNC_STATE, else the default). */
+  statePath: string;
+  /** The names of the configured sources. */
+  sources: string[];
+}
+
+/**
+ * The state file's path and the source names, read from the config file without resolving or
+ * validating anything else: inspecting the state needs none of the sources' secrets, so unset
+ * `${VAR}`s elsewhere in the file are no error here. `null` when there is no config file.
+ */
+export function loadStateSettings(options: LoadConfigOptions = {}): StateSettings | null {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const file = findConfigFile(options.path ?? undefined, env, cwd);
+  if (file === null) return null;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ path: file, message: `cannot read the configuration file: ${errorReason(error)}` }], { cause: error });
+  }
+  const raw = parseDocument(text, file);
+  const state = isObject(raw.state) ? raw.state : {};
+  const substituted = substitute(state.path ?? null, { env, baseDir: dirname(file), prefix: ['state', 'path'] });
+  if (substituted.issues.length > 0) throw new ConfigError(substituted.issues);
+  const given = substituted.value;
+  if (given !== null && typeof given !== 'string') throw new ConfigError([{ path: 'state.path', message: 'must be a file path' }]);
+  const fromEnv = env.ELDER_SYNC_STATE;
+  const statePath =
+    typeof given === 'string' && given !== ''
+      ? resolvePath(given, dirname(file))
+      : resolvePath(fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_STATE_PATH, cwd);
+  const sources = Array.isArray(raw.sources)
+    ? raw.sources.flatMap((s) => (isObject(s) && typeof s.name === 'string' ? [s.name] : []))
+    : [];
+  return { path: file, statePath, sources };
+}
+
 /** The config file to read, or `null` when none was asked for and none exists. */
 export function findConfigFile(explicit: string | undefined, env: Environment, cwd: string): string | null {
   const fromEnv = env.ELDER_SYNC_CONFIG;

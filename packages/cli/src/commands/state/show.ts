@@ -35,7 +35,7 @@ export default class StateShow extends StateCommand<typeof StateShow> {
       throw error;
     }
     if (store === null) {
-      this.out(`No state yet (${path} does not exist).`);
+      this.out(`No state yet (${path} does not exist). ${ELDER_HOLDS}`);
       return { path, source, scope, mappings: [] };
     }
     try {
@@ -46,10 +46,21 @@ export default class StateShow extends StateCommand<typeof StateShow> {
         if (n++ === 0) this.out(['key', 'kind', 'elder', 'owned', 'hash'].join('\t'));
         this.out([m.key, m.kind, `${m.elderKind}#${m.elderId}`, m.owned ? 'owned' : 'adopted', m.hash ?? '-'].join('\t'));
       }
-      this.out(n === 0 ? `No mappings for ${source}${scope ? ` scope ${scope}` : ''}.` : `${n} ${n === 1 ? 'mapping' : 'mappings'}.`);
+      this.out(n === 0 ? noMappings(source, scope, path) : `${n} ${n === 1 ? 'mapping' : 'mappings'}.`);
       return undefined;
     } finally {
       store.close();
     }
   }
+}
+
+/**
+ * The state file is a cache; Elder is the authority (DESIGN §5.1). An empty answer must not read as
+ * "nothing is synced": say where the truth is and how to see it.
+ */
+const ELDER_HOLDS =
+  'Elder may still hold objects elder-sync owns (each carries an elder_sync stamp naming its source): the next run re-adopts them instead of creating duplicates, and `elder-sync diff` shows them against the source.';
+
+function noMappings(source: string, scope: string | null, path: string): string {
+  return `No mappings for ${source}${scope ? ` scope ${scope}` : ''} in ${path} (a new or lost state file). ${ELDER_HOLDS}`;
 }
