@@ -42,16 +42,18 @@ describe('elder-sync CLI', () => {
     expect(r.stdout).toContain('3 some scopes failed');
   });
 
-  it('connectors lists the bundled connectors (ldap, gcp, graph) without loading them', async () => {
+  it('connectors lists the bundled connectors (ldap, gcp, graph, aws) without loading them', async () => {
     const r = await cli(['connectors']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ldap\s+@elder-sync\/connector-ldap\s+\S+\s+core\s+1$/m);
+    expect(r.stdout).toMatch(/^aws\s+@elder-sync\/connector-aws\s+\S+\s+core\s+1$/m);
     expect(r.stdout).toMatch(/^gcp\s+@elder-sync\/connector-gcp\s+\S+\s+core\s+1$/m);
     expect(r.stdout).toMatch(/^graph\s+@elder-sync\/connector-graph\s+\S+\s+core\s+1$/m);
     const json = await cli(['connectors', '--json']);
     expect(JSON.parse(json.stdout)).toEqual({
       connectors: expect.arrayContaining([
         expect.objectContaining({ id: 'ldap', packageName: '@elder-sync/connector-ldap', origin: 'core', apiVersion: 1 }),
+        expect.objectContaining({ id: 'aws', packageName: '@elder-sync/connector-aws', origin: 'core', apiVersion: 1 }),
         expect.objectContaining({ id: 'gcp', packageName: '@elder-sync/connector-gcp', origin: 'core', apiVersion: 1 }),
         expect.objectContaining({ id: 'graph', packageName: '@elder-sync/connector-graph', origin: 'core', apiVersion: 1 }),
       ]),
@@ -161,19 +163,19 @@ describe('elder-sync CLI', () => {
     expect(unset.stderr).toMatch(/^error: elder\.password: environment variable ELDER_PASSWORD is not set/m);
 
     const env = { ELDER_EMAIL: 'ops@example.com', ELDER_PASSWORD: 'elder-pw-123', LDAP_PW: 'ldap-pw-456', CONTOSO_CLIENT_SECRET: 'contoso-secret-789' };
-    // Only installed connectors get an example source: here ldap, gcp and graph, and no aws.
+    // Only installed connectors get an example source: here ldap, gcp, graph and aws (all bundled).
     const example = readFileSync(join(dir, 'elder-sync.yaml'), 'utf8');
-    expect(example).not.toContain('connector: aws');
+    expect(example).toContain('connector: aws');
     expect(example).toContain('connector: gcp');
     expect(example).toContain('connector: graph');
     const ok = await cli(['config', 'validate'], env, dir);
     expect(ok.stderr).toBe('');
-    expect(ok.stdout).toMatch(/^config OK: 3 sources \(/);
+    expect(ok.stdout).toMatch(/^config OK: 4 sources \(/);
     expect(ok.code).toBe(0);
     expect(ok.stdout).not.toMatch(/elder-pw-123|ldap-pw-456|contoso-secret-789/);
     writeFileSync(
       join(dir, 'ldap-only.yaml'),
-      example.split('  - name: customers-m365')[0]!.replace(/^ {2}- name: gcp-prod[\s\S]*?(?=^ {2}- name: |(?![\s\S]))/m, ''),
+      example.split('  - name: customers-m365')[0]!.replace(/^ {2}- name: (gcp-prod|prod-aws)[\s\S]*?(?=^ {2}- name: |(?![\s\S]))/gm, ''),
     );
   });
 

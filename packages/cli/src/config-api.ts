@@ -15,17 +15,23 @@ export interface LoadedConfig {
  * ./elder-sync.yaml|yml|json); with none, the Python worker's environment variables when any is
  * set. Throws ConfigError (exit 64) listing every issue.
  */
-export function loadConfig(core: CoreModule, explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfig(
+  core: CoreModule,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  /** SOURCE arguments: without a file, a connector id among them is synced on its defaults (`run aws`). */
+  names: readonly string[] = [],
+): LoadedConfig {
   const loaded = core.loadConfigFile({ path: explicit ?? null });
   if (loaded !== null) return loaded;
   if (core.hasWorkerEnv(env)) {
-    const workerEnv = core.configFromWorkerEnv(env);
+    const workerEnv = core.configFromWorkerEnv(env, { enable: names });
     return { path: core.WORKER_ENV_ORIGIN, config: workerEnv.config, workerEnv };
   }
   throw new core.ConfigError([
     {
       path: '--config',
-      message: `no configuration file: none of ${core.DEFAULT_CONFIG_FILES.join(', ')} in ${process.cwd()}, and no Python worker variables (ELDER_API_URL, LDAP_ENABLED, ...) set (write one with "elder-sync config init", or pass --config FILE)`,
+      message: `no configuration file: none of ${core.DEFAULT_CONFIG_FILES.join(', ')} in ${process.cwd()}, and no Python worker variables (ELDER_API_URL, ELDER_API_KEY, LDAP_ENABLED, AWS_ENABLED, ...) set (write one with "elder-sync config init", or pass --config FILE)`,
     },
   ]);
 }
@@ -85,9 +91,14 @@ export async function checkOnlyKinds(sources: readonly SourceConfig[], loader: C
  * checked against its connector all the same: every mistake of every level in one ConfigError
  * (DESIGN §3), not the connector's only after the top-level ones are fixed.
  */
-export async function loadConfigReportingAll(core: CoreModule, explicit: string | undefined, loader: ConnectorLoader): Promise<LoadedConfig> {
+export async function loadConfigReportingAll(
+  core: CoreModule,
+  explicit: string | undefined,
+  loader: ConnectorLoader,
+  names: readonly string[] = [],
+): Promise<LoadedConfig> {
   try {
-    return loadConfig(core, explicit);
+    return loadConfig(core, explicit, process.env, names);
   } catch (error) {
     const document = (error as { document?: unknown }).document;
     if (!(error instanceof core.ConfigError) || !isObject(document) || !Array.isArray(document['sources'])) throw error;

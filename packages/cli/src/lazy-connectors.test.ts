@@ -41,7 +41,7 @@ async function modulesLoadedBy(args: string[], name: string, env: Record<string,
 
 /** A connector's entry module, its package, or an SDK only a connector uses. */
 const CONNECTOR_CODE =
-  /\/connector-ldap\/dist\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-|\/connector-gcp\/dist\/|\/google-auth\/dist\/|\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\//;
+  /\/connector-(ldap|aws)\/dist\/|\/@aws-sdk\/|\/@smithy\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-|\/connector-gcp\/dist\/|\/google-auth\/dist\/|\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\//;
 /** The Google SDKs the gcp connector imports only to talk to Google, never to validate a config. */
 const GOOGLE_SDKS = /\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\/|\/googleapis-common\//;
 

@@ -56,7 +56,7 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     if (all && names.length > 0) throw new UsageError('give SOURCE arguments or --all, not both');
     const core = await this.core();
     const connectors = await this.connectorLoader();
-    const { config, workerEnv } = await loadConfigReportingAll(core, this.flags.config, connectors);
+    const { config, workerEnv } = await loadConfigReportingAll(core, this.flags.config, connectors, names);
     if (workerEnv) this.useWorkerEnv(workerEnv);
     const selected = core.selectSources(config, names);
     await validateSources(core, config, selected, connectors, workerEnv);

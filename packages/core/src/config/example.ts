@@ -73,12 +73,20 @@ const EXAMPLE_SOURCES: Record<string, string> = {
       excludeProjects: [sandbox-*]
       # resources: [instances, networks, subnetworks, buckets]
 `,
-  aws: `  - name: prod-aws
+  aws: `  - name: prod-aws                     # credentials: the AWS SDK's default chain (env, profile, SSO, instance role)
     connector: aws
     interval: 3600
     config:
-      accounts: [{ roleArn: "arn:aws:iam::123456789012:role/elder-sync-read" }]
-      regions: ["*"]
+      accounts:                        # optional; default: the credential chain's own account
+        - roleArn: arn:aws:iam::123456789012:role/elder-sync-read
+          # externalId: "\${AWS_EXTERNAL_ID}"   # if the role's trust policy asks for one (secret)
+          # name: prod                 # label in Elder (else the account alias, else its name)
+      # organization:                  # every ACTIVE member account of the AWS Organization
+      #   roleName: elder-sync-read    # assumed in each member account
+      #   includeOus: [ou-ab12-cdef3456]
+      #   excludeAccounts: ["111111111111"]
+      regions: ["*"]                   # "*": every region enabled for each account
+      # services: [ec2, vpc, lambda, rds, elasticache, sqs, s3]   # default: all seven
 `,
   graph: `  - name: customers-m365               # Microsoft Entra ID, Intune and Defender, one organization per tenant
     connector: graph

@@ -145,17 +145,29 @@ describe('configFromWorkerEnv', () => {
   });
 
   it('warns about, and skips, an enabled worker connector elder-sync does not have, naming it', () => {
-    const { config, warnings } = configFromWorkerEnv(ldapEnv({ AWS_ENABLED: 'true', OKTA_ENABLED: 'true' }));
+    const { config, warnings } = configFromWorkerEnv(ldapEnv({ LXD_ENABLED: 'true', OKTA_ENABLED: 'true' }));
     expect(config.sources.map((s) => s.name)).toEqual(['ldap']);
     expect(warnings).toContain(
-      'AWS_ENABLED=true, but elder-sync has no "aws" connector yet; its AWS_* settings are ignored and it is not synced',
+      'LXD_ENABLED=true, but elder-sync has no "lxd" connector yet; its LXD_* settings are ignored and it is not synced',
     );
     expect(warnings.some((w) => w.startsWith('OKTA_ENABLED=true') && w.includes('"okta"'))).toBe(true);
   });
 
   it('refuses an environment that enables only connectors elder-sync lacks', () => {
-    const issues = issuesOf(() => configFromWorkerEnv({ ...WORKER_ENV_EXAMPLE, ELDER_API_KEY: 'k-123', AWS_ENABLED: 'true' }));
+    const issues = issuesOf(() => configFromWorkerEnv({ ...WORKER_ENV_EXAMPLE, ELDER_API_KEY: 'k-123', OKTA_ENABLED: 'true' }));
     expect(issues).toEqual([expect.stringMatching(/^\*_ENABLED: no connector enabled that elder-sync has: set LDAP_ENABLED=true/)]);
+  });
+
+  it('maps AWS_ENABLED and AWS_REGIONS onto an aws source; keys and home region stay with the AWS SDK', () => {
+    const { config } = configFromWorkerEnv({ ...WORKER_ENV_EXAMPLE, ELDER_API_KEY: 'k-123', AWS_ENABLED: 'true', AWS_REGIONS: 'eu-west-1, us-east-1', AWS_SYNC_INTERVAL: '900' });
+    expect(config.sources).toEqual([expect.objectContaining({ name: 'aws', connector: 'aws', interval: 900, config: { regions: ['eu-west-1', 'us-east-1'] } })]);
+    expect(JSON.stringify(config)).not.toMatch(/AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/);
+  });
+
+  it('enables a connector named on the command line without its _ENABLED variable, on its defaults', () => {
+    const { config, warnings } = configFromWorkerEnv({ ELDER_API_URL: 'http://elder:5000', ELDER_API_KEY: 'k-123' }, { enable: ['aws'] });
+    expect(config.sources).toEqual([expect.objectContaining({ name: 'aws', connector: 'aws', config: {} })]);
+    expect(warnings).toContain('AWS_REGIONS is not set: the aws source reads every region enabled for the account (the worker read us-east-1 and us-west-2)');
   });
 
   it('reports every problem at once, each under the variable to fix', () => {

@@ -42,7 +42,7 @@ interface WorkerConnector {
 
 /** Every connector the worker wires (elder-api.md §10.1), in the worker's order. */
 export const WORKER_CONNECTORS: readonly WorkerConnector[] = [
-  { prefix: 'AWS', connector: 'aws', build: null },
+  { prefix: 'AWS', connector: 'aws', build: awsConfig, variables: { regions: 'AWS_REGIONS' } },
   {
     prefix: 'GCP',
     connector: 'gcp',
@@ -94,9 +94,19 @@ export interface WorkerEnvConfig extends WorkerEnvDocument {
   config: ElderSyncConfig;
 }
 
+export interface WorkerEnvOptions {
+  cwd?: string;
+  /**
+   * Connector ids named on the command line (`elder-sync run aws`): each is synced as if its
+   * `<PREFIX>_ENABLED` were true, on its defaults and variables (DESIGN §2: with no config file,
+   * `run aws --dry-run` works on the credential chain alone).
+   */
+  enable?: readonly string[];
+}
+
 /** The worker's variables as a validated config. Throws `ConfigError` whose paths name the variables. */
-export function configFromWorkerEnv(env: Environment = process.env, options: { cwd?: string } = {}): WorkerEnvConfig {
-  const built = workerEnvDocument(env);
+export function configFromWorkerEnv(env: Environment = process.env, options: WorkerEnvOptions = {}): WorkerEnvConfig {
+  const built = workerEnvDocument(env, options.enable);
   try {
     const config = parseConfigText(YAML.stringify(built.document), {
       file: WORKER_ENV_ORIGIN,
@@ -153,7 +163,7 @@ export function workerEnvYaml(built: WorkerEnvDocument): string {
 }
 
 /** Builds the document without validating it (validation is `configFromWorkerEnv`'s job). */
-export function workerEnvDocument(env: Environment = process.env): WorkerEnvDocument {
+export function workerEnvDocument(env: Environment = process.env, enable: readonly string[] = []): WorkerEnvDocument {
   const r = new Reader(env);
   const warnings: string[] = [];
 
@@ -180,7 +190,8 @@ export function workerEnvDocument(env: Environment = process.env): WorkerEnvDocu
 
   const sources: Array<Record<string, unknown>> = [];
   for (const c of WORKER_CONNECTORS) {
-    if (!r.bool(`${c.prefix}_ENABLED`)) continue;
+    const enabled = r.bool(`${c.prefix}_ENABLED`);
+    if (!enabled && !(enable.includes(c.connector) && c.build !== null)) continue;
     if (c.build === null) {
       warnings.push(
         `${c.prefix}_ENABLED=true, but elder-sync has no "${c.connector}" connector yet; its ${c.prefix}_* settings are ignored and it is not synced`,
@@ -196,7 +207,7 @@ export function workerEnvDocument(env: Environment = process.env): WorkerEnvDocu
   if (sources.length === 0 && r.issues.length === 0) {
     r.issue(
       '*_ENABLED',
-      `no connector enabled that elder-sync has: set LDAP_ENABLED=true (elder-sync's connectors: ${WORKER_CONNECTORS.filter((c) => c.build).map((c) => c.connector).join(', ')})`,
+      `no connector enabled that elder-sync has: set LDAP_ENABLED=true or AWS_ENABLED=true, or name the connector (elder-sync run aws) (elder-sync's connectors: ${WORKER_CONNECTORS.filter((c) => c.build).map((c) => c.connector).join(', ')})`,
     );
   }
 
@@ -235,6 +246,24 @@ const LOG_LEVELS: Record<string, Exclude<LogLevel, 'silent'>> = {
   ERROR: 'error',
   CRITICAL: 'error',
 };
+
+/**
+ * The worker's AWS settings (`aws_connector.py`) as the aws connector's config block. The keys and
+ * `AWS_DEFAULT_REGION` need no mapping: the AWS SDK's credential chain reads `AWS_ACCESS_KEY_ID` /
+ * `AWS_SECRET_ACCESS_KEY` itself, and the connector's home region is `AWS_REGION` or `AWS_DEFAULT_REGION`.
+ */
+function awsConfig(r: Reader): Record<string, unknown> {
+  if (!r.has('AWS_REGIONS')) {
+    r.notes.push('AWS_REGIONS is not set: the aws source reads every region enabled for the account (the worker read us-east-1 and us-west-2)');
+    return {};
+  }
+  const regions = r
+    .text('AWS_REGIONS')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+  return { regions: regions.length > 0 ? regions : ['*'] };
+}
 
 /** The worker's LDAP connector settings (`ldap_connector.py`) as the ldap connector's config block. */
 function ldapConfig(r: Reader): Record<string, unknown> {
