@@ -21,6 +21,8 @@ as_root bash packages/testkit/scripts/install-slapd.sh
 # The other directory servers the LDAP connector is tested against: Samba as an AD DC, and 389-DS.
 as_root bash packages/testkit/scripts/install-samba-ad.sh
 as_root bash packages/testkit/scripts/install-389ds.sh
+# JetStream for the scale-out tests (dispatcher, workers, KV state).
+as_root bash packages/testkit/scripts/install-nats.sh
 
 # better-sqlite3 has no reachable prebuilt binary here: node-gyp builds it against the local headers.
 if [ -f /usr/include/node/node.h ]; then export npm_config_nodedir="${npm_config_nodedir:-/usr}"; fi

@@ -38,6 +38,11 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
       summary: 'While the run goes, serve /healthz, /readyz, /status and /metrics like the daemon (long cron runs).',
     }),
     shard: shardFlag,
+    dispatch: Flags.boolean({
+      summary: 'Publish one work unit per source × scope to NATS JetStream for `elder-sync worker`s, instead of running here: `--dispatch nats://host:4222`, or the nats block\'s servers.',
+      exclusive: ['shard', 'serve-metrics'],
+    }),
+    wait: Flags.boolean({ summary: 'With --dispatch: wait for every unit\'s result and print the summary (--no-wait: return once published).', default: true, allowNo: true }),
     listen: Flags.string({
       summary: 'host:port for --serve-metrics (else daemon.listen, default 127.0.0.1:9464).',
       dependsOn: ['serve-metrics'],
@@ -46,6 +51,7 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
 
   public async run(): Promise<RunResult | undefined> {
     const { flags } = this;
+    if (flags.dispatch) return this.dispatch();
     const { config, connectors, sources } = await this.prepare(this.positional, flags.all, flags.only);
     const core = await this.core();
     const log = await this.logger();
@@ -83,5 +89,40 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     } finally {
       report.close();
     }
+  }
+
+  /** `run --dispatch`: the units go to the workers; the summary and exit code are a local run's. */
+  private async dispatch(): Promise<RunResult | undefined> {
+    const { flags } = this;
+    // `--dispatch nats://host:4222`: the URL arrives as a positional argument (SOURCE names never contain "://").
+    const url = this.positional.find((a) => /^(nats|tls):\/\//.test(a));
+    const { config, connectors, sources } = await this.prepare(this.positional.filter((a) => a !== url), flags.all, flags.only);
+    const { dispatchRun } = await import('@elder-sync/nats');
+    const stop = this.interruptible();
+    const dispatched = await dispatchRun({
+      config,
+      connectors,
+      sources,
+      log: await this.logger(),
+      nats: { url, config: config.nats, name: 'elder-sync dispatcher' },
+      mode: flags['dry-run'] ? 'plan' : 'apply',
+      full: flags.full,
+      only: flags.only ?? [],
+      adopt: flags.adopt,
+      allowMassDelete: flags['allow-mass-delete'],
+      wait: flags.wait,
+      signal: stop.signal,
+      ...(this.scopeProgress() ? { onScopeDone: this.scopeProgress()! } : {}),
+    }).finally(stop.dispose);
+    const { report } = dispatched;
+    if (!report) {
+      if (!this.jsonEnabled()) process.stderr.write(`dispatched ${dispatched.units} unit(s) as run ${dispatched.runId}${stop.interrupted() ? '; stopped waiting for their results' : ''}\n`);
+      process.exitCode = stop.interrupted() ? ExitCode.interrupted : ExitCode.ok;
+      return undefined;
+    }
+    await this.printSummary(report);
+    process.exitCode = this.runExitCode(report);
+    const core = await this.core();
+    return this.jsonEnabled() ? { plan: core.planToJson(report), summary: summaryJson(report) } : undefined;
   }
 }

@@ -92,6 +92,8 @@ export function parseConfigText(text: string, options: ParseConfigOptions): Elde
 
   const config = parsed.data;
   secretValues(elderSyncConfigSchema, config).forEach(registerSecret);
+  // nats://user:password@host is accepted too: the password is as secret as nats.password.
+  for (const url of [config.state.url, config.nats?.servers].flat()) registerSecret(url && /^\w+:\/\/[^:@/]*:([^@/]+)@/.exec(url)?.[1]);
   if (!statePathGiven) {
     const fromEnv = env.ELDER_SYNC_STATE;
     config.state.path = resolvePath(fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_STATE_PATH, cwd);

@@ -86,6 +86,9 @@ export const elderConfigSchema = z
     }
   }, ALWAYS);
 
+const NATS_URL = /^(nats|tls):\/\/[^\s/]+\/?$/;
+const NATS_URL_MESSAGE = 'must be a NATS server URL: nats://host:4222 (or tls://host:4222; user:password@ is accepted)';
+
 export const stateConfigSchema = z.strictObject({
   /**
    * SQLite file. Relative paths in the file are resolved against the config file's directory;
@@ -93,6 +96,24 @@ export const stateConfigSchema = z.strictObject({
    * Optional here; `loadConfig` always fills it in (absolute).
    */
   path: z.string().min(1).optional(),
+  /**
+   * `nats://host:4222`: checkpoints and id mappings in JetStream KV buckets instead of SQLite, so
+   * workers on different machines share them (credentials and TLS from the `nats` block).
+   */
+  url: z.string().regex(NATS_URL, NATS_URL_MESSAGE).optional(),
+});
+
+/** NATS connection for scale-out (`run --dispatch`, `worker`, `state.url`), DESIGN §8. */
+export const natsConfigSchema = z.strictObject({
+  servers: z.union([z.string().regex(NATS_URL, NATS_URL_MESSAGE), z.array(z.string().regex(NATS_URL, NATS_URL_MESSAGE)).min(1)]),
+  user: z.string().min(1).optional(),
+  password: secret(z.string().min(1)).optional(),
+  token: secret(z.string().min(1)).optional(),
+  /** A `.creds` file (JWT and nkey seed) from `nsc`. */
+  credsFile: z.string().min(1).optional(),
+  tls: z
+    .strictObject({ caFile: z.string().min(1).optional(), certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() })
+    .optional(),
 });
 
 const CRON_MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
@@ -173,6 +194,7 @@ export const elderSyncConfigSchema = z
     state: stateConfigSchema.default(() => ({})),
     sources: z.array(sourceConfigSchema).default(() => []),
     daemon: daemonConfigSchema.optional(),
+    nats: natsConfigSchema.optional(),
   })
   .superRefine((value, ctx) => {
     if (!isPlainObject(value) || !Array.isArray(value.sources)) return;
@@ -195,6 +217,7 @@ export type ElderConfig = z.infer<typeof elderConfigSchema>;
 export type StateConfig = z.infer<typeof stateConfigSchema>;
 export type SourceConfig = z.infer<typeof sourceConfigSchema>;
 export type DaemonConfig = z.infer<typeof daemonConfigSchema>;
+export type NatsConfig = z.infer<typeof natsConfigSchema>;
 export type OrganizationRef = z.infer<typeof organizationRefSchema>;
 export type KindOverride = z.infer<typeof kindOverrideSchema>;
 export type DeleteMode = SourceConfig['deletes'];

@@ -354,6 +354,24 @@ export class StateStore {
    * Moves a scope's cursor and mappings from id `from` to `to` (Scope.formerIds), unless `to` has
    * state of its own already. Returns whether anything moved.
    */
+  /**
+   * Puts back a scope's state and mappings exactly as another store held them (a worker's unit,
+   * checked out of JetStream KV into a memory store), without counting a run.
+   */
+  restoreScope(source: string, scope: string, state: ScopeState | null, mappings: Iterable<Mapping>): void {
+    this.transaction(() => {
+      if (state) {
+        this.db
+          .prepare(
+            `INSERT INTO scopes (source, scope, cursor, runs_since_full, last_full_read_at, last_run_at, last_status)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(source, scope, encodeCursor(state.cursor), state.runsSinceFull, state.lastFullReadAt, state.lastRunAt, state.lastStatus);
+      }
+      this.applyChanges(source, { put: mappings });
+    });
+  }
+
   renameScope(source: string, from: string, to: string): boolean {
     return this.db.transaction(() => {
       if (from === to || this.getScopeState(source, to) !== null) return false;

@@ -39,7 +39,10 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
   const log = options.log.child({ runId });
   const sources = selectSources(config, options.sources ?? []);
   const elder = options.elder ?? createElderClientFromConfig(config, log);
-  const state = openState(config, options);
+  // A caller-owned store (a worker's unit state from JetStream KV) is used as it is, and not closed here.
+  const state = options.state ?? openState(config, options);
+  // Source-wide steps (roots, vanished scopes) run in shard 1, never in a unit a dispatcher handed out.
+  const sourceWide = runsSourceWideSteps(options.shard) && options.scopes === undefined;
   const store = new PlanStore();
   const signal = options.signal ?? new AbortController().signal;
   const reports: ScopeReport[] = [];
@@ -63,7 +66,9 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         connector = await options.connectors(source.connector);
         settings = sourceSettings(source, connector);
         connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
-        const discovery = await discoverScopes(connector, connectorConfig, { log: sourceLog, signal });
+        // A worker's unit carries its scope, discovered once by the dispatcher.
+        const given = options.scopes?.[source.name];
+        const discovery = given ? { scopes: given, failed: [] } : await discoverScopes(connector, connectorConfig, { log: sourceLog, signal });
         // A part of the source that could not be discovered fails as a scope of its own (exit 3).
         // Sharded: this process takes only its units; each failure is reported by the shard that owns it.
         for (const failure of discovery.failed) {
@@ -79,10 +84,10 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
         continue;
       }
       // Shard 1 opens every source (it creates the roots); the others only the sources they have units of.
-      if (scopes.length === 0 && !runsSourceWideSteps(options.shard)) continue;
+      if (scopes.length === 0 && !sourceWide) continue;
       let ctx: SourceContext;
       try {
-        const opened = await openSource({ config, source, connector, connectorConfig, tree, store, state, elder, log: sourceLog, signal, options });
+        const opened = await openSource({ config, source, connector, connectorConfig, tree, store, state, elder, log: sourceLog, signal, options, sourceWide });
         ctx = opened.ctx;
         rootCreates += opened.rootCreates;
       } catch (error) {
@@ -101,7 +106,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
       await queue.onIdle();
     }
   } finally {
-    state.close();
+    if (!options.state) state.close();
     if (!options.elder) await elder.close();
   }
 
@@ -169,6 +174,8 @@ export interface OpenSourceInput {
   options: Pick<SyncOptions, 'mode' | 'full' | 'only' | 'allowMassDelete' | 'adopt' | 'onProgress' | 'shard' | 'rootWaitMs'>;
   /** Put the root's missing organizations into the plan (a saved plan already holds them). */
   planRoot?: boolean;
+  /** This process runs the source-wide steps (default true); else it waits for the root to appear. */
+  sourceWide?: boolean;
 }
 
 /**
@@ -186,13 +193,13 @@ export async function openSource(input: OpenSourceInput): Promise<{ ctx: SourceC
   let root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: false });
   // Creating the root is a source-wide step: shard 1 plans and creates it, the other shards wait for it,
   // so shards started at the same moment against an empty Elder make one root, not N.
-  const createsRoot = runsSourceWideSteps(options.shard);
+  const createsRoot = input.sourceWide ?? true;
   // The root's own creation is part of the plan too, in both modes (DESIGN §5.3).
   const rootCreates = input.planRoot === false || !createsRoot ? 0 : planRootOrganizations(store, settings.name, rootRef, root.missing);
   if (root.missing.length > 0 && options.mode === 'apply') {
     root = createsRoot
       ? await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true })
-      : await waitForRoot(elder, tree, rootRef, { ...rootOptions, create: false }, options.shard!, options.rootWaitMs ?? ROOT_WAIT_MS, input.signal);
+      : await waitForRoot(elder, tree, rootRef, { ...rootOptions, create: false }, rootCreator(options.shard), options.rootWaitMs ?? ROOT_WAIT_MS, input.signal);
   }
   const ctx: SourceContext = {
     source: settings,
@@ -284,7 +291,7 @@ async function waitForRoot(
   tree: OrgTree,
   ref: { path: string[] } | { id: number },
   options: Parameters<typeof resolveRoot>[3],
-  shard: Shard,
+  creator: string,
   waitMs: number,
   signal: AbortSignal,
 ): Promise<Awaited<ReturnType<typeof resolveRoot>>> {
@@ -298,10 +305,34 @@ async function waitForRoot(
       const name = 'path' in ref ? `"${ref.path.join(' / ')}"` : String(ref.id);
       throw new ElderSyncError(
         'ELDER_ROOT_PENDING',
-        `the root organization ${name} does not exist yet; shard 1 of ${shard.count} creates it (waited ${Math.round(waitMs / 1000)} s): run shard 1, or create the organization`,
+        `the root organization ${name} does not exist yet; ${creator} creates it (waited ${Math.round(waitMs / 1000)} s): run ${creator}, or create the organization`,
       );
     }
   }
+}
+
+/**
+ * The source-wide step a dispatcher takes before it hands out units: every selected source's root
+ * organization exists afterwards (created where missing), so workers never race to create one.
+ */
+export async function createRoots(config: ElderSyncConfig, sourceNames: readonly string[], elder: ElderApi): Promise<number> {
+  const tree = await OrgTree.load(elder);
+  let created = 0;
+  for (const source of selectSources(config, sourceNames)) {
+    const ref = source.organization ?? config.elder.organization;
+    const options = {
+      createMissing: config.elder.createMissingOrganizations,
+      configPath: source.organization ? `sources[${config.sources.indexOf(source)}].organization` : 'elder.organization',
+    };
+    const { missing } = await resolveRoot(elder, tree, ref, { ...options, create: false });
+    if (missing.length > 0) await resolveRoot(elder, tree, ref, { ...options, create: true });
+    created += missing.length;
+  }
+  return created;
+}
+
+function rootCreator(shard: Shard | undefined): string {
+  return shard && shard.index !== 1 ? `shard 1 of ${shard.count}` : 'the dispatcher (run --dispatch)';
 }
 
 /** A root that does not exist yet shows in the plan as organizations to create. */

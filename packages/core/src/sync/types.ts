@@ -1,7 +1,8 @@
-import type { ConnectionCheck, ConnectorDefinition } from '../connector.js';
+import type { ConnectionCheck, ConnectorDefinition, Scope } from '../connector.js';
 import type { ElderApi } from '../elder/types.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Logger } from '../logger.js';
+import type { StateStore } from '../state/store.js';
 import type { ProgressListener } from './progress.js';
 import type { Shard } from './shard.js';
 
@@ -119,6 +120,13 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** Run only this shard's work units (`--shard i/N`); source-wide steps run in shard 1 only. */
   shard?: Shard;
+  /**
+   * Scopes already discovered, by source name (a worker's unit): no discovery, and none of the
+   * source-wide steps; a missing root is waited for, as in a shard other than 1.
+   */
+  scopes?: Record<string, Scope[]>;
+  /** A state store the caller opened and will close (a worker's unit state from JetStream KV). */
+  state?: StateStore;
   /** How long a shard other than 1 waits for shard 1 to create a missing root organization (default 120 s). */
   rootWaitMs?: number;
   /** Called as each scope finishes (progress lines). */

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createElderClientFromConfig,
+  createRoots,
+  discoverScopes,
+  errorMessage,
+  redact,
+  selectSources,
+  validateSourceConfig,
+  type ConnectorLoader,
+  type ElderSyncConfig,
+  type Logger,
+  type PlanChange,
+  type ScopeCounts,
+  type ScopeReport,
+  type SyncReport,
+} from '@elder-sync/core';
+import { connectNats, type NatsTarget } from './connection.js';
+import { ensureStreams } from './streams.js';
+import { NAMES, unitKeyOf, type UnitResult, type WorkUnit } from './units.js';
+
+export interface DispatchOptions {
+  config: ElderSyncConfig;
+  connectors: ConnectorLoader;
+  sources: string[];
+  log: Logger;
+  nats: NatsTarget;
+  mode: 'apply' | 'plan';
+  full?: boolean;
+  only?: string[];
+  adopt?: boolean;
+  allowMassDelete?: boolean;
+  /** Wait for every unit's result (default); false returns as soon as the units are published. */
+  wait?: boolean;
+  signal?: AbortSignal;
+  onScopeDone?: (report: ScopeReport) => void;
+  /** Must match the workers' (default 30 s); only used when this call creates the consumer. */
+  leaseMs?: number;
+}
+
+export interface Dispatched {
+  runId: string;
+  units: number;
+  /** The run's report when waited for; null with `wait: false` or when stopped while waiting. */
+  report: SyncReport | null;
+}
+
+/**
+ * `run --dispatch`: discovers every selected source's scopes, takes the source-wide step (missing
+ * root organizations) itself, publishes one message per (source, scope) — its id the unit key and
+ * run id, so a republish is dropped — and, unless told not to, waits for each unit's result and
+ * returns a report like a local run's (the plan's changes stay with the workers: only counts).
+ */
+export async function dispatchRun(options: DispatchOptions): Promise<Dispatched> {
+  const { jetstream, jetstreamManager, DeliverPolicy } = await import('@nats-io/jetstream');
+  const runId = randomUUID();
+  const startedAt = new Date();
+  const log = options.log.child({ runId });
+  const signal = options.signal ?? new AbortController().signal;
+  const reports: ScopeReport[] = [];
+  const units: WorkUnit[] = [];
+  for (const source of selectSources(options.config, options.sources)) {
+    const base = { source: source.name, connector: source.connector };
+    try {
+      const connector = await options.connectors(source.connector);
+      const connectorConfig = validateSourceConfig(options.config.sources.indexOf(source), source.config, connector, source.types);
+      const discovery = await discoverScopes(connector, connectorConfig, { log: log.child({ source: source.name }), signal });
+      for (const failure of discovery.failed) reports.push(failedReport(base, failure.id, failure.label, `discovery: ${errorMessage(failure.error)}`));
+      for (const scope of discovery.scopes) {
+        units.push({
+          runId,
+          source: source.name,
+          scope,
+          mode: options.mode,
+          full: options.full ?? false,
+          only: options.only ?? [],
+          adopt: options.adopt ?? false,
+          allowMassDelete: options.allowMassDelete ?? false,
+        });
+      }
+    } catch (error) {
+      reports.push(failedReport(base, '*', source.connector, errorMessage(error)));
+    }
+  }
+  for (const r of reports) options.onScopeDone?.(r);
+
+  const elder = createElderClientFromConfig(options.config, log);
+  const elderBefore = { reads: 0, writes: 0, retries: 0 };
+  try {
+    // Workers never create roots: with many of them starting at once they would race.
+    if (options.mode === 'apply' && units.length > 0) await createRoots(options.config, [...new Set(units.map((u) => u.source))], elder);
+    Object.assign(elderBefore, elder.stats);
+  } finally {
+    await elder.close();
+  }
+
+  const nc = await connectNats({ ...options.nats, name: `elder-sync dispatcher ${runId}` }, log);
+  try {
+    const jsm = await jetstreamManager(nc);
+    await ensureStreams(jsm, { ackWaitMs: options.leaseMs ?? 30_000 });
+    const js = jetstream(nc);
+    // Subscribed before publishing, so no result can be missed.
+    const results = options.wait === false ? null : await js.consumers.get(NAMES.resultsStream, { filter_subjects: NAMES.resultsSubject(runId), deliver_policy: DeliverPolicy.All });
+    for (const unit of units) {
+      await js.publish(NAMES.unitsSubject(runId), JSON.stringify(unit), { msgID: `${unitKeyOf(unit)}:${runId}` });
+    }
+    log.info(`dispatched ${units.length} unit(s)`, { units: units.length });
+    if (!results) return { runId, units: units.length, report: null };
+
+    const pending = new Set(units.map(unitKeyOf));
+    const elderStats = { ...elderBefore };
+    const messages = await results.consume();
+    const onAbort = () => void messages.close();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (pending.size > 0) {
+        for await (const msg of messages) {
+          const result = msg.json<UnitResult>();
+          if (!pending.delete(result.key)) continue;
+          for (const r of result.reports) {
+            reports.push(r);
+            options.onScopeDone?.(r);
+          }
+          if (pending.size === 0) break;
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      await messages.close();
+    }
+    if (pending.size > 0) return { runId, units: units.length, report: null };
+    return { runId, units: units.length, report: dispatchedReport(runId, options, startedAt, reports, elderStats) };
+  } finally {
+    await nc.drain().catch(() => undefined);
+  }
+}
+
+function failedReport(base: { source: string; connector: string }, scope: string, label: string, error: string): ScopeReport {
+  return { ...base, scope, label, status: 'failed', error: redact(error), mode: 'full', counts: { read: 0, create: 0, update: 0, delete: 0, unchanged: 0, withheld: 0, errors: 1 }, durationMs: 0 };
+}
+
+function dispatchedReport(runId: string, options: DispatchOptions, startedAt: Date, reports: ScopeReport[], elder: SyncReport['elder']): SyncReport {
+  const scopes = [...reports].sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
+  const totals: ScopeCounts = { read: 0, create: 0, update: 0, delete: 0, unchanged: 0, withheld: 0, errors: 0 };
+  for (const s of scopes) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += s.counts[k];
+  return {
+    runId,
+    mode: options.mode,
+    startedAt: startedAt.toISOString(),
+    durationMs: Date.now() - startedAt.getTime(),
+    scopes,
+    totals,
+    elder,
+    elderUrl: options.config.elder.url,
+    options: { full: options.full ?? false, only: options.only?.length ? [...options.only] : null, adopt: options.adopt ?? false, allowMassDelete: options.allowMassDelete ?? false },
+    changes: (): IterableIterator<PlanChange> => [][Symbol.iterator](),
+    close: () => undefined,
+  };
+}

@@ -1,0 +1,170 @@
+import { startElderEmulator, startNatsServer, type ElderEmulator, type NatsPeer } from '@elder-sync/testkit';
+import { defineConnector, elderSyncConfigSchema, runSync, silentLogger, type ConnectorDefinition, type ReadItem } from '@elder-sync/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { dispatchRun } from './dispatcher.js';
+import { KvStateStore } from './kv-state.js';
+import { runWorker, type WorkerSummary } from './worker.js';
+
+/**
+ * A dispatcher and three workers over a real nats-server (JetStream, KV), writing into the Elder
+ * emulator: 10 accounts × 4 regions = 40 units, each below its account's organization.
+ */
+const ACCOUNTS = Array.from({ length: 10 }, (_, i) => `acct-${i}`);
+const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-south-1'];
+const behaviour = { failScope: null as string | null, slowMs: 0 };
+
+const estate: ConnectorDefinition<unknown> = defineConnector({
+  apiVersion: 1,
+  id: 'estate',
+  configSchema: z.object({}),
+  kinds: { vm: { target: 'entity', entityType: 'compute', subType: 'virtual_machine' } },
+  scopes: () => ACCOUNTS.flatMap((a) => REGIONS.map((r) => ({ id: `${a}/${r}`, label: `${a} ${r}`, params: { account: a, region: r } }))),
+  testConnection: async () => [{ name: 'reachable', ok: true }],
+  async *read({ scope }): AsyncIterable<ReadItem> {
+    if (scope.id === behaviour.failScope) throw new Error(`region ${scope.id} is on fire`);
+    const { account, region } = scope.params as { account: string; region: string };
+    for (let i = 0; i < 3; i++) {
+      if (behaviour.slowMs) await new Promise((r) => setTimeout(r, behaviour.slowMs));
+      yield { type: 'record', record: { kind: 'vm', externalId: `${scope.id}/i-${i}`, name: `vm-${account}-${region}-${i}`, attributes: { size: 'small' }, organizationPath: [account, region] } };
+    }
+    yield { type: 'checkpoint', cursor: 'done' };
+  },
+});
+
+let nats: NatsPeer;
+let elder: ElderEmulator;
+beforeAll(async () => {
+  nats = await startNatsServer();
+  elder = await startElderEmulator();
+});
+afterAll(async () => {
+  await elder?.close();
+  await nats?.stop();
+});
+beforeEach(() => {
+  elder.reset();
+  behaviour.failScope = null;
+  behaviour.slowMs = 0;
+});
+
+const config = () =>
+  elderSyncConfigSchema.parse({
+    elder: { url: elder.url, email: 'admin@localhost.local', password: 'admin123', organization: { path: ['Acme', 'Cloud'] } },
+    state: { url: nats.url },
+    nats: { servers: [nats.url] },
+    sources: [{ name: 'aws', connector: 'estate' }],
+  });
+const connectors = async () => estate;
+
+/** Elder's content by names and paths (ids differ between runs). */
+function snapshot(): string[] {
+  const orgs = new Map(elder.organizations().map((o) => [o['id'], o]));
+  const path = (id: unknown): string => {
+    const o = orgs.get(id);
+    return o ? `${path(o['parent_id'])}/${String(o['name'])}` : '';
+  };
+  return [...[...orgs.keys()].map((id) => `org ${path(id)}`), ...elder.entities().map((e) => `vm ${path(e['organization_id'])}/${String(e['name'])}`)].sort();
+}
+
+function startWorkers(count: number, options: { maxAttempts?: number } = {}) {
+  const stop = new AbortController();
+  const done: Promise<WorkerSummary>[] = [];
+  for (let i = 0; i < count; i++) {
+    done.push(
+      runWorker({
+        config: config(),
+        connectors,
+        log: silentLogger,
+        nats: { config: config().nats, name: `test worker ${i}` },
+        concurrency: 2,
+        maxAttempts: options.maxAttempts ?? 3,
+        leaseMs: 6_000,
+        retryDelayMs: () => 100,
+        signal: stop.signal,
+      }),
+    );
+  }
+  return { drain: async () => (stop.abort(), Promise.all(done)) };
+}
+
+const dispatch = () => dispatchRun({ config: config(), connectors, sources: [], log: silentLogger, nats: { config: config().nats, name: 'test dispatcher' }, mode: 'apply', leaseMs: 6_000 });
+
+describe('run --dispatch with three workers', () => {
+  it('leaves Elder exactly as a local run does; a second dispatch writes nothing (state in JetStream KV)', async () => {
+    const local = await runSync({ config: { ...config(), state: { path: ':memory:' } }, connectors, mode: 'apply', log: silentLogger });
+    local.close();
+    const expected = snapshot();
+    expect(expected.filter((l) => l.startsWith('vm')).length).toBe(120);
+    elder.reset();
+
+    const workers = startWorkers(3);
+    try {
+      const first = await dispatch();
+      expect(first.units).toBe(40);
+      expect(first.report!.scopes.filter((s) => s.status !== 'ok')).toEqual([]);
+      // Every unit counts the organizations it planned; two units of one account may both plan its organization.
+      expect(first.report!.totals.create).toBeGreaterThanOrEqual(120 + 10 + 40);
+      expect(snapshot()).toEqual(expected);
+
+      // Every unit's checkpoint and mappings are in the KV bucket, where any worker finds them.
+      const { connect } = await import('@nats-io/transport-node');
+      const nc = await connect({ servers: nats.url });
+      try {
+        expect((await (await KvStateStore.open(nc)).scopes()).length).toBe(40);
+      } finally {
+        await nc.close();
+      }
+
+      const writes = elder.stats().writes;
+      const second = await dispatch();
+      expect(second.report!.totals).toMatchObject({ create: 0, update: 0, delete: 0, unchanged: 120 });
+      expect(elder.stats().writes).toBe(writes);
+    } finally {
+      const summaries = await workers.drain();
+      // The work was shared: more than one worker ran units.
+      expect(summaries.filter((s) => s.units > 0).length).toBeGreaterThan(1);
+    }
+  });
+
+  it('a unit that always fails goes to the dead-letter subject after its attempts; the others finish; the summary names it', async () => {
+    behaviour.failScope = 'acct-3/eu-west-1';
+    const workers = startWorkers(3, { maxAttempts: 2 });
+    try {
+      const { report, runId } = await dispatch();
+      const failed = report!.scopes.filter((s) => s.status === 'failed');
+      expect(failed.map((s) => s.scope)).toEqual(['acct-3/eu-west-1']);
+      expect(failed[0]!.error).toContain('region acct-3/eu-west-1 is on fire');
+      expect(report!.scopes.filter((s) => s.status === 'ok').length).toBe(39);
+      const { connect } = await import('@nats-io/transport-node');
+      const { jetstream } = await import('@nats-io/jetstream');
+      const nc = await connect({ servers: nats.url });
+      try {
+        const dead = await jetstream(nc).consumers.get('ELDER_SYNC_DEAD', { filter_subjects: `elder-sync.dead.${runId}` });
+        const msg = await dead.next({ expires: 2000 });
+        expect(msg?.json()).toMatchObject({ attempts: 2, unit: { source: 'aws', scope: { id: 'acct-3/eu-west-1' } }, error: expect.stringContaining('on fire') });
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      await workers.drain();
+    }
+  });
+
+  it('a nats-server restart mid-run: workers and dispatcher reconnect, the run completes, nothing lost or doubled', async () => {
+    behaviour.slowMs = 40;
+    const workers = startWorkers(3);
+    try {
+      const run = dispatch();
+      await new Promise((r) => setTimeout(r, 1_500));
+      await nats.restart();
+      const { report } = await run;
+      expect(report!.scopes.filter((s) => s.status !== 'ok').map((s) => `${s.scope}: ${s.error}`)).toEqual([]);
+      const vms = snapshot().filter((l) => l.startsWith('vm'));
+      expect(vms.length).toBe(120);
+      expect(new Set(vms).size).toBe(120);
+    } finally {
+      await workers.drain();
+    }
+  });
+});
