@@ -109,9 +109,9 @@ describe('secretPaths', () => {
     });
   });
 
-  it('core marks elder.token and elder.password', async () => {
+  it('core marks elder.token, elder.password, nats.password and nats.token', async () => {
     const { elderSyncConfigSchema } = await import('./schema.js');
-    expect(secretPaths(elderSyncConfigSchema).map(formatSecretPath)).toEqual(['elder.password', 'elder.token']);
+    expect(secretPaths(elderSyncConfigSchema).map(formatSecretPath)).toEqual(['elder.password', 'elder.token', 'nats.password', 'nats.token']);
   });
 });
 
