@@ -7,7 +7,7 @@
 //
 //   node bench/run.mjs [--quick] [--scenario NAME]... [--sizes 10000,100000] [--latency-sizes 10000]
 //
-// Scenarios: first-sync, no-change, one-percent, diff, startup, concurrency.
+// Scenarios: first-sync, no-change, one-percent, diff, startup, concurrency, graph (--graph-tenants 40 --graph-objects 100000).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -15,10 +15,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDirectory } from './lib/directory.mjs';
+import { graphSeries } from './lib/graph.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI_BIN = join(ROOT, 'packages/cli/bin/run.js');
-const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency'];
+const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph'];
 const LDAP_SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff'];
 /** Streaming promise (issue 4): peak RSS at the large size within this factor of the small one. */
 const RSS_GROWTH_LIMIT = 1.5;
@@ -31,6 +32,8 @@ const { values: opts } = parseArgs({
     'latency-sizes': { type: 'string' },
     out: { type: 'string' },
     render: { type: 'boolean', default: false },
+    'graph-tenants': { type: 'string' },
+    'graph-objects': { type: 'string' },
   },
 });
 const selected = new Set(opts.scenario?.length ? opts.scenario : SCENARIOS);
@@ -215,6 +218,14 @@ if (LDAP_SCENARIOS.some((s) => selected.has(s))) {
   }
 }
 if (selected.has('concurrency')) for (const c of [1, 4, 16, 64]) await sweepOnce(c, 20);
+if (selected.has('graph')) {
+  await graphSeries({
+    testkit, cli, emit, round,
+    mkWork: () => mkdtempSync(join(tmpdir(), 'elder-sync-bench-graph-')),
+    tenants: Number(opts['graph-tenants'] ?? (opts.quick ? 4 : 40)),
+    objects: Number(opts['graph-objects'] ?? (opts.quick ? 4000 : 100000)),
+  });
+}
 
 const memory = memoryCheck(results);
 if (memory) console.log(`BENCH ${JSON.stringify({ scenario: 'memory', ...memory })}`);

@@ -56,6 +56,16 @@ ${table(of('startup'), [['bareNodeMs', 'node -e 0 ms'], ['versionMs', '--version
 ## 6. Concurrency sweep at 20 ms latency
 
 ${table(of('concurrency'), [['concurrency', 'in flight'], ['entities', 'entities'], ['requests', 'requests'], ['wallS', 'wall s'], ['requestsPerS', 'requests/s'], ['idealPerS', 'ideal/s'], ['ratioToIdeal', 'ratio to ideal']])}
+## 7. Microsoft Graph: many tenants (loopback Microsoft fake → Elder)
+
+The testkit's Microsoft fake (HTTPS, 999 per page) with N tenants and their users, groups, Entra devices,
+Intune devices, Defender machines, alerts, one vulnerability per machine and a secure score; each tenant is a scope.
+The delta run follows about 1 % of the objects changed (users edited or deleted, Intune compliance): directory
+requests are delta links plus \`$batch\` re-reads of what changed, Elder writes follow the changes. Intune devices
+and Defender machines have no delta API and are pulled whole (hashed) every run.
+
+${table(of('graph-first-sync'), [['tenants', 'tenants'], ['objects', 'objects'], ['wallS', 'wall s'], ['entitiesPerS', 'entities/s'], ['graphRequests', 'Graph requests'], ['reads', 'Elder reads'], ['writes', 'Elder writes'], ['peakRssMb', 'peak RSS MB'], ['cpuSeconds', 'CPU s']])}
+${table(of('graph-delta'), [['tenants', 'tenants'], ['objects', 'objects'], ['changed', 'changed'], ['wallS', 'wall s'], ['graphRequests', 'Graph requests'], ['directoryRequests', 'directory'], ['intuneRequests', 'Intune'], ['defenderRequests', 'Defender'], ['writes', 'Elder writes'], ['peakRssMb', 'peak RSS MB'], ['ok', 'follows changes']])}
 ## Memory: streaming
 
 Peak RSS of each LDAP scenario at the largest size over the smallest (0 ms latency); the promise is at most
@@ -68,6 +78,7 @@ ${mem ? table(mem.rows, [['scenario', 'scenario'], ['smallUsers', 'users'], ['sm
 pnpm bench                                  # build, then every scenario (10 000 and 100 000 users)
 node bench/run.mjs --quick                  # 1 000 and 10 000 users (after pnpm build)
 node bench/run.mjs --scenario concurrency   # one scenario (repeatable); also --sizes 10000,100000 --latency-sizes 10000
+node bench/run.mjs --scenario graph --graph-tenants 40 --graph-objects 100000
 \`\`\`
 Needs \`slapd\` and \`ldap-utils\` (\`scripts/install.sh\` installs them). Exit code 1 when a contract figure fails
 (writes on an unchanged run, writes ≠ changes, peak RSS growth above ${doc.memory?.limit ?? 1.5}×).
