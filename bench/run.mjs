@@ -7,7 +7,8 @@
 //
 //   node bench/run.mjs [--quick] [--scenario NAME]... [--sizes 10000,100000] [--latency-sizes 10000]
 //
-// Scenarios: first-sync, no-change, one-percent, diff, startup, concurrency, graph (--graph-tenants 40 --graph-objects 100000).
+// Scenarios: first-sync, no-change, one-percent, diff, startup, concurrency, graph (--graph-tenants 40 --graph-objects 100000),
+// aws (--aws-resources 20000).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -16,10 +17,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDirectory } from './lib/directory.mjs';
 import { graphSeries } from './lib/graph.mjs';
+import { awsSeries } from './lib/aws.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI_BIN = join(ROOT, 'packages/cli/bin/run.js');
-const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph'];
+const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph', 'aws'];
 const LDAP_SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff'];
 /** Streaming promise (issue 4): peak RSS at the large size within this factor of the small one. */
 const RSS_GROWTH_LIMIT = 1.5;
@@ -34,6 +36,7 @@ const { values: opts } = parseArgs({
     render: { type: 'boolean', default: false },
     'graph-tenants': { type: 'string' },
     'graph-objects': { type: 'string' },
+    'aws-resources': { type: 'string' },
   },
 });
 const selected = new Set(opts.scenario?.length ? opts.scenario : SCENARIOS);
@@ -51,13 +54,13 @@ const emit = (result) => {
 const round = (n, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** Runs the real CLI in a child; returns its own wall, peak RSS and CPU, and the emulator's counts. */
-async function cli(work, emulator, args) {
+async function cli(work, emulator, args, extraEnv = {}) {
   emulator.resetStats();
   const usageFile = join(work, `usage-${Date.now()}.json`);
   const started = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'bench/lib/cli-child.mjs'), usageFile, ...args, '--config', join(work, 'elder-sync.yaml'), '--log-format', 'json', '--log-level', 'warn'], {
     cwd: work,
-    env: { ...process.env, ELDER_SYNC_DATA_DIR: join(work, 'data'), NO_COLOR: '1' },
+    env: { ...process.env, ELDER_SYNC_DATA_DIR: join(work, 'data'), NO_COLOR: '1', ...extraEnv },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -226,6 +229,7 @@ if (selected.has('graph')) {
     objects: Number(opts['graph-objects'] ?? (opts.quick ? 4000 : 100000)),
   });
 }
+if (selected.has('aws')) await awsSeries({ testkit, cli, emit, round, resources: Number(opts['aws-resources'] ?? (opts.quick ? 2000 : 20000)) });
 
 const memory = memoryCheck(results);
 if (memory) console.log(`BENCH ${JSON.stringify({ scenario: 'memory', ...memory })}`);

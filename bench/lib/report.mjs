@@ -66,6 +66,10 @@ and Defender machines have no delta API and are pulled whole (hashed) every run.
 
 ${table(of('graph-first-sync'), [['tenants', 'tenants'], ['objects', 'objects'], ['wallS', 'wall s'], ['entitiesPerS', 'entities/s'], ['graphRequests', 'Graph requests'], ['reads', 'Elder reads'], ['writes', 'Elder writes'], ['peakRssMb', 'peak RSS MB'], ['cpuSeconds', 'CPU s']])}
 ${table(of('graph-delta'), [['tenants', 'tenants'], ['objects', 'objects'], ['changed', 'changed'], ['wallS', 'wall s'], ['graphRequests', 'Graph requests'], ['directoryRequests', 'directory'], ['intuneRequests', 'Intune'], ['defenderRequests', 'Defender'], ['writes', 'Elder writes'], ['peakRssMb', 'peak RSS MB'], ['ok', 'follows changes']])}
+
+## 8. AWS: an Organization of 3 accounts × 9 regions (30 scopes), loopback AWS, pages of 100
+
+${table(of('aws'), [['run', 'run'], ['resources', 'resources'], ['scopes', 'scopes'], ['wallS', 'wall s'], ['reads', 'Elder reads'], ['writes', 'Elder writes'], ['readsPer1000', 'reads per 1000 objects'], ['awsRequests', 'AWS requests'], ['peakRssMb', 'peak RSS MB'], ['cpuSeconds', 'CPU s'], ['ok', 'zero writes']])}
 ## Memory: streaming
 
 Peak RSS of each LDAP scenario at the largest size over the smallest (0 ms latency); the promise is at most
