@@ -37,6 +37,8 @@ export default defineConnector<LdapConfig>({
       subType: 'group',
       description: 'groups (groupOfNames, groupOfUniqueNames, posixGroup, AD group)',
       naturalKeys: ['ldap_dn'],
+      // DNs compare case-folded in LDAP (and mail addresses in practice).
+      naturalKeyCase: 'insensitive',
     },
     user: {
       target: 'entity',
@@ -44,6 +46,7 @@ export default defineConnector<LdapConfig>({
       subType: 'person',
       description: 'people (inetOrgPerson, person, AD user)',
       naturalKeys: ['ldap_dn', 'email'],
+      naturalKeyCase: 'insensitive',
     },
   },
   // One scope per directory, named by its base DN; ownership recorded under the host:port id of

@@ -18,6 +18,12 @@ export type KindSpec =
       description?: string;
       /** Attribute names that identify the object in data written by others (adoption, DESIGN §6). */
       naturalKeys?: string[];
+      /**
+       * How the source compares natural key values: `exact` (the default) or `insensitive`, case
+       * folded (LDAP DNs and mail addresses: `UID=carol,OU=People` is `uid=carol,ou=People`).
+       * `--adopt` matches the way the source does, so a case difference never makes a duplicate.
+       */
+      naturalKeyCase?: 'exact' | 'insensitive';
     };
 
 /** A fan-out unit the runner schedules on its own: account × region, project, tenant, directory. */
@@ -147,6 +153,7 @@ const kindSpecShape = z.union([
     subType: z.string().min(1).max(64).optional(),
     description: z.string().optional(),
     naturalKeys: z.array(z.string()).optional(),
+    naturalKeyCase: z.enum(['exact', 'insensitive']).optional(),
   }),
 ]);
 

@@ -155,6 +155,41 @@ describe('adoption of the Python worker’s data', () => {
   });
 });
 
+describe('adoption matches the way the connector compares', () => {
+  it('a plain diff names the look-alikes; --adopt takes a DN differing only in case, and leaves an ambiguous pair alone, warning', async () => {
+    elder.reset();
+    const worker = elder.seedOrganization({ name: 'LDAP: ldap.example.test' });
+    const seed = (name: string, attributes: Record<string, unknown>) =>
+      elder.seedEntity({ name, entity_type: 'user', organization_id: worker['id'] as number, attributes: { cn: name, ldap_server: 'ldap.example.test', ...attributes } });
+    const base = slapd.baseDn.toUpperCase();
+    // LDAP compares DNs (and mail) case-folded: this is Carol.
+    const carol = seed('Carol Chen', { email: 'CAROL@EXAMPLE.TEST', ldap_dn: `UID=carol,OU=Platform,OU=ENGINEERING,ou=People,OU=Corp,${base}` });
+    const bob = seed('Bob Baker', { email: 'bob@example.test', ldap_dn: `uid=bob,ou=Engineering,ou=People,ou=Corp,${slapd.baseDn}` });
+    // Two unowned entities with one key: which is Alice is for a person to say.
+    const alices = [1, 2].map(() => seed('Alice Archer', { email: 'alice@example.test', ldap_dn: `uid=alice,ou=Engineering,ou=People,ou=Corp,${slapd.baseDn}` }));
+    rmState();
+
+    const plain = await cli(['diff']);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain(`  + user "Carol Chen" (unowned look-alike #${carol['id']} matches on ldap_dn; --adopt would take it over)`);
+    expect(plain.stdout).toContain(`  + user "Bob Baker" (unowned look-alike #${bob['id']} matches on ldap_dn; --adopt would take it over)`);
+    expect(plain.stdout).toContain(`  + user "Alice Archer" (not adopted: 2 unowned entities (#${alices[0]!['id']}, #${alices[1]!['id']}) match on ldap_dn; ambiguous)`);
+    expect(plain.stderr).toMatch(/2 record\(s\) to create match an unowned Elder entity on a natural key.*--adopt/);
+
+    const run = await cli(['run', '--adopt']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('not adopted: several unowned Elder entities match this record');
+    const named = (name: string) => elder.entities().filter((e) => e['name'] === name);
+    expect(named('Carol Chen').map((e) => e['id'])).toEqual([carol['id']]);
+    expect(named('Bob Baker').map((e) => e['id'])).toEqual([bob['id']]);
+    // The ambiguous pair is left as it was, unowned; Alice is created once.
+    const stamped = (e: Record<string, unknown>) => Boolean((e['metadata'] as { elder_sync?: unknown } | null)?.elder_sync);
+    expect(named('Alice Archer').filter((e) => !stamped(e)).map((e) => e['id']).sort()).toEqual(alices.map((a) => a['id']).sort());
+    expect(named('Alice Archer').filter(stamped)).toHaveLength(1);
+    expect((await cli(['diff', '--detailed-exitcode'])).code).toBe(0);
+  });
+});
+
 /** Elder was reset (ids start again at 1): start from empty state too. */
 function rmState(): void {
   for (const f of ['state.db', 'state.db-wal', 'state.db-shm']) rmSync(join(work.dir, f), { force: true });

@@ -10,6 +10,17 @@ import type { SourceContext } from './source-context.js';
  */
 export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promise<{ indexed: number; duplicates: number }> {
   if (ctx.adopt) await indexAdoptableEntities(ctx, log);
+  const owned = await indexOwned(ctx, log);
+  // A plan of a source that owns nothing yet (its first sync) names the unowned look-alikes that
+  // `--adopt` would take over, instead of silently planning duplicates of them. Only then: listing
+  // every entity of a type costs reads that grow with Elder, not with what the source owns.
+  if (!ctx.adopt && ctx.mode === 'plan' && owned.indexed === 0 && owned.duplicates === 0) {
+    if (await indexAdoptableEntities(ctx, log)) ctx.lookAlikes = true;
+  }
+  return owned;
+}
+
+async function indexOwned(ctx: SourceContext, log: Logger): Promise<{ indexed: number; duplicates: number }> {
   if (ctx.rootId === null) return { indexed: 0, duplicates: 0 };
   const rootId = ctx.rootId;
   const entityTypes = new Set<string>();
@@ -86,7 +97,7 @@ async function checkClaimedRelations(ctx: SourceContext, log: Logger): Promise<v
  * `--adopt`: unowned entities of the connector's types anywhere in Elder (the Python worker put its
  * data under its own organizations), remembered by the natural keys the connector declares.
  */
-async function indexAdoptableEntities(ctx: SourceContext, log: Logger): Promise<void> {
+async function indexAdoptableEntities(ctx: SourceContext, log: Logger): Promise<boolean> {
   const keysByType = new Map<string, Set<string>>();
   for (const [kind, spec] of Object.entries(ctx.connector.kinds)) {
     if (spec.target !== 'entity' || !spec.naturalKeys?.length) continue;
@@ -95,6 +106,7 @@ async function indexAdoptableEntities(ctx: SourceContext, log: Logger): Promise<
     for (const key of spec.naturalKeys) keys.add(key);
     keysByType.set(type, keys);
   }
+  if (keysByType.size === 0) return false;
   let candidates = 0;
   for (const [entityType, naturalKeys] of keysByType) {
     for await (const page of ctx.elder.listEntities({ entityType })) {
@@ -104,7 +116,7 @@ async function indexAdoptableEntities(ctx: SourceContext, log: Logger): Promise<
           for (const key of naturalKeys) {
             const value = entity.attributes[key];
             if (value === null || value === undefined || value === '') continue;
-            ctx.store.addAdoptable(ctx.source.name, entity, key, value);
+            ctx.store.addAdoptable(ctx.source.name, entity, key, value, foldsNaturalKey(ctx, entityType, key));
             candidates++;
           }
         }
@@ -112,5 +124,20 @@ async function indexAdoptableEntities(ctx: SourceContext, log: Logger): Promise<
     }
   }
   log.info('indexed unowned entities for adoption', { candidates });
+  return true;
+}
+
+/**
+ * Whether values of `naturalKey` on entities of `entityType` compare case-folded: when a kind of
+ * that type declaring the key says its source compares them so (`naturalKeyCase: 'insensitive'`).
+ */
+export function foldsNaturalKey(ctx: Pick<SourceContext, 'connector' | 'source'>, entityType: string, naturalKey: string): boolean {
+  return Object.entries(ctx.connector.kinds).some(
+    ([kind, spec]) =>
+      spec.target === 'entity' &&
+      spec.naturalKeyCase === 'insensitive' &&
+      (spec.naturalKeys ?? []).includes(naturalKey) &&
+      (ctx.source.types[kind]?.entityType ?? spec.entityType) === entityType,
+  );
 }
 

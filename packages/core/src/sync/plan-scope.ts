@@ -12,6 +12,7 @@ import {
   organizationPathKey,
   truncateName,
 } from './projection.js';
+import { foldsNaturalKey } from './elder-index.js';
 import { sanitizeRecord } from './sanitize.js';
 import type { SourceContext } from './source-context.js';
 import type { PlanChange, Projection, ScopeCounts } from './types.js';
@@ -62,6 +63,8 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
     previous.runsSinceFull + 1 >= source.fullEvery;
   const mode = full ? 'full' : 'incremental';
   const counts = emptyCounts();
+  /** Creates that have unowned look-alikes in Elder (plain plan), and records with ambiguous matches. */
+  const adoption = { lookAlikes: 0, ambiguous: 0 };
   ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label });
   const change = (c: Omit<PlanChange, 'source' | 'scope' | 'scopeLabel'>, detail = {}) => {
     store.addChange({ ...c, source: source.name, scope: scope.id, scopeLabel: scope.label }, detail);
@@ -180,7 +183,19 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
       );
       return;
     }
-    const adoptable = ctx.adopt ? findAdoptable(ctx, spec, type.type, desired) : null;
+    const match = ctx.adopt || ctx.lookAlikes ? findAdoptable(ctx, spec, type.type, desired, ctx.adopt) : null;
+    const adoptable = ctx.adopt && match && 'entity' in match ? match : null;
+    let createReason: string | null = null;
+    if (match && 'ambiguous' in match) {
+      // Two unowned entities with one key: taking either could be wrong; a person must choose.
+      adoption.ambiguous++;
+      const ids = match.ambiguous.map((id) => `#${id}`).join(', ');
+      log.warn('not adopted: several unowned Elder entities match this record', { key, naturalKey: match.naturalKey, elderIds: match.ambiguous });
+      createReason = `not adopted: ${match.ambiguous.length} unowned entities (${ids}) match on ${match.naturalKey}; ambiguous`;
+    } else if (match && !ctx.adopt) {
+      adoption.lookAlikes++;
+      createReason = `unowned look-alike #${match.entity.id} matches on ${match.naturalKey}; --adopt would take it over`;
+    }
     if (adoptable) {
       change(
         {
@@ -208,7 +223,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
         elderId: null,
         before: null,
         after: desired,
-        reason: null,
+        reason: createReason,
       },
       { organizationPath: path },
     );
@@ -282,6 +297,13 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
     ? Object.keys(connector.kinds).filter((kind) => !incomplete.has(kind) && (!ctx.only || ctx.only.has(kind)))
     : [];
   for (const [kind, reason] of incomplete) log.warn('kind not read completely; nothing of it is deleted', { kind, reason });
+  if (adoption.lookAlikes > 0) {
+    log.warn(
+      `${adoption.lookAlikes} record(s) to create match an unowned Elder entity on a natural key (e.g. the Python worker's); "--adopt" would take those over instead of creating duplicates`,
+      { lookAlikes: adoption.lookAlikes },
+    );
+  }
+  if (adoption.ambiguous > 0) log.warn(`${adoption.ambiguous} record(s) match several unowned Elder entities and are not adopted`, { ambiguous: adoption.ambiguous });
 
   const guards = [
     planStaleEntities(ctx, scope, completeKinds, readCounts, planRemoval, change),
@@ -315,12 +337,16 @@ function findAdoptable(
   spec: Extract<KindSpec, { target: 'entity' }>,
   entityType: string,
   desired: Projection,
-): { entity: ElderEntity; naturalKey: string; before: Projection } | null {
+  claim: boolean,
+): { entity: ElderEntity; naturalKey: string; before: Projection } | { ambiguous: number[]; naturalKey: string } | null {
   for (const naturalKey of spec.naturalKeys ?? []) {
     const value = desired.attributes[naturalKey];
     if (value === null || value === undefined || value === '') continue;
-    const entity = ctx.store.claimAdoptable(ctx.source.name, entityType, naturalKey, value);
-    if (!entity) continue;
+    // Compared the way the source compares them (an LDAP DN case-folded).
+    const found = ctx.store.findAdoptable(ctx.source.name, entityType, naturalKey, value, { fold: foldsNaturalKey(ctx, entityType, naturalKey), claim });
+    if (!found) continue;
+    if ('ambiguous' in found) return { ambiguous: found.ambiguous, naturalKey };
+    const entity = found.entity;
     const organization = ctx.rootId === null ? null : ctx.tree.pathBelow(ctx.rootId, entity.organizationId);
     // Compare on the attributes this tool is about to own; what else the entity holds stays.
     const before = actualProjection(

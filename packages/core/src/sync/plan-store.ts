@@ -140,7 +140,7 @@ export class PlanStore {
         `INSERT INTO adoptable (source, entity_type, natural_key, value, elder_id, entity) VALUES (?, ?, ?, ?, ?, ?)`,
       ),
       adoptableFind: this.db.prepare(
-        `SELECT elder_id, entity FROM adoptable WHERE source = ? AND entity_type = ? AND natural_key = ? AND value = ? ORDER BY elder_id LIMIT 1`,
+        `SELECT DISTINCT elder_id, entity FROM adoptable WHERE source = ? AND entity_type = ? AND natural_key = ? AND value = ? ORDER BY elder_id LIMIT ${AMBIGUOUS_LISTED}`,
       ),
       adoptableClaim: this.db.prepare(`DELETE FROM adoptable WHERE source = ? AND elder_id = ?`),
       changeInsert: this.db.prepare(
@@ -287,17 +287,31 @@ export class PlanStore {
     }));
   }
 
-  /** Remembers an unowned entity that a record may adopt on `naturalKey` (`--adopt`). */
-  addAdoptable(source: string, entity: ElderEntity, naturalKey: string, value: JsonValue): void {
-    this.write(() => this.stmts.adoptableInsert.run(source, entity.type, naturalKey, canonicalJson(value), entity.id, JSON.stringify(entity)));
+  /**
+   * Remembers an unowned entity that a record may adopt on `naturalKey` (`--adopt`). With `fold`,
+   * the value is compared case-folded (a kind's `naturalKeyCase: 'insensitive'`).
+   */
+  addAdoptable(source: string, entity: ElderEntity, naturalKey: string, value: JsonValue, fold = false): void {
+    this.write(() => this.stmts.adoptableInsert.run(source, entity.type, naturalKey, naturalKeyValue(value, fold), entity.id, JSON.stringify(entity)));
   }
 
-  /** The unowned entity with the lowest id matching on `naturalKey`, taken so no other record adopts it. */
-  claimAdoptable(source: string, entityType: string, naturalKey: string, value: JsonValue): ElderEntity | null {
-    const row = this.stmts.adoptableFind.get(source, entityType, naturalKey, canonicalJson(value)) as { elder_id: number; entity: string } | undefined;
-    if (!row) return null;
-    this.write(() => this.stmts.adoptableClaim.run(source, row.elder_id));
-    return JSON.parse(row.entity) as ElderEntity;
+  /**
+   * The unowned entity matching on `naturalKey`, taken (with `claim`) so no other record adopts it;
+   * `ambiguous` when several unowned entities match: none is taken, a person must choose.
+   */
+  findAdoptable(
+    source: string,
+    entityType: string,
+    naturalKey: string,
+    value: JsonValue,
+    options: { fold?: boolean; claim?: boolean } = {},
+  ): { entity: ElderEntity } | { ambiguous: number[] } | null {
+    const rows = this.stmts.adoptableFind.all(source, entityType, naturalKey, naturalKeyValue(value, options.fold ?? false)) as Array<{ elder_id: number; entity: string }>;
+    if (rows.length === 0) return null;
+    if (rows.length > 1) return { ambiguous: rows.map((r) => r.elder_id) };
+    const row = rows[0]!;
+    if (options.claim) this.write(() => this.stmts.adoptableClaim.run(source, row.elder_id));
+    return { entity: JSON.parse(row.entity) as ElderEntity };
   }
 
   addChange(change: PlanChange, detail: ChangeDetail = {}): void {
@@ -412,6 +426,21 @@ export class PlanStore {
       organizationId: entry.organizationId,
     };
   }
+}
+
+/** Ambiguous adoption candidates listed by id (the lookup reads at most this many). */
+const AMBIGUOUS_LISTED = 5;
+
+/** A natural key value as stored and looked up: canonical JSON, strings case-folded with `fold`. */
+function naturalKeyValue(value: JsonValue, fold: boolean): string {
+  return canonicalJson(fold ? foldCase(value) : value);
+}
+
+function foldCase(value: JsonValue): JsonValue {
+  if (typeof value === 'string') return value.toLowerCase();
+  if (Array.isArray(value)) return value.map(foldCase);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, foldCase(v as JsonValue)]));
+  return value;
 }
 
 interface IndexRow {

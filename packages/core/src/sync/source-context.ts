@@ -38,6 +38,8 @@ export interface SourceContext {
   allowMassDelete: boolean;
   /** Plan adoptions of unowned Elder entities matching a record's natural keys. */
   adopt: boolean;
+  /** Without `adopt`: unowned entities were indexed, so creates name the look-alikes `--adopt` would take. */
+  lookAlikes?: boolean;
   /** Elder write concurrency. */
   writeConcurrency: number;
   createMissingOrganizations: boolean;
