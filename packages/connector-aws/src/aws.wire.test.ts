@@ -239,6 +239,22 @@ describe('throttling and errors', () => {
     expect(checks.filter((x) => x.ok).map((x) => x.name)).toContain('ec2:DescribeInstances');
   });
 
+  it('testConnection checks what discovery needs once per account, in its global scope', async () => {
+    const c = config();
+    const d = await discover(c);
+    fake.deny({ action: 'iam:ListAccountAliases', account: MGMT });
+    const checks = await connector.testConnection({ config: c, scope: scopeOf(d, `${MGMT}/global`), log: silentLogger, signal });
+    expect(checks.map((x) => `${x.name}:${x.ok}`)).toEqual([
+      'sts:GetCallerIdentity:true',
+      'organizations:ListAccounts:true',
+      'ec2:DescribeRegions:true',
+      'iam:ListAccountAliases:false',
+      's3:ListAllMyBuckets:true',
+    ]);
+    const regional = await connector.testConnection({ config: c, scope: scopeOf(d, `${MGMT}/eu-west-1`), log: silentLogger, signal });
+    expect(regional.some((x) => x.name === 'ec2:DescribeRegions' || x.name === 's3:ListAllMyBuckets')).toBe(false);
+  });
+
   it('a denial is a PermissionDeniedError carrying the action (what the summary names)', async () => {
     const c = config({ services: ['sqs'] });
     const d = await discover(c);

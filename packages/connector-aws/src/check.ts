@@ -6,12 +6,33 @@ import { scopeParams, sessionFor } from './sessions.js';
 
 interface Probe {
   action: string;
-  service: AwsService;
+  /** The service whose kinds need the action, or `discovery` for what finding the scopes needs. */
+  service: AwsService | 'discovery';
   run(runtime: AwsRuntime, session: Session, region: string): Promise<string>;
 }
 
 /** One cheap read per IAM action the read of a scope needs (page size 1 where the API allows). */
 const PROBES: Probe[] = [
+  {
+    action: 'ec2:DescribeRegions',
+    service: 'discovery',
+    run: async (rt, s) => {
+      const c = await rt.client('ec2', s, rt.homeRegion, (m, cfg) => new m.EC2Client(cfg));
+      const { DescribeRegionsCommand } = await sdk('ec2');
+      const out = await c.send(new DescribeRegionsCommand({}));
+      return `${out.Regions?.length ?? 0} region(s) enabled`;
+    },
+  },
+  {
+    action: 'iam:ListAccountAliases',
+    service: 'discovery',
+    run: async (rt, s) => {
+      const c = await rt.client('iam', s, 'global', (m, cfg) => new m.IAMClient(cfg));
+      const { ListAccountAliasesCommand } = await sdk('iam');
+      const out = await c.send(new ListAccountAliasesCommand({}));
+      return out.AccountAliases?.[0] ? `alias ${out.AccountAliases[0]}` : 'no alias';
+    },
+  },
   {
     action: 'ec2:DescribeVpcs',
     service: 'vpc',
@@ -143,10 +164,25 @@ export async function testAwsConnection(ctx: ConnectorContext<AwsConfig>): Promi
   }
   const global = params.region === 'global';
   const services = new Set<AwsService>(config.services);
-  for (const probe of PROBES) {
-    if (!services.has(probe.service) || GLOBAL_SERVICES.has(probe.service) !== global) continue;
+  // What discovery needs is checked once per account: in its global scope, else in its home-region scope.
+  const discoveryHere = services.has('s3') ? global : params.region === runtime.homeRegion;
+  const probes: Probe[] = [...PROBES];
+  if (config.organization && params.roleArn === null && discoveryHere) {
+    probes.unshift({
+      action: 'organizations:ListAccounts',
+      service: 'discovery',
+      run: async (rt, s) => {
+        const c = await rt.client('organizations', s, 'global', (m, cfg) => new m.OrganizationsClient(cfg));
+        const { ListAccountsCommand } = await sdk('organizations');
+        const out = await c.send(new ListAccountsCommand({ MaxResults: 1 }));
+        return `${out.Accounts?.length ?? 0} account(s) on the first page`;
+      },
+    });
+  }
+  for (const probe of probes) {
+    if (probe.service === 'discovery' ? !discoveryHere : !services.has(probe.service) || GLOBAL_SERVICES.has(probe.service) !== global) continue;
     try {
-      const detail = await runtime.call(session, params.region, probe.action, () => probe.run(runtime, session, params.region), signal);
+      const detail = await runtime.call(session, probe.service === 'discovery' ? 'global' : params.region, probe.action, () => probe.run(runtime, session, params.region), signal);
       checks.push({ name: probe.action, ok: true, detail });
     } catch (error) {
       const denied = error instanceof PermissionDeniedError;
