@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import type { ElderSyncConfig } from '@elder-sync/core';
 import { loadConfig, validateSources } from '../config-api.js';
 import { ExitCode } from '../exit-codes.js';
 import { shardFlag, shardOption } from '../shard-flag.js';
@@ -17,6 +18,10 @@ SIGHUP reloads the configuration; a bad one is logged and the running one stays.
   static override flags = {
     listen: Flags.string({ summary: 'host:port of the health and metrics server (else daemon.listen, default 127.0.0.1:9464).' }),
     shard: shardFlag,
+    dispatch: Flags.string({
+      summary: 'Dispatch each due source\'s units to NATS JetStream workers instead of running them here: a nats:// URL, or "config" for the nats block\'s servers.',
+      exclusive: ['shard'],
+    }),
     'grace-period': Flags.integer({ summary: 'Seconds runs in flight may take to finish after SIGTERM (else daemon.gracePeriodSeconds, default 30).', min: 0 }),
   };
 
@@ -39,6 +44,7 @@ SIGHUP reloads the configuration; a bad one is logged and the running one stays.
       log: await this.logger(),
       ...(this.flags.listen === undefined ? {} : { listen: this.flags.listen }),
       ...shardOption(core, this.flags.shard),
+      ...(this.flags.dispatch === undefined ? {} : { dispatch: await this.dispatcher(this.flags.dispatch, connectors) }),
     });
     // Before start(): a SIGTERM while the first runs begin must still stop cleanly.
     const stopped = new Promise<NodeJS.Signals>((resolve) => {
@@ -60,5 +66,14 @@ SIGHUP reloads the configuration; a bad one is logged and the running one stays.
     } finally {
       process.off('SIGHUP', onHangUp);
     }
+  }
+
+  /** `daemon --dispatch`: one small daemon feeds many workers; each due source becomes units on NATS. */
+  private async dispatcher(target: string, connectors: Awaited<ReturnType<Daemon['connectorLoader']>>) {
+    const { dispatchRun } = await import('@elder-sync/nats');
+    const log = await this.logger();
+    const url = target === 'config' ? undefined : target;
+    return async ({ config, source, signal }: { config: ElderSyncConfig; source: string; signal: AbortSignal }) =>
+      (await dispatchRun({ config, connectors, sources: [source], log, nats: { url, config: config.nats, name: 'elder-sync daemon' }, mode: 'apply', signal })).report;
   }
 }

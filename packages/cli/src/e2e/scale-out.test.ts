@@ -162,4 +162,33 @@ describe('elder-sync worker and run --dispatch', () => {
     expect(transcript).not.toContain(NATS_PASSWORD);
     expect(transcript).not.toContain(ELDER_PASSWORD);
   }, 120_000);
+
+  it('daemon --dispatch feeds the workers: each due source becomes units, its run and counts in /status', async () => {
+    elder.reset();
+    config('daemon.yaml', {});
+    startWorker('daemon.yaml');
+    startWorker('daemon.yaml');
+    const daemon = spawn(process.execPath, [BIN, 'daemon', '--config', 'daemon.yaml', '--dispatch', 'config', '--listen', '127.0.0.1:0'], { cwd: work.dir, env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    daemon.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      const deadline = Date.now() + 60_000;
+      let status: { sources?: Array<{ lastRun?: { status: string; counts?: { create: number } } }> } = {};
+      while (Date.now() < deadline) {
+        const url = /health and metrics on (http:\/\/\S+)/.exec(stderr)?.[1];
+        if (url) {
+          status = (await (await fetch(`${url}/status`)).json()) as typeof status;
+          if (status.sources?.[0]?.lastRun) break;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(status.sources?.[0]?.lastRun?.status, stderr).toBe('success');
+      expect(elder.entities().length).toBe(120);
+    } finally {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon.once('exit', r));
+      transcript += stderr;
+      await stopWorkers();
+    }
+  }, 120_000);
 });

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { daemonConfigSchema, elderAuth, type DaemonConfig, type ElderSyncConfig, type SourceConfig } from '../config/schema.js';
 import { createElderClient } from '../elder/client.js';
 import type { ElderApi } from '../elder/types.js';
-import { ConfigError, errorMessage, type ConfigIssue } from '../errors.js';
+import { ConfigError, ElderSyncError, errorMessage, type ConfigIssue } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../secrets.js';
 import { StateStore } from '../state/index.js';
@@ -30,6 +30,11 @@ export interface DaemonOptions {
   listen?: string;
   /** Run only this shard's work units (`daemon --shard i/N`). */
   shard?: Shard;
+  /**
+   * Runs a due source somewhere else instead of here (`daemon --dispatch`: publishes its units to
+   * NATS for the workers and waits for their results). Null when the run was stopped while waiting.
+   */
+  dispatch?: (input: { config: ElderSyncConfig; source: string; signal: AbortSignal }) => Promise<SyncReport | null>;
   /** Tests: deterministic jitter. */
   random?: () => number;
 }
@@ -243,17 +248,20 @@ export class Daemon {
     this.tracker.started(source.name, dueAt);
     let report: SyncReport | null = null;
     try {
-      report = await runSync({
-        config,
-        connectors: this.options.connectors,
-        sources: [source.name],
-        mode: 'apply',
-        log: this.options.log,
-        elder,
-        signal: this.abort.signal,
-        onProgress: this.tracker.progress,
-        ...(this.options.shard ? { shard: this.options.shard } : {}),
-      });
+      report = this.options.dispatch
+        ? await this.options.dispatch({ config, source: source.name, signal: this.abort.signal })
+        : await runSync({
+            config,
+            connectors: this.options.connectors,
+            sources: [source.name],
+            mode: 'apply',
+            log: this.options.log,
+            elder,
+            signal: this.abort.signal,
+            onProgress: this.tracker.progress,
+            ...(this.options.shard ? { shard: this.options.shard } : {}),
+          });
+      if (!report) throw new ElderSyncError('DISPATCH_STOPPED', 'stopped while waiting for the workers\' results');
       const record = this.tracker.finished(source.name, report, null, countOrganizations(report));
       const fields = { runId: record.runId, status: record.status, durationMs: record.durationMs, ...record.counts };
       // A failed run is an error in the log with its cause: the same text /status shows.
