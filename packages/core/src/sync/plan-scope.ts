@@ -149,6 +149,13 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
     const before = ctx.plannedOrganizations.size;
     const id = planOrganizationPath(path, key, record.kind);
     if (id !== null && ctx.plannedOrganizations.size === before) counts.unchanged++;
+    // No mapping (a new or lost state file: organizations carry no stamp in Elder), but the
+    // organization is where the record says, below the source's root, where only this tool creates
+    // them: it is the record's. Recorded, a later rename or move of the OU follows it in place
+    // instead of creating a new organization and leaving the old one behind.
+    if (id !== null && !mapped && ctx.mode === 'apply') {
+      ctx.state.putMapping({ source: source.name, scope: scope.id, key, kind: record.kind, elderKind: 'organization', elderId: id, hash: null, owned: true });
+    }
   };
 
   const planEntityRecord = (record: SourceRecord, spec: Extract<KindSpec, { target: 'entity' }>) => {

@@ -344,6 +344,20 @@ describe('a later sync', () => {
     expect((await sync('plan')).changes).toEqual([]);
   });
 
+  it('follows a renamed OU in place also after the state file was lost and a run re-adopted', async () => {
+    const groupsOrg = emulator.organizations().find((o) => o.name === 'Groups')!;
+    statePath = freshStatePath();
+    expect(summary((await sync('apply')).changes)).toEqual([]);
+    source.ou('groups', ['Corp', 'Teams']);
+    source.group('eng', 'engineering', ['Corp', 'Teams'], ['all']);
+    source.group('all', 'all-staff', ['Corp', 'Teams']);
+    const { report, changes } = await sync('apply');
+    expectOk(report);
+    expect(summary(changes)).toEqual(['update entity all-staff', 'update entity engineering', 'update organization Teams']);
+    expect(emulator.organizations().find((o) => o.id === groupsOrg.id)).toMatchObject({ name: 'Teams' });
+    expect(emulator.organizations().map((o) => o.name)).not.toContain('Groups');
+  });
+
   it('deletes an organization whose record is gone only when it is owned and empty at that moment', async () => {
     source.ous.delete('groups');
     source.groups.delete('eng');

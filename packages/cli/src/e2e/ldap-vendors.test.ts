@@ -1,0 +1,133 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DIRECTORY_VENDORS,
+  sampleBaseDn,
+  sampleUserDn,
+  startElderEmulator,
+  startSampleDirectory,
+  type DirectoryPeer,
+  type ElderEmulator,
+} from '@elder-sync/testkit';
+import { assertBuilt, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
+import { passwordAuth, writeConfig } from '../testing/config.js';
+
+/**
+ * End to end on each directory people run (OpenLDAP, Samba as an AD domain controller, 389-DS):
+ * the built CLI, the Elder emulator, one state file. What identifies the directory is what it is,
+ * not how it is reached; OUs renamed or moved in the directory are renamed or moved in Elder.
+ * The tests of one vendor depend on their order.
+ */
+
+const ELDER_PASSWORD = 'Elder-Pw-5d2a-secret';
+
+describe.each(DIRECTORY_VENDORS)('elder-sync against %s', (vendor) => {
+  let peer: DirectoryPeer;
+  let elder: ElderEmulator;
+  let work: { dir: string; cleanup: () => void };
+
+  beforeAll(async () => {
+    assertBuilt();
+    work = scratch(`elder-sync-${vendor}`);
+    [peer, elder] = await Promise.all([
+      startSampleDirectory(vendor),
+      startElderEmulator({ users: [{ email: 'sync@example.test', password: ELDER_PASSWORD, globalRole: 'admin' }] }),
+    ]);
+  }, 180_000);
+  afterAll(async () => {
+    await Promise.all([peer?.stop(), elder?.close()]);
+    work?.cleanup();
+  });
+
+  function configure(connection: Record<string, unknown>): void {
+    writeConfig(join(work.dir, 'elder-sync.yaml'), {
+      elder: { url: elder.url, ...passwordAuth('sync@example.test'), organization: { path: ['Acme'] } },
+      state: { path: './state.db' },
+      sources: [
+        {
+          name: 'corp',
+          connector: 'ldap',
+          config: { url: peer.url, bindDn: peer.bindDn, bindPassword: '${LDAP_PW}', baseDn: sampleBaseDn(peer), timeoutMs: 10_000, ...connection },
+        },
+      ],
+    });
+  }
+  const cli = (args: string[]): Promise<CliResult> =>
+    runCli(args, { cwd: work.dir, env: cliEnv(join(work.dir, 'data'), { ELDER_PASSWORD, LDAP_PW: peer.bindPassword }), timeoutMs: 120_000 });
+  const org = (name: string) => elder.organizations().filter((o) => o['name'] === name);
+  const changeLines = (stdout: string) => stdout.split('\n').filter((l) => /^ {2}[+~!-] /.test(l));
+
+  it('syncs the sample: 10 people, 4 groups, one organization per OU', async () => {
+    configure({});
+    const r = await cli(['run']);
+    expect(r.code, r.stderr).toBe(0);
+    const subTypes = elder.entities().map((e) => e['sub_type']);
+    expect(subTypes.filter((t) => t === 'person')).toHaveLength(10);
+    expect(subTypes.filter((t) => t === 'group')).toHaveLength(4);
+    for (const ou of ['Corp', 'People', 'Engineering', 'Platform', 'Sales', 'Finance', 'Former', 'Groups']) expect(org(ou)).toHaveLength(1);
+  });
+
+  it('plans nothing when the url changes between ldap://, ldaps:// and StartTLS, or names the server differently', async () => {
+    const variants: Array<Record<string, unknown>> = [
+      { url: peer.ldapsUrl, caFile: peer.caFile },
+      { startTls: true, caFile: peer.caFile },
+      // Another name for the same server (AD's DC has an address of its own, so only the others).
+      ...(vendor === 'samba-ad' ? [] : [{ url: peer.url.replace('127.0.0.1', 'localhost') }]),
+    ];
+    for (const connection of variants) {
+      configure(connection);
+      const r = await cli(['diff', '--detailed-exitcode']);
+      expect(r.code, `${JSON.stringify(connection)}: ${r.stdout}${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/No changes/);
+    }
+  });
+
+  it('still owns everything over the new transport: a person deleted in the directory is deleted in Elder', async () => {
+    configure({ url: peer.ldapsUrl, caFile: peer.caFile });
+    await peer.delete(sampleUserDn(peer, 'frank'));
+    const plan = await cli(['diff']);
+    // The group loses a member where the directory keeps its member list in step (all but 389 without referential integrity).
+    expect(changeLines(plan.stdout).filter((l) => !/^ {2}~ group "Sales, EMEA"/.test(l))).toEqual([expect.stringMatching(/^ {2}- user "Frank Foster"/)]);
+    const r = await cli(['run']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(elder.entities().filter((e) => e['name'] === 'Frank Foster')).toEqual([]);
+  });
+
+  it('renames and moves OUs in place: same organizations, nothing stale, a second run plans nothing', async () => {
+    const [former] = org('Former');
+    const [platform] = org('Platform');
+    const [sales] = org('Sales');
+    const corp = `ou=Corp,${peer.baseDn}`;
+    await peer.modify(`dn: ou=Former,ou=People,${corp}\nchangetype: modrdn\nnewrdn: ou=Alumni\ndeleteoldrdn: 1\n`);
+    await peer.modify(
+      `dn: ou=Platform,ou=Engineering,ou=People,${corp}\nchangetype: modrdn\nnewrdn: ou=Platform\ndeleteoldrdn: 1\nnewsuperior: ou=Sales,ou=People,${corp}\n`,
+    );
+    const r = await cli(['run']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(org('Former')).toEqual([]);
+    expect(org('Alumni')).toEqual([expect.objectContaining({ id: former!['id'] })]);
+    expect(org('Platform')).toEqual([expect.objectContaining({ id: platform!['id'], parent_id: sales!['id'] })]);
+    const inPlatform = elder.entities().filter((e) => e['organization_id'] === platform!['id']).map((e) => e['name']).sort();
+    expect(inPlatform).toEqual(['Carol Chen', 'Dave Dawson']);
+    expect(elder.entities().find((e) => e['name'] === 'Judy Jones')).toMatchObject({ organization_id: former!['id'] });
+    const again = await cli(['diff', '--detailed-exitcode']);
+    expect(again.code, again.stdout).toBe(0);
+  });
+
+  it('after the state file is lost: state show says where the truth is, a run re-adopts, and a later OU rename is still in place', async () => {
+    rmSync(join(work.dir, 'state.db'));
+    const show = await cli(['state', 'show', 'corp']);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/Elder may still hold objects elder-sync owns/);
+    const readopt = await cli(['run']);
+    expect(readopt.code, readopt.stdout + readopt.stderr).toBe(0);
+    expect(readopt.stdout).not.toMatch(/^ {2}\+ /m);
+    const [alumni] = org('Alumni');
+    await peer.modify(`dn: ou=Alumni,ou=People,ou=Corp,${peer.baseDn}\nchangetype: modrdn\nnewrdn: ou=Leavers\ndeleteoldrdn: 1\n`);
+    const r = await cli(['run']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(org('Alumni')).toEqual([]);
+    expect(org('Leavers')).toEqual([expect.objectContaining({ id: alumni!['id'] })]);
+  });
+});
