@@ -41,8 +41,10 @@ async function modulesLoadedBy(args: string[], name: string, env: Record<string,
 
 /** A connector's entry module, its package, or an SDK only a connector uses. */
 const CONNECTOR_CODE =
-  /\/connector-(ldap|aws)\/dist\/|\/@aws-sdk\/|\/@smithy\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-|\/connector-gcp\/dist\/|\/google-auth\/dist\/|\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\//;
+  /\/connector-(ldap|aws|graph)\/dist\/|\/@azure\/msal|\/@azure\+msal|\/@aws-sdk\/|\/@smithy\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-|\/connector-gcp\/dist\/|\/google-auth\/dist\/|\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\//;
 /** The Google SDKs the gcp connector imports only to talk to Google, never to validate a config. */
+/** What the graph connector imports only when it signs in (undici is the engine's HTTP client too). */
+const MICROSOFT_SDKS = /\/@azure\/msal|\/@azure\+msal/;
 const GOOGLE_SDKS = /\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\/|\/googleapis-common\//;
 
 beforeAll(() => {
@@ -71,6 +73,16 @@ describe('connectors are imported only when used', () => {
     const modules = await modulesLoadedBy(['config', 'validate', '--config', 'gcp.yaml'], 'validate-gcp');
     expect(modules.some((m) => m.includes('/connector-gcp/dist/'))).toBe(true);
     expect(modules.filter((m) => GOOGLE_SDKS.test(m))).toEqual([]);
+  });
+
+  it('config validate of a graph source imports the connector but not msal-node', async () => {
+    writeFileSync(
+      join(work.dir, 'graph.yaml'),
+      'elder: { url: "http://127.0.0.1:9", token: t0ken-abc }\nsources:\n  - { name: m365, connector: graph, config: { tenants: [{ id: contoso.onmicrosoft.com, name: Contoso, clientId: 11111111-2222-3333-4444-555555555555, clientSecret: s3cret-value }] } }\n',
+    );
+    const modules = await modulesLoadedBy(['config', 'validate', '--config', 'graph.yaml'], 'validate-graph');
+    expect(modules.some((m) => m.includes('/connector-graph/dist/'))).toBe(true);
+    expect(modules.filter((m) => MICROSOFT_SDKS.test(m))).toEqual([]);
   });
 
   for (const args of [['--help'], ['connectors'], ['connectors', '--json'], ['run', '--help']]) {
