@@ -5,10 +5,10 @@
 // Elder emulator lives in this process and slapd in its own. Writes bench/results.json and
 // docs/benchmarks.md, and prints each scenario as a `BENCH {json}` line.
 //
-//   node bench/run.mjs [--quick] [--scenario NAME]... [--sizes 10000,100000] [--latency-sizes 10000]
+//   node bench/run.mjs [--quick] [--scenario NAME]... [--sizes 10000,100000] [--latency-sizes 10000] [--gcp-sizes 1000,10000]
 //
 // Scenarios: first-sync, no-change, one-percent, diff, startup, concurrency, graph (--graph-tenants 40 --graph-objects 100000),
-// aws (--aws-resources 20000).
+// aws (--aws-resources 20000), gcp (--gcp-sizes 1000,10000).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -21,7 +21,7 @@ import { awsSeries } from './lib/aws.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI_BIN = join(ROOT, 'packages/cli/bin/run.js');
-const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph', 'aws'];
+const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph', 'aws', 'gcp'];
 const LDAP_SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff'];
 /** Streaming promise (issue 4): peak RSS at the large size within this factor of the small one. */
 const RSS_GROWTH_LIMIT = 1.5;
@@ -32,6 +32,7 @@ const { values: opts } = parseArgs({
     scenario: { type: 'string', multiple: true },
     sizes: { type: 'string' },
     'latency-sizes': { type: 'string' },
+    'gcp-sizes': { type: 'string' },
     out: { type: 'string' },
     render: { type: 'boolean', default: false },
     'graph-tenants': { type: 'string' },
@@ -44,6 +45,8 @@ for (const s of selected) if (!SCENARIOS.includes(s)) throw new Error(`unknown s
 const sizes = (opts.sizes ?? (opts.quick ? '1000,10000' : '10000,100000')).split(',').map(Number);
 // 100 000 creates at 20 ms and 8 in flight take ~5 minutes of pure latency: 20 ms runs at the small size only.
 const latencySizes = (opts['latency-sizes'] ?? String(sizes[0])).split(',').map(Number);
+// GCP objects in the loopback estate (10 projects); its server and fixture live in the bench process.
+const gcpSizes = (opts['gcp-sizes'] ?? (opts.quick ? '1000' : '1000,10000')).split(',').map(Number);
 
 const testkit = await import(new URL('../packages/testkit/dist/index.js', import.meta.url).href);
 const results = [];
@@ -230,11 +233,16 @@ if (selected.has('graph')) {
   });
 }
 if (selected.has('aws')) await awsSeries({ testkit, cli, emit, round, resources: Number(opts['aws-resources'] ?? (opts.quick ? 2000 : 20000)) });
+if (selected.has('gcp')) {
+  const { gcpSeries } = await import('./lib/gcp.mjs');
+  const google = await import(new URL('../packages/testkit/dist/google/index.js', import.meta.url).href);
+  for (const objects of gcpSizes) await gcpSeries({ objects, latencyMs: 0, testkit, google, cli, emit, round });
+}
 
 const memory = memoryCheck(results);
 if (memory) console.log(`BENCH ${JSON.stringify({ scenario: 'memory', ...memory })}`);
 
-const doc = { startedAt: startedAt.toISOString(), durationS: round((Date.now() - startedAt.getTime()) / 1000, 0), command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), machine, sizes, latencySizes, memory, results };
+const doc = { startedAt: startedAt.toISOString(), durationS: round((Date.now() - startedAt.getTime()) / 1000, 0), command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), machine, sizes, latencySizes, gcpSizes, memory, results };
 const outJson = opts.out ?? join(ROOT, 'bench/results.json');
 writeFileSync(outJson, JSON.stringify(doc, null, 2) + '\n');
 const { renderMarkdown } = await import('./lib/report.mjs');

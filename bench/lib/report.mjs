@@ -70,6 +70,16 @@ ${table(of('graph-delta'), [['tenants', 'tenants'], ['objects', 'objects'], ['ch
 ## 8. AWS: an Organization of 3 accounts × 9 regions (30 scopes), loopback AWS, pages of 100
 
 ${table(of('aws'), [['run', 'run'], ['resources', 'resources'], ['scopes', 'scopes'], ['wallS', 'wall s'], ['reads', 'Elder reads'], ['writes', 'Elder writes'], ['readsPer1000', 'reads per 1000 objects'], ['awsRequests', 'AWS requests'], ['peakRssMb', 'peak RSS MB'], ['cpuSeconds', 'CPU s'], ['ok', 'zero writes']])}
+
+## 9. GCP (loopback Google Cloud → Elder, 10 projects below a folder tree)
+
+The real CLI and Google clients (\`@googleapis/compute\`, \`@googleapis/cloudresourcemanager\`, \`@google-cloud/storage\`)
+against the testkit's loopback Compute / Resource Manager / Storage servers and token endpoint, in the bench's process;
+default page sizes (500). Objects = instances, networks, subnetworks and buckets; Elder calls per object include the
+dependency writes (instance → subnetwork → network) and the organization tree.${doc.gcpRun ? ` These rows come from a separate run,
+\`${doc.gcpRun.command}\` on ${doc.gcpRun.startedAt.slice(0, 10)} (${doc.gcpRun.durationS} s).` : ''}
+
+${table(of('gcp'), [['phase', 'run'], ['objects', 'objects'], ['projects', 'projects'], ['wallS', 'wall s'], ['objectsPerS', 'objects/s'], ['elderCallsPerObject', 'Elder calls/object'], ['reads', 'reads'], ['writes', 'writes'], ['gcpRequests', 'GCP requests'], ['peakRssMb', 'peak RSS MB'], ['cpuSeconds', 'CPU s'], ['ok', 'zero writes']])}
 ## Memory: streaming
 
 Peak RSS of each LDAP scenario at the largest size over the smallest (0 ms latency); the promise is at most
@@ -83,6 +93,7 @@ pnpm bench                                  # build, then every scenario (10 000
 node bench/run.mjs --quick                  # 1 000 and 10 000 users (after pnpm build)
 node bench/run.mjs --scenario concurrency   # one scenario (repeatable); also --sizes 10000,100000 --latency-sizes 10000
 node bench/run.mjs --scenario graph --graph-tenants 40 --graph-objects 100000
+node bench/run.mjs --scenario gcp --gcp-sizes 1000,10000    # the GCP estate (10 projects), objects per size
 \`\`\`
 Needs \`slapd\` and \`ldap-utils\` (\`scripts/install.sh\` installs them). Exit code 1 when a contract figure fails
 (writes on an unchanged run, writes ≠ changes, peak RSS growth above ${doc.memory?.limit ?? 1.5}×).
