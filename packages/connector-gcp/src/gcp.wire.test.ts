@@ -21,11 +21,12 @@ import connector from './index.js';
  * verifies the service-account assertion. Pages of 2 everywhere.
  */
 const sa = mintServiceAccountKey({ email: 'elder-sync@ops-tools.iam.gserviceaccount.com' });
+const READER = 'reader@ops-tools.iam.gserviceaccount.com';
 let tokens: GoogleTokenServer;
 let gcp: GcpServerType;
 
 beforeAll(async () => {
-  tokens = await startGoogleTokenServer({ accounts: [sa] });
+  tokens = await startGoogleTokenServer({ accounts: [sa], impersonation: { [READER]: [sa.email] } });
 });
 afterAll(() => tokens.close());
 beforeEach(async () => {
@@ -195,6 +196,22 @@ describe('read of one project', () => {
     const after = limiterStats();
     expect(after.throttled - before.throttled).toBe(3);
     expect(after.keys['ops-tools/compute']?.throttled).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('impersonation', () => {
+  it('reads as the impersonated account, whose token the IAM Credentials endpoint minted', async () => {
+    const c = config({ impersonate: READER, projects: ['ops-tools'], parents: undefined });
+    const { scopes } = await discover(c);
+    expect(records(await readAll(c, scopes[0]!)).length).toBe(15);
+    expect(tokens.impersonations.at(-1)).toEqual({ target: READER, by: sa.email, ok: true });
+  });
+
+  it('names the missing Token Creator permission when impersonation is refused', async () => {
+    const c = config({ impersonate: 'other@ops-tools.iam.gserviceaccount.com', projects: ['ops-tools'], parents: undefined });
+    const { scopes, failed } = await discover(c);
+    expect(scopes).toEqual([]);
+    expect(failed[0]?.error).toMatchObject({ code: 'SOURCE_PERMISSION_DENIED', permission: 'iam.serviceAccounts.getAccessToken' });
   });
 });
 
