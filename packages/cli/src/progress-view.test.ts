@@ -22,11 +22,30 @@ describe('ProgressView', () => {
     v.onRequest({ method: 'GET', route: '/api/v1/entities', status: 200, durationMs: 3, throttled: false });
     v.onRequest({ method: 'POST', route: '/api/v1/entities', status: 429, durationMs: 3, throttled: true });
     expect(v.lines()).toEqual([
-      expect.stringMatching(/plan \+2 ~1 -0\s+done \+1 ~0 -0\s+errors 0\s+1\.5s\s+writing$/),
+      expect.stringMatching(/plan \+2 ~1 -0\s+done \+1 ~0 -0\s+errors 0\s+33% eta 0s\s+1\.5s\s+writing$/),
       'Elder: 2 requests, 1 throttled',
     ]);
     v.onScopeDone({ source: 'corp', connector: 'ldap', scope: 's1', label: 'ldap://a dc=x', status: 'failed', error: 'boom\nmore', mode: 'full', counts: { ...counts, errors: 1 }, durationMs: 2000 });
     expect(v.lines()[0]).toMatch(/done \+2 ~1 -0\s+errors 1\s+2\.0s\s+failed: boom$/);
+    v.finish();
+  });
+
+  it('shows how far a scope is: the share read of what it owns (an estimate), then the share of writes done and an estimate of the rest', () => {
+    const { v, tick } = view();
+    v.onProgress({ type: 'scope-start', source: 'corp', scope: 's1', label: 'S', expected: 200 });
+    v.onProgress({ type: 'read', source: 'corp', scope: 's1', read: 50 });
+    expect(v.lines()[0]).toMatch(/errors 0\s+~25%\s+[\d.]+s\s+reading$/);
+    // More than expected (new records): still an estimate, never shown as done.
+    v.onProgress({ type: 'read', source: 'corp', scope: 's1', read: 250 });
+    expect(v.lines()[0]).toMatch(/~99%\s+[\d.]+s\s+reading$/);
+    v.onProgress({ type: 'planned', source: 'corp', scope: 's1', counts: { ...counts, create: 80, update: 20 } });
+    expect(v.lines()[0]).toMatch(/0% eta …\s+[\d.]+s\s+writing$/);
+    tick(10_000);
+    v.onProgress({ type: 'applied', source: 'corp', scope: 's1', create: 25, update: 0, delete: 0, errors: 0 });
+    // 25 of 100 writes in 10 s: 75 more take about 30 s.
+    expect(v.lines()[0]).toMatch(/25% eta 30s\s+[\d.]+s\s+writing$/);
+    v.onScopeDone({ source: 'corp', connector: 'ldap', scope: 's1', label: 'S', status: 'ok', error: null, mode: 'full', counts: { ...counts, create: 80, update: 20 }, durationMs: 40_000 });
+    expect(v.lines()[0]).toMatch(/100%\s+40\.0s\s+ok$/);
     v.finish();
   });
 

@@ -9,7 +9,11 @@ interface Row {
   label: string;
   startedAt: number;
   read: number;
+  /** Records the read is expected to yield (what the scope owns in Elder); 0 when unknown. */
+  expected: number;
   planned: { create: number; update: number; delete: number } | null;
+  /** When the plan completed: writes are timed from here for the estimate. */
+  plannedAt: number | null;
   done: { create: number; update: number; delete: number; errors: number };
   finished: { status: 'ok' | 'failed'; durationMs: number; error: string | null } | null;
 }
@@ -41,8 +45,12 @@ export class ProgressView {
 
   readonly onProgress = (event: ProgressEvent): void => {
     const row = this.row(event.source, event.scope, event.type === 'scope-start' ? event.label : undefined);
-    if (event.type === 'read') row.read = event.read;
-    else if (event.type === 'planned') row.planned = { create: event.counts.create, update: event.counts.update, delete: event.counts.delete };
+    if (event.type === 'scope-start') row.expected = event.expected ?? 0;
+    else if (event.type === 'read') row.read = event.read;
+    else if (event.type === 'planned') {
+      row.planned = { create: event.counts.create, update: event.counts.update, delete: event.counts.delete };
+      row.plannedAt = this.now();
+    }
     else if (event.type === 'applied') row.done = { create: event.create, update: event.update, delete: event.delete, errors: event.errors };
     // A phase change (reading → writing) is drawn at once: a phase shorter than one redraw
     // interval would otherwise never be seen. There are only two per scope.
@@ -91,18 +99,35 @@ export class ProgressView {
       const done = `+${r.done.create} ~${r.done.update} -${r.done.delete}`;
       const elapsed = ((r.finished ? r.finished.durationMs : this.now() - r.startedAt) / 1000).toFixed(1);
       const state = r.finished ? (r.finished.status === 'ok' ? 'ok' : `failed: ${(r.finished.error ?? '').split('\n')[0]}`) : r.planned ? 'writing' : 'reading';
-      return `${name(r).padEnd(width)}  read ${String(r.read).padStart(6)}  plan ${plan.padEnd(14)}  done ${done.padEnd(14)}  errors ${r.done.errors}  ${elapsed.padStart(6)}s  ${state}`;
+      return `${name(r).padEnd(width)}  read ${String(r.read).padStart(6)}  plan ${plan.padEnd(14)}  done ${done.padEnd(14)}  errors ${r.done.errors}  ${this.howFar(r).padEnd(12)}  ${elapsed.padStart(6)}s  ${state}`;
     });
     lines.push(`Elder: ${this.elder.requests} requests, ${this.elder.throttled} throttled`);
     const columns = this.options.columns;
     return columns ? lines.map((l) => (l.length >= columns ? l.slice(0, Math.max(columns - 2, 1)) + '…' : l)) : lines;
   }
 
+  /**
+   * How far a scope is: while reading, the share of the records it is expected to yield (`~`: an
+   * estimate from what it owns, never shown as done); while writing, the share of the planned
+   * writes done and, once some are, the time the rest should take at the rate so far.
+   */
+  private howFar(r: Row): string {
+    if (r.finished) return r.finished.status === 'ok' ? '100%' : '';
+    if (!r.planned) return r.expected > 0 ? `~${Math.min(99, Math.floor((r.read / r.expected) * 100))}%` : '';
+    const total = r.planned.create + r.planned.update + r.planned.delete;
+    const done = Math.min(total, r.done.create + r.done.update + r.done.delete + r.done.errors);
+    if (total === 0) return '100%';
+    const percent = `${Math.floor((done / total) * 100)}%`;
+    if (done === 0 || r.plannedAt === null) return `${percent} eta …`;
+    const remainingMs = ((this.now() - r.plannedAt) / done) * (total - done);
+    return `${percent} eta ${formatEta(remainingMs)}`;
+  }
+
   private row(source: string, scope: string, label?: string): Row {
     const key = `${source}\u0000${scope}`;
     let row = this.rows.get(key);
     if (!row) {
-      row = { source, scope, label: label ?? scope, startedAt: this.now(), read: 0, planned: null, done: { create: 0, update: 0, delete: 0, errors: 0 }, finished: null };
+      row = { source, scope, label: label ?? scope, startedAt: this.now(), read: 0, expected: 0, planned: null, plannedAt: null, done: { create: 0, update: 0, delete: 0, errors: 0 }, finished: null };
       this.rows.set(key, row);
     } else if (label !== undefined) {
       row.label = label;
@@ -132,4 +157,12 @@ export class ProgressView {
     this.drawn = lines.length;
     this.options.write(this.options.redact(out));
   }
+}
+
+/** `8s`, `2m05s`, `1h04m`: short, for an estimate. */
+function formatEta(ms: number): string {
+  const seconds = Math.max(0, Math.ceil(ms / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return `${Math.floor(seconds / 3600)}h${String(Math.floor((seconds % 3600) / 60)).padStart(2, '0')}m`;
 }

@@ -1,8 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import type { PlanJson } from '@elder-sync/core';
+import { askYes, canAsk } from '../confirm.js';
 import { ExitCode } from '../exit-codes.js';
 import { shardFlag, shardOption } from '../shard-flag.js';
-import { SyncCommand, summaryJson, type SummaryJson } from '../sync-command.js';
+import { hasChanges, SyncCommand, summaryJson, unplannedScopes, type PreparedRun, type SummaryJson } from '../sync-command.js';
 
 export interface RunResult {
   plan: PlanJson;
@@ -13,7 +14,9 @@ export default class Run extends SyncCommand<typeof Run> {
   static override summary = 'Read the sources, plan against Elder, and apply the plan.';
   static override description = `With no SOURCE and no --all, every configured source runs. A SOURCE is a source name, or a connector id meaning every source of that connector.
 
-Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were applied; 1 every scope failed (or another error); 64 bad usage or configuration.`;
+On a terminal, run shows the plan first and asks before writing anything (only "yes" applies; --yes skips the question). Without a terminal (cron, CI, a pipe) and with --json it never asks.
+
+Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were applied; 1 every scope failed, the question was not answered "yes" (or another error); 64 bad usage or configuration; 130 stopped by Ctrl-C (at the question: nothing written).`;
   static override examples = [
     { description: 'Show what would change, write nothing:', command: '<%= config.bin %> <%= command.id %> corp-ldap --dry-run' },
     { description: 'Sync every source (cron, CI):', command: '<%= config.bin %> <%= command.id %> --all' },
@@ -33,7 +36,8 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     adopt: Flags.boolean({
       summary: 'Take ownership of unowned Elder entities that match a record on a natural key (ldap_dn, email, ...) instead of creating duplicates.',
     }),
-    verbose: Flags.boolean({ char: 'v', summary: 'Show every attribute of creates and updates in the plan.' }),
+    verbose: Flags.boolean({ char: 'v', summary: 'Show every change of the plan, with every attribute of creates and updates.' }),
+    yes: Flags.boolean({ char: 'y', summary: 'Apply without asking. On a terminal run otherwise shows the plan and asks first; without one it never asks.' }),
     'serve-metrics': Flags.boolean({
       summary: 'While the run goes, serve /healthz, /readyz, /status and /metrics like the daemon (long cron runs).',
     }),
@@ -52,7 +56,9 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
   public async run(): Promise<RunResult | undefined> {
     const { flags } = this;
     if (flags.dispatch) return this.dispatch();
-    const { config, connectors, sources } = await this.prepare(this.positional, flags.all, flags.only);
+    const prepared = await this.prepare(this.positional, flags.all, flags.only);
+    if (this.asks()) return this.planAskApply(prepared);
+    const { config, connectors, sources } = prepared;
     const core = await this.core();
     const log = await this.logger();
     const observers = await this.runObservers(config, sources, flags['serve-metrics'] ? (flags.listen ?? config.daemon?.listen ?? '127.0.0.1:9464') : null);
@@ -86,6 +92,94 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
       process.exitCode = stop.interrupted() ? ExitCode.interrupted : this.runExitCode(report);
       // The JSON plan holds every change in memory: build it only when it is printed.
       return this.jsonEnabled() ? { plan: core.planToJson(report), summary: summaryJson(report) } : undefined;
+    } finally {
+      report.close();
+    }
+  }
+
+  /** Whether to show the plan and ask before writing: a person at a terminal, who did not say --yes. */
+  private asks(): boolean {
+    const { flags } = this;
+    return !flags['dry-run'] && !flags.yes && flags.shard === undefined && !this.jsonEnabled() && !flags.quiet && canAsk();
+  }
+
+  /**
+   * Terraform's `apply` on a terminal: plan (writing nothing), show the plan, ask, then apply
+   * exactly that plan (`applyPlan`, which refuses if Elder moved meanwhile). Ctrl-C at the question
+   * writes nothing.
+   */
+  private async planAskApply({ config, connectors, sources }: PreparedRun): Promise<undefined> {
+    const { flags } = this;
+    const core = await this.core();
+    const log = await this.logger();
+    const serve = flags['serve-metrics'] ? (flags.listen ?? config.daemon?.listen ?? '127.0.0.1:9464') : null;
+    let observers = await this.runObservers(config, sources, serve);
+    let stop = this.interruptible();
+    const planned = await core
+      .runSync({
+        signal: stop.signal,
+        config,
+        connectors,
+        sources,
+        mode: 'plan',
+        full: flags.full,
+        only: flags.only,
+        allowMassDelete: flags['allow-mass-delete'],
+        adopt: flags.adopt,
+        log,
+        ...observers.hooks,
+      })
+      .catch(async (error: unknown) => {
+        observers.finished(null);
+        await observers.close();
+        throw error;
+      })
+      .finally(stop.dispose);
+    let plan;
+    try {
+      observers.finished(planned);
+      await observers.close();
+      this.printFailures(planned);
+      await this.printPlan(planned, flags.verbose);
+      if (stop.interrupted()) {
+        process.exitCode = ExitCode.interrupted;
+        return undefined;
+      }
+      if (planned.scopes.length > 0 && unplannedScopes(planned) === planned.scopes.length) {
+        await this.printSummary(planned);
+        process.exitCode = this.runExitCode(planned);
+        return undefined;
+      }
+      // Never leaves this process: applied below, so secret values stay as they are.
+      plan = core.planToJson(planned, { maskSecrets: false });
+      if (hasChanges(planned.totals)) {
+        const answer = await askYes('\nApply these changes to Elder? Only "yes" is accepted: ');
+        if (answer !== 'yes') {
+          this.out(answer === 'interrupted' ? 'Interrupted: nothing was applied.' : 'Apply cancelled: nothing was applied.');
+          process.exitCode = answer === 'interrupted' ? ExitCode.interrupted : ExitCode.failure;
+          return undefined;
+        }
+      }
+    } finally {
+      planned.close();
+    }
+    // Applies the plan just shown; with no changes, it commits the scopes' cursors and writes nothing.
+    observers = await this.runObservers(config, sources, serve);
+    stop = this.interruptible();
+    const report = await core
+      .applyPlan({ config, connectors, plan, log, signal: stop.signal, ...observers.hooks })
+      .catch(async (error: unknown) => {
+        observers.finished(null);
+        await observers.close();
+        throw error;
+      })
+      .finally(stop.dispose);
+    try {
+      observers.finished(report);
+      await observers.close();
+      await this.printSummary(report);
+      process.exitCode = stop.interrupted() ? ExitCode.interrupted : this.runExitCode(report);
+      return undefined;
     } finally {
       report.close();
     }

@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateUsersLdif, startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
@@ -31,6 +32,35 @@ function config(name: string, state: string): string {
   });
 }
 
+/** The CLI on a real pseudo-terminal (`script`), with keys typed into it. */
+function terminal(args: string[]) {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    cwd: work.dir,
+    env: { ...env(), COLUMNS: '200', LINES: '50', TERM: 'xterm' },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.resume();
+  const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
+    clearTimeout(timer);
+    resolve(code);
+  }));
+  return {
+    exited,
+    text: () => stripAnsi(out),
+    type: (keys: string) => child.stdin.write(keys),
+    async waitFor(pattern: RegExp): Promise<void> {
+      while (!pattern.test(stripAnsi(out))) {
+        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode} before ${pattern}:\n${out}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+  };
+}
+
 beforeAll(async () => {
   assertBuilt();
   work = scratch('elder-sync-progress');
@@ -49,7 +79,8 @@ afterAll(async () => {
 describe('progress', () => {
   it.skipIf(!HAS_SCRIPT)('on a terminal: rows redrawn in place while the run goes, then the summary table', async () => {
     const file = config('tty', 'tty.db');
-    const command = [process.execPath, BIN, 'run', '--config', file].map((a) => `'${a}'`).join(' ');
+    // --yes: on a terminal run would otherwise show the plan and ask first (tested below).
+    const command = [process.execPath, BIN, 'run', '--yes', '--config', file].map((a) => `'${a}'`).join(' ');
     // `script -qfec CMD /dev/null`: run CMD on a new pseudo-terminal, copy what it shows to stdout.
     // Asynchronously: the Elder emulator answers from this process's event loop.
     const child = spawn('script', ['-qfec', command, '/dev/null'], {
@@ -71,7 +102,9 @@ describe('progress', () => {
     const rows = stripAnsi(out).split(/\r?\n|\r/).filter((l) => l.startsWith('tty · '));
     expect(rows.some((l) => /read\s+\d+\s+plan …/.test(l) || /reading$/.test(l))).toBe(true);
     expect(rows.some((l) => /done \+[1-9]\d* /.test(l) && /writing$/.test(l))).toBe(true);
-    expect(rows.at(-1)).toMatch(new RegExp(`read\\s+${USERS + 1}\\s+plan \\+${USERS + 1} ~0 -0\\s+done \\+${USERS + 1} ~0 -0\\s+errors 0\\s+[\\d.]+s\\s+ok$`));
+    // While writing: the share of the planned writes done, and an estimate of the rest.
+    expect(rows.some((l) => /done \+[1-9]\d* .*errors 0\s+\d{1,2}% eta (…|\d+s)\s+[\d.]+s\s+writing$/.test(l))).toBe(true);
+    expect(rows.at(-1)).toMatch(new RegExp(`read\\s+${USERS + 1}\\s+plan \\+${USERS + 1} ~0 -0\\s+done \\+${USERS + 1} ~0 -0\\s+errors 0\\s+100%\\s+[\\d.]+s\\s+ok$`));
     // The run ends with the summary table: its header, the root organization it created, the scope's row, the total.
     const tail = stripAnsi(out).trimEnd().split(/\r?\n/).slice(-4);
     expect(tail[0]).toMatch(/^source\s+scope\s+status\s+read\s+created/);
@@ -79,6 +112,38 @@ describe('progress', () => {
     expect(tail[2]).toMatch(new RegExp(`^tty\\s+ldap://\\S+ dc=example,dc=test\\s+ok\\s+${USERS + 1}\\s+${USERS + 1}\\s+0\\s+0`));
     expect(tail[3]).toMatch(new RegExp(`^total\\s+1 scope\\s+ok\\s+${USERS + 1}\\s+${USERS + 2}\\s`));
     expect(out).not.toContain(TOKEN);
+  });
+
+  it.skipIf(!HAS_SCRIPT)('on a terminal without --yes: shows the plan, waits for "yes", then applies it', async () => {
+    const file = config('ask', 'ask.db');
+    const session = terminal(['run', '--config', file]);
+    await session.waitFor(/Only "yes" is accepted: $/);
+    // The plan is shown in full before anything is written.
+    expect(elder.organizations().some((o) => o['name'] === 'ask')).toBe(false);
+    expect(session.text()).toMatch(/Plan: 122 to create, 0 to update, 0 to delete, 0 unchanged\.\s+Apply these changes to Elder\?/);
+    const writesAtQuestion = elder.stats().writes;
+    session.type('yes\r');
+    expect(await session.exited).toBe(0);
+    expect(elder.stats().writes).toBeGreaterThan(writesAtQuestion + USERS);
+    expect(session.text()).toMatch(/^ask\s+ldap:\/\/\S+ dc=example,dc=test\s+ok\s+121\s+121\s/m);
+    expect(session.text()).not.toContain(TOKEN);
+  });
+
+  it.skipIf(!HAS_SCRIPT)('Ctrl-C at the question writes nothing and exits 130; any answer but "yes" writes nothing and exits 1', async () => {
+    for (const [keys, code, said] of [
+      ['\x03', 130, 'Interrupted: nothing was applied.'],
+      ['no\r', 1, 'Apply cancelled: nothing was applied.'],
+    ] as const) {
+      const file = config(`stop${code}`, `stop${code}.db`);
+      const session = terminal(['run', '--config', file]);
+      await session.waitFor(/Only "yes" is accepted: $/);
+      const writes = elder.stats().writes;
+      session.type(keys);
+      expect(await session.exited).toBe(code);
+      expect(session.text()).toContain(said);
+      expect(elder.stats().writes).toBe(writes);
+      expect(existsSync(join(work.dir, `stop${code}.db`))).toBe(false);
+    }
   });
 
   it('off a terminal: one line per finished scope, no cursor movement; --json: one summary document', async () => {

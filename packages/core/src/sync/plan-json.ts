@@ -90,8 +90,8 @@ export function planJsonSchema(): object {
 }
 
 /** One change as the plan document holds it: with the hashes `apply` checks Elder against. */
-export function changeToJson(change: PlanChange): PlanJsonChange {
-  const masked = maskSensitive(change);
+export function changeToJson(change: PlanChange, options: { maskSecrets?: boolean } = {}): PlanJsonChange {
+  const masked = options.maskSecrets === false ? change : maskSensitive(change);
   const detail = (change as Partial<StoredChange>).detail ?? {};
   const hash = (p: Projection | null) => (p === null ? null : contentHash(p));
   return {
@@ -144,10 +144,14 @@ function planHeader(report: SyncReport): Omit<PlanJson, 'changes'> {
   };
 }
 
-/** The plan as one JSON document (`--json`). Reads `report.changes()`: call it before `close()`. */
-export function planToJson(report: SyncReport): PlanJson {
+/**
+ * The plan as one JSON document (`--json`). Reads `report.changes()`: call it before `close()`.
+ * `maskSecrets: false` only for a plan that never leaves the process (`run` applying the plan it
+ * just showed): a saved or printed plan never holds secrets.
+ */
+export function planToJson(report: SyncReport, options: { maskSecrets?: boolean } = {}): PlanJson {
   const changes: PlanJsonChange[] = [];
-  for (const change of report.changes()) changes.push(changeToJson(change));
+  for (const change of report.changes()) changes.push(changeToJson(change, options));
   return { ...planHeader(report), changes };
 }
 

@@ -65,7 +65,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
   const counts = emptyCounts();
   /** Creates that have unowned look-alikes in Elder (plain plan), and records with ambiguous matches. */
   const adoption = { lookAlikes: 0, ambiguous: 0 };
-  ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label });
+  ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label, expected: store.countOwned(source.name, scope.id) });
   const change = (c: Omit<PlanChange, 'source' | 'scope' | 'scopeLabel'>, detail = {}) => {
     store.addChange({ ...c, source: source.name, scope: scope.id, scopeLabel: scope.label }, detail);
     if (c.action === 'create') counts.create++;

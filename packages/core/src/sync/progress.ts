@@ -6,7 +6,8 @@ import type { ScopeCounts } from './types.js';
  * renderer redraws a few times a second) and still show the truth.
  */
 export type ProgressEvent =
-  | { type: 'scope-start'; source: string; scope: string; label: string }
+  /** `expected`: objects the source owns in this scope, so about how many records the read will yield (0: unknown). */
+  | { type: 'scope-start'; source: string; scope: string; label: string; expected?: number }
   /** Records read so far in this scope. */
   | { type: 'read'; source: string; scope: string; read: number }
   /** The scope's plan is complete: what is to be created, updated, deleted. */
