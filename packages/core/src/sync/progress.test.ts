@@ -53,7 +53,7 @@ describe('SyncOptions.onProgress and the Elder client observer', () => {
     report.close();
     await elder.close();
 
-    expect(events[0]).toEqual({ type: 'scope-start', source: 'people', scope: 'dir', label: 'people directory' });
+    expect(events[0]).toEqual({ type: 'scope-start', source: 'people', scope: 'dir', label: 'people directory', expected: 0 });
     const reads = events.filter((e) => e.type === 'read').map((e) => e.read);
     expect(reads).toEqual(Array.from({ length: USERS }, (_, i) => i + 1));
     const planned = events.find((e) => e.type === 'planned');
