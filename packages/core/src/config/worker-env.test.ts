@@ -192,6 +192,57 @@ describe('configFromWorkerEnv', () => {
   });
 });
 
+describe('configFromWorkerEnv with Google Workspace', () => {
+  const KEY = '{"type":"service_account","client_email":"sync@p.iam.gserviceaccount.com","private_key":"-----BEGIN PRIVATE KEY-----\\nMIIworkspace\\n-----END PRIVATE KEY-----\\n"}';
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const workspaceEnv = (overrides: Record<string, string> = {}) => {
+    dir = mkdtempSync(join(tmpdir(), 'worker-env-'));
+    writeFileSync(join(dir, 'workspace-credentials.json'), KEY);
+    return {
+      ...WORKER_ENV_EXAMPLE,
+      ELDER_API_KEY: 'worker-api-key-123',
+      GOOGLE_WORKSPACE_ENABLED: 'true',
+      GOOGLE_WORKSPACE_CREDENTIALS_PATH: join(dir, 'workspace-credentials.json'),
+      GOOGLE_WORKSPACE_ADMIN_EMAIL: 'admin@example.com',
+      GOOGLE_WORKSPACE_SYNC_INTERVAL: '1800',
+      ...overrides,
+    };
+  };
+
+  it('maps the key file, the admin and the customer onto a workspace source, the key a secret', () => {
+    const { config } = configFromWorkerEnv(workspaceEnv());
+    expect(config.sources).toEqual([
+      expect.objectContaining({
+        name: 'workspace',
+        connector: 'workspace',
+        interval: 1800,
+        config: { credentials: KEY, subject: 'admin@example.com', customer: 'my_customer' },
+      }),
+    ]);
+    expect(redact(`key ${KEY}`)).not.toContain('MIIworkspace');
+  });
+
+  it('writes the key as a ${file:…} reference for config init --from-env', () => {
+    const text = workerEnvYaml(workerEnvDocument(workspaceEnv({ GOOGLE_WORKSPACE_CUSTOMER_ID: 'C03az79cb' })));
+    expect(text).not.toContain('MIIworkspace');
+    expect(YAML.parse(text).sources[0].config).toEqual({
+      credentials: `\${file:${join(dir, 'workspace-credentials.json')}}`,
+      subject: 'admin@example.com',
+      customer: 'C03az79cb',
+    });
+  });
+
+  it('names the variable to fix: no admin, or a key file that is not there', () => {
+    expect(issuesOf(() => configFromWorkerEnv(workspaceEnv({ GOOGLE_WORKSPACE_ADMIN_EMAIL: '' })))).toEqual([
+      expect.stringMatching(/^GOOGLE_WORKSPACE_ADMIN_EMAIL: not set: give the administrator the service account acts as/),
+    ]);
+    expect(issuesOf(() => configFromWorkerEnv(workspaceEnv({ GOOGLE_WORKSPACE_CREDENTIALS_PATH: '/nonexistent/ws.json' })))).toEqual([
+      expect.stringMatching(/^GOOGLE_WORKSPACE_CREDENTIALS_PATH \(sources\[0\]\.config\.credentials\).*\/nonexistent\/ws\.json/),
+    ]);
+  });
+});
+
 describe('workerEnvYaml (config init --from-env)', () => {
   it('writes secrets as ${VAR} references, never their values, and reads back to the same config', () => {
     const env = ldapEnv();

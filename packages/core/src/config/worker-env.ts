@@ -49,7 +49,12 @@ export const WORKER_CONNECTORS: readonly WorkerConnector[] = [
     build: gcpConfig,
     variables: { projects: 'GCP_PROJECT_ID', credentials: 'GCP_CREDENTIALS_PATH' },
   },
-  { prefix: 'GOOGLE_WORKSPACE', connector: 'google-workspace', build: null },
+  {
+    prefix: 'GOOGLE_WORKSPACE',
+    connector: 'workspace',
+    build: workspaceConfig,
+    variables: { credentials: 'GOOGLE_WORKSPACE_CREDENTIALS_PATH', subject: 'GOOGLE_WORKSPACE_ADMIN_EMAIL', customer: 'GOOGLE_WORKSPACE_CUSTOMER_ID' },
+  },
   {
     prefix: 'LDAP',
     connector: 'ldap',
@@ -309,6 +314,22 @@ function gcpConfig(r: Reader): Record<string, unknown> {
   const project = r.required('GCP_PROJECT_ID', 'the project id to read, e.g. web-prod');
   const config: Record<string, unknown> = { projects: [project] };
   if (r.has('GCP_CREDENTIALS_PATH')) config.credentials = `\${file:${r.text('GCP_CREDENTIALS_PATH')}}`;
+  return config;
+}
+
+/**
+ * The worker's Google Workspace settings (`google_workspace_connector.py`) as the workspace
+ * connector's config block: the key file is read through `${file:…}`, so it is a secret and a
+ * missing file is reported under GOOGLE_WORKSPACE_CREDENTIALS_PATH.
+ */
+function workspaceConfig(r: Reader): Record<string, unknown> {
+  const path = r.required('GOOGLE_WORKSPACE_CREDENTIALS_PATH', 'the service-account key file, e.g. /app/credentials/workspace-credentials.json');
+  if (path.includes('}')) r.issue('GOOGLE_WORKSPACE_CREDENTIALS_PATH', 'must be a file path without "}"');
+  const config: Record<string, unknown> = {
+    credentials: `\${file:${path}}`,
+    subject: r.required('GOOGLE_WORKSPACE_ADMIN_EMAIL', 'the administrator the service account acts as (domain-wide delegation), e.g. admin@example.com'),
+  };
+  if (r.has('GOOGLE_WORKSPACE_CUSTOMER_ID')) config.customer = r.text('GOOGLE_WORKSPACE_CUSTOMER_ID');
   return config;
 }
 
