@@ -6,6 +6,5 @@ export type { DirectoryPeer } from './peer/directory.js';
 export { DIRECTORY_VENDORS, startSampleDirectory, sampleBaseDn, sampleUserDn, type DirectoryVendor, type SampleDirectoryOptions } from './peer/sample.js';
 export * from './worker-env-example.js';
 export * from './microsoft/index.js';
-export * from './google-directory/index.js';
 export * from './aws/index.js';
 export * from './nats/index.js';

@@ -33,3 +33,4 @@ export {
   type GcpSubnetwork,
 } from './gcp-server.js';
 export { gcpEstate, type GcpEstateOptions } from './gcp-estate.js';
+export * from '../google-directory/index.js';
