@@ -8,7 +8,8 @@
 //   node bench/run.mjs [--quick] [--scenario NAME]... [--sizes 10000,100000] [--latency-sizes 10000] [--gcp-sizes 1000,10000]
 //
 // Scenarios: first-sync, no-change, one-percent, diff, startup, concurrency, graph (--graph-tenants 40 --graph-objects 100000),
-// aws (--aws-resources 20000), gcp (--gcp-sizes 1000,10000).
+// aws (--aws-resources 20000), gcp (--gcp-sizes 1000,10000),
+// workspace (--workspace-users 10000).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -21,7 +22,7 @@ import { awsSeries } from './lib/aws.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI_BIN = join(ROOT, 'packages/cli/bin/run.js');
-const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph', 'aws', 'gcp'];
+const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph', 'aws', 'gcp', 'workspace'];
 const LDAP_SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff'];
 /** Streaming promise (issue 4): peak RSS at the large size within this factor of the small one. */
 const RSS_GROWTH_LIMIT = 1.5;
@@ -38,6 +39,7 @@ const { values: opts } = parseArgs({
     'graph-tenants': { type: 'string' },
     'graph-objects': { type: 'string' },
     'aws-resources': { type: 'string' },
+    'workspace-users': { type: 'string' },
   },
 });
 const selected = new Set(opts.scenario?.length ? opts.scenario : SCENARIOS);
@@ -237,6 +239,20 @@ if (selected.has('gcp')) {
   const { gcpSeries } = await import('./lib/gcp.mjs');
   const google = await import(new URL('../packages/testkit/dist/google/index.js', import.meta.url).href);
   for (const objects of gcpSizes) await gcpSeries({ objects, latencyMs: 0, testkit, google, cli, emit, round });
+}
+if (selected.has('workspace')) {
+  // Issue 17: 10 000 users and 500 groups (one group per 20 users), at 0 ms Elder latency.
+  const users = Number(opts['workspace-users'] ?? (opts.quick ? 1000 : 10000));
+  const { workspaceSeries } = await import('./lib/workspace.mjs');
+  const google = await import(new URL('../packages/testkit/dist/google/index.js', import.meta.url).href);
+  const emulator = await testkit.startElderEmulator({});
+  const work = mkdtempSync(join(tmpdir(), 'elder-sync-bench-workspace-'));
+  try {
+    await workspaceSeries({ users, groups: Math.max(1, Math.round(users / 20)), work, emulator, google, cli, emit, round });
+  } finally {
+    await emulator.close();
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 const memory = memoryCheck(results);

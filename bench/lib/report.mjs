@@ -80,6 +80,15 @@ dependency writes (instance → subnetwork → network) and the organization tre
 \`${doc.gcpRun.command}\` on ${doc.gcpRun.startedAt.slice(0, 10)} (${doc.gcpRun.durationS} s).` : ''}
 
 ${table(of('gcp'), [['phase', 'run'], ['objects', 'objects'], ['projects', 'projects'], ['wallS', 'wall s'], ['objectsPerS', 'objects/s'], ['elderCallsPerObject', 'Elder calls/object'], ['reads', 'reads'], ['writes', 'writes'], ['gcpRequests', 'GCP requests'], ['peakRssMb', 'peak RSS MB'], ['cpuSeconds', 'CPU s'], ['ok', 'zero writes']])}
+
+## 10. Google Workspace (loopback Directory API → Elder)
+
+The real CLI reads a generated Workspace (4 OU levels, users spread over every OU, one group per 20 users with
+nested groups and external members) from the testkit's loopback token endpoint and Directory API at the API's own
+page caps (users 500, groups and members 200), then runs again with nothing changed. Elder calls per object count
+entities and \`member_of\` dependencies.
+
+${table(of('workspace'), [['run', 'run'], ['users', 'users'], ['groups', 'groups'], ['orgUnits', 'OUs'], ['dependencies', 'member_of'], ['wallS', 'wall s'], ['directoryCalls', 'Directory calls'], ['elderCalls', 'Elder calls'], ['elderCallsPerObject', 'Elder calls/object'], ['writes', 'writes'], ['peakRssMb', 'peak RSS MB'], ['cpuSeconds', 'CPU s'], ['ok', 'zero writes']])}
 ## Memory: streaming
 
 Peak RSS of each LDAP scenario at the largest size over the smallest (0 ms latency); the promise is at most
@@ -94,6 +103,7 @@ node bench/run.mjs --quick                  # 1 000 and 10 000 users (after pnpm
 node bench/run.mjs --scenario concurrency   # one scenario (repeatable); also --sizes 10000,100000 --latency-sizes 10000
 node bench/run.mjs --scenario graph --graph-tenants 40 --graph-objects 100000
 node bench/run.mjs --scenario gcp --gcp-sizes 1000,10000    # the GCP estate (10 projects), objects per size
+node bench/run.mjs --scenario workspace --workspace-users 1000   # Google Workspace at another size (groups: users / 20)
 \`\`\`
 Needs \`slapd\` and \`ldap-utils\` (\`scripts/install.sh\` installs them). Exit code 1 when a contract figure fails
 (writes on an unchanged run, writes ≠ changes, peak RSS growth above ${doc.memory?.limit ?? 1.5}×).

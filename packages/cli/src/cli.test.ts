@@ -42,13 +42,14 @@ describe('elder-sync CLI', () => {
     expect(r.stdout).toContain('3 some scopes failed');
   });
 
-  it('connectors lists the bundled connectors (ldap, gcp, graph, aws) without loading them', async () => {
+  it('connectors lists the bundled connectors (ldap, gcp, graph, aws, workspace) without loading them', async () => {
     const r = await cli(['connectors']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ldap\s+@elder-sync\/connector-ldap\s+\S+\s+core\s+1$/m);
     expect(r.stdout).toMatch(/^aws\s+@elder-sync\/connector-aws\s+\S+\s+core\s+1$/m);
     expect(r.stdout).toMatch(/^gcp\s+@elder-sync\/connector-gcp\s+\S+\s+core\s+1$/m);
     expect(r.stdout).toMatch(/^graph\s+@elder-sync\/connector-graph\s+\S+\s+core\s+1$/m);
+    expect(r.stdout).toMatch(/^workspace\s+@elder-sync\/connector-workspace\s+\S+\s+core\s+1$/m);
     const json = await cli(['connectors', '--json']);
     expect(JSON.parse(json.stdout)).toEqual({
       connectors: expect.arrayContaining([
@@ -56,6 +57,7 @@ describe('elder-sync CLI', () => {
         expect.objectContaining({ id: 'aws', packageName: '@elder-sync/connector-aws', origin: 'core', apiVersion: 1 }),
         expect.objectContaining({ id: 'gcp', packageName: '@elder-sync/connector-gcp', origin: 'core', apiVersion: 1 }),
         expect.objectContaining({ id: 'graph', packageName: '@elder-sync/connector-graph', origin: 'core', apiVersion: 1 }),
+        expect.objectContaining({ id: 'workspace', packageName: '@elder-sync/connector-workspace', origin: 'core', apiVersion: 1 }),
       ]),
       refused: [],
     });

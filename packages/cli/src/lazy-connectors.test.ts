@@ -41,7 +41,7 @@ async function modulesLoadedBy(args: string[], name: string, env: Record<string,
 
 /** A connector's entry module, its package, or an SDK only a connector uses. */
 const CONNECTOR_CODE =
-  /\/connector-(ldap|aws|graph)\/dist\/|\/@azure\/msal|\/@azure\+msal|\/@aws-sdk\/|\/@smithy\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-|\/connector-gcp\/dist\/|\/google-auth\/dist\/|\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\//;
+  /\/connector-(ldap|aws|graph|workspace)\/dist\/|\/@azure\/msal|\/@azure\+msal|\/@aws-sdk\/|\/@smithy\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-|\/connector-gcp\/dist\/|\/googleapis-common\/|\/google-auth\/dist\/|\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\//;
 /** The Google SDKs the gcp connector imports only to talk to Google, never to validate a config. */
 /** What the graph connector imports only when it signs in (undici is the engine's HTTP client too). */
 const MICROSOFT_SDKS = /\/@azure\/msal|\/@azure\+msal/;

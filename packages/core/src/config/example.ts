@@ -73,6 +73,16 @@ const EXAMPLE_SOURCES: Record<string, string> = {
       excludeProjects: [sandbox-*]
       # resources: [instances, networks, subnetworks, buckets]
 `,
+  // Commented out: a first "config validate" would fail on the key file it names until one exists.
+  workspace: `  # - name: workspace                  # Google Workspace: org units, users, groups, membership
+  #   connector: workspace
+  #   config:
+  #     credentials: "\${file:./workspace-sa.json}"   # service-account key, domain-wide delegation (secret)
+  #     subject: admin@example.com     # the administrator it acts as
+  #     # customer: my_customer        # or a customer id such as C03az79cb
+  #     # domain: example.com          # only this domain of a multi-domain customer
+  #     # kinds: [orgunit, user, group]
+`,
   aws: `  - name: prod-aws                     # credentials: the AWS SDK's default chain (env, profile, SSO, instance role)
     connector: aws
     interval: 3600

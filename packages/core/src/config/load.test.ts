@@ -294,4 +294,16 @@ sources:
     expect(config.sources.map((s) => s.name)).toEqual(['corp-ldap', 'gcp-prod', 'prod-aws', 'customers-m365']);
     expect(config.elder.organization).toEqual({ path: ['Acme', 'Infrastructure'] });
   });
+
+  it('ships a commented workspace example that validates once uncommented and its key file exists', () => {
+    const text = exampleConfig(['ldap', 'workspace']).replace(/^ {2}# ( *)(- name: workspace|connector: workspace|config:|credentials:|subject:)/gm, '  $1$2');
+    writeFileSync(join(dir, 'elder-sync.yaml'), text);
+    writeFileSync(join(dir, 'workspace-sa.json'), '{"type":"service_account","client_email":"s@p.iam.gserviceaccount.com","private_key":"k"}');
+    const config = loadConfig({ cwd: dir, env: { ELDER_EMAIL: 'sync@example.com', ELDER_PASSWORD: 'pw-123456', LDAP_PW: 'ldap-pw-1' } })!;
+    expect(config.sources.map((s) => [s.name, s.connector])).toEqual([
+      ['corp-ldap', 'ldap'],
+      ['workspace', 'workspace'],
+    ]);
+    expect(config.sources[1]!.config).toMatchObject({ subject: 'admin@example.com', credentials: expect.stringContaining('service_account') });
+  });
 });
