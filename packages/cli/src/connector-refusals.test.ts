@@ -75,7 +75,7 @@ describe('refused connector plugins', () => {
     const r = await cli(['connectors', '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { connectors: Array<{ id: string; origin: string }>; refused: Array<{ packageName: string; reason: string }> };
-    expect(doc.connectors.map((c) => `${c.id}:${c.origin}`)).toEqual(['aws:core', 'gcp:core', 'graph:core', 'halfdone:link', 'ldap:link', 'static:link']);
+    expect(doc.connectors.map((c) => `${c.id}:${c.origin}`)).toEqual(['aws:core', 'gcp:core', 'graph:core', 'halfdone:link', 'ldap:link', 'static:link', 'workspace:core']);
     expect(doc.refused.map((x) => x.packageName).sort()).toEqual([
       'elder-sync-connector-ancient',
       'elder-sync-connector-blockless',
