@@ -8,8 +8,8 @@
 //   node bench/run.mjs [--quick] [--scenario NAME]... [--sizes 10000,100000] [--latency-sizes 10000] [--gcp-sizes 1000,10000]
 //
 // Scenarios: first-sync, no-change, one-percent, diff, startup, concurrency, graph (--graph-tenants 40 --graph-objects 100000),
-// aws (--aws-resources 20000), gcp (--gcp-sizes 1000,10000),
-// workspace (--workspace-users 10000).
+// aws (--aws-resources 20000), gcp (--gcp-sizes 1000,10000), workspace (--workspace-users 10000),
+// scale-out (1, 2 and 4 workers; --scale-per-region 10 --scale-latency 20).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -19,10 +19,11 @@ import { parseArgs } from 'node:util';
 import { startDirectory } from './lib/directory.mjs';
 import { graphSeries } from './lib/graph.mjs';
 import { awsSeries } from './lib/aws.mjs';
+import { scaleOutSeries } from './lib/scale-out.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI_BIN = join(ROOT, 'packages/cli/bin/run.js');
-const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph', 'aws', 'gcp', 'workspace'];
+const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph', 'aws', 'gcp', 'workspace', 'scale-out'];
 const LDAP_SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff'];
 /** Streaming promise (issue 4): peak RSS at the large size within this factor of the small one. */
 const RSS_GROWTH_LIMIT = 1.5;
@@ -40,6 +41,8 @@ const { values: opts } = parseArgs({
     'graph-objects': { type: 'string' },
     'aws-resources': { type: 'string' },
     'workspace-users': { type: 'string' },
+    'scale-per-region': { type: 'string' },
+    'scale-latency': { type: 'string' },
   },
 });
 const selected = new Set(opts.scenario?.length ? opts.scenario : SCENARIOS);
@@ -232,6 +235,14 @@ if (selected.has('graph')) {
     mkWork: () => mkdtempSync(join(tmpdir(), 'elder-sync-bench-graph-')),
     tenants: Number(opts['graph-tenants'] ?? (opts.quick ? 4 : 40)),
     objects: Number(opts['graph-objects'] ?? (opts.quick ? 4000 : 100000)),
+  });
+}
+if (selected.has('scale-out')) {
+  await scaleOutSeries({
+    testkit, cliBin: CLI_BIN, emit, round,
+    perRegion: Number(opts['scale-per-region'] ?? (opts.quick ? 2 : 10)),
+    latencyMs: Number(opts['scale-latency'] ?? 20),
+    workerCounts: [1, 2, 4],
   });
 }
 if (selected.has('aws')) await awsSeries({ testkit, cli, emit, round, resources: Number(opts['aws-resources'] ?? (opts.quick ? 2000 : 20000)) });

@@ -89,6 +89,13 @@ page caps (users 500, groups and members 200), then runs again with nothing chan
 entities and \`member_of\` dependencies.
 
 ${table(of('workspace'), [['run', 'run'], ['users', 'users'], ['groups', 'groups'], ['orgUnits', 'OUs'], ['dependencies', 'member_of'], ['wallS', 'wall s'], ['directoryCalls', 'Directory calls'], ['elderCalls', 'Elder calls'], ['elderCallsPerObject', 'Elder calls/object'], ['writes', 'writes'], ['peakRssMb', 'peak RSS MB'], ['cpuSeconds', 'CPU s'], ['ok', 'zero writes']])}
+
+## 11. Scale-out: \`run --dispatch\` to 1, 2 and 4 workers (NATS JetStream), loopback AWS, Elder at fixed latency
+
+44 units (4 accounts × 10 regions, and S3 per account); each worker runs 2 units at once. On these 2-core machines
+the ratio is bounded by CPU: \`cores busy\` is every worker's CPU time over wall × cores (near 1 = CPU-bound).
+
+${table(of('scale-out'), [['workers', 'workers'], ['units', 'units'], ['entities', 'entities'], ['latencyMs', 'Elder ms'], ['wallS', 'wall s'], ['entitiesPerS', 'entities/s'], ['ratioToOneWorker', 'ratio to 1 worker'], ['workerCpuSeconds', 'worker CPU s'], ['coresBusy', 'cores busy']])}
 ## Memory: streaming
 
 Peak RSS of each LDAP scenario at the largest size over the smallest (0 ms latency); the promise is at most
