@@ -41,21 +41,25 @@ export async function discoverProjects(config: GcpConfig, context: DiscoveryCont
   const rm = await clients.resourceManager();
   const excluded = projectMatcher(config.excludeProjects);
   const pageSize = Math.min(config.pageSize, RM_MAX_PAGE);
-  const found = new Map<string, Scope>();
+  /** Project id → its scope and the index of the parent it was found under (the first parent listed wins). */
+  const found = new Map<string, { scope: Scope; rank: number }>();
   const failed: ScopeDiscoveryFailure[] = [];
   let skipped = 0;
 
-  const add = (project: cloudresourcemanager_v3.Schema$Project, path: string[]) => {
+  const add = (project: cloudresourcemanager_v3.Schema$Project, path: string[], rank: number) => {
     const projectId = project.projectId ?? '';
-    if (!projectId || project.state !== 'ACTIVE' || found.has(projectId)) return;
+    if (!projectId || project.state !== 'ACTIVE') return;
     if (excluded(projectId)) {
       skipped++;
       return;
     }
-    found.set(projectId, projectScope(project, path));
+    // Parents may overlap (an organization and a folder inside it): walks run at once, so which
+    // finds a project first is chance; the parent listed first in the config decides its path.
+    const seen = found.get(projectId);
+    if (!seen || rank < seen.rank) found.set(projectId, { scope: projectScope(project, path), rank });
   };
 
-  const walk = async (parent: string, path: string[]): Promise<void> => {
+  const walk = async (parent: string, path: string[], rank: number): Promise<void> => {
     try {
       for await (const page of pages({
         what: `projects.list under ${parent}`,
@@ -65,7 +69,7 @@ export async function discoverProjects(config: GcpConfig, context: DiscoveryCont
           ),
         nextToken: (page) => page.nextPageToken,
       })) {
-        for (const project of page.projects ?? []) add(project, path);
+        for (const project of page.projects ?? []) add(project, path, rank);
       }
       const folders: cloudresourcemanager_v3.Schema$Folder[] = [];
       for await (const page of pages({
@@ -78,24 +82,28 @@ export async function discoverProjects(config: GcpConfig, context: DiscoveryCont
       })) {
         for (const folder of page.folders ?? []) if (folder.state === 'ACTIVE' && folder.name) folders.push(folder);
       }
-      for (const folder of folders) await walk(folder.name!, [...path, folder.displayName || folder.name!]);
+      // Sibling folders are walked at once; the limiter's key bounds what is in flight, and the
+      // scopes are sorted at the end, so the answer does not depend on which listing finished first.
+      await Promise.all(folders.map((folder) => walk(folder.name!, [...path, folder.displayName || folder.name!], rank)));
     } catch (error) {
       if (signal.aborted) throw error;
       failed.push({ id: parent, label: `${parent} (${[...path].join(' / ')})`, error });
     }
   };
 
-  for (const parent of config.parents ?? []) {
-    let name: string;
-    try {
-      name = await displayNameOf(rm, parent, signal);
-    } catch (error) {
-      if (signal.aborted) throw error;
-      failed.push({ id: parent, label: parent, error });
-      continue;
-    }
-    await walk(parent, [name]);
-  }
+  await Promise.all(
+    (config.parents ?? []).map(async (parent, rank) => {
+      let name: string;
+      try {
+        name = await displayNameOf(rm, parent, signal);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        failed.push({ id: parent, label: parent, error });
+        return;
+      }
+      await walk(parent, [name], rank);
+    }),
+  );
 
   for (const projectId of config.projects ?? []) {
     if (found.has(projectId) || excluded(projectId)) continue;
@@ -106,7 +114,7 @@ export async function discoverProjects(config: GcpConfig, context: DiscoveryCont
         signal,
         () => rm.projects.get({ name: `projects/${projectId}` }, { signal }).then((r) => r.data),
       );
-      if (project.state === 'ACTIVE') add(project, []);
+      if (project.state === 'ACTIVE') add(project, [], Number.MAX_SAFE_INTEGER);
       else log.warn('project is not ACTIVE; not read', { project: projectId, state: project.state });
     } catch (error) {
       if (signal.aborted) throw error;
@@ -114,7 +122,8 @@ export async function discoverProjects(config: GcpConfig, context: DiscoveryCont
     }
   }
   if (skipped > 0) log.info('projects left out by excludeProjects', { count: skipped });
-  const scopes = [...found.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const scopes = [...found.values()].map((f) => f.scope).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  failed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { scopes, failed };
 }
 

@@ -87,6 +87,13 @@ describe('discovery', () => {
     ]);
   });
 
+  it('places a project found under overlapping parents by the parent listed first', async () => {
+    const byFolder = await discover(config({ parents: ['folders/20', 'organizations/123456789'] }));
+    expect(byFolder.scopes.find((s) => s.id === 'web-prod')?.params?.path).toEqual(['Platform']);
+    const byOrg = await discover(config({ parents: ['organizations/123456789', 'folders/20'] }));
+    expect(byOrg.scopes.find((s) => s.id === 'web-prod')?.params?.path).toEqual(['example.test', 'Engineering', 'Platform']);
+  });
+
   it('leaves out excluded projects and reports nothing for them', async () => {
     const { scopes } = await discover(config({ excludeProjects: ['*-prod'] }));
     expect(scopes.map((s) => s.id)).toEqual(['ops-tools', 'sandbox-alice', 'sandbox-bob', 'sandbox-carol']);
