@@ -18,14 +18,28 @@ export async function* readAlerts(
   previous: AlertCursor | undefined,
   place: TenantPlace,
   links: AlertLinks,
+  /** Called with each page before it is mapped, to look up the users its evidence names. */
+  prepare: (alerts: Record<string, unknown>[]) => Promise<void> = async () => undefined,
 ): AsyncGenerator<ReadItem, AlertCursor | undefined> {
   const window = new OverlapWindow(previous, ALERT_OVERLAP_MS);
   const from = window.from;
   const url = s.graphUrl(`/security/alerts_v2${from ? `?$filter=${encodeURIComponent(`lastUpdateDateTime ge ${from}`)}` : ''}`);
   for await (const page of s.pages<Record<string, unknown> & { id: string }>('alerts', url)) {
-    for (const alert of page.value) {
-      if (window.fresh(alert.id, alert.lastUpdateDateTime)) yield { type: 'record', record: mapAlert(alert, place, links) };
+    const fresh = page.value.filter((alert) => window.fresh(alert.id, alert.lastUpdateDateTime));
+    await prepare(fresh);
+    for (const alert of fresh) {
+      yield { type: 'record', record: mapAlert(alert, place, links) };
     }
   }
   return window.next();
+}
+
+/** The Entra user ids an alert's evidence names. */
+export function evidenceUsers(alert: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  for (const e of Array.isArray(alert.evidence) ? (alert.evidence as Record<string, unknown>[]) : []) {
+    const id = (e.userAccount as { azureAdUserId?: unknown } | undefined)?.azureAdUserId;
+    if (typeof id === 'string' && id !== '') out.push(id);
+  }
+  return out;
 }

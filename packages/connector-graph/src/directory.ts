@@ -5,6 +5,7 @@ import { DEVICE_SELECT, GROUP_SELECT, USER_SELECT, mapDevice, mapGroup, mapUser,
 import type { Resource } from './resources.js';
 import type { TenantSession } from './session.js';
 import type { DeviceIndex } from './device-index.js';
+import type { KnownIds } from './known-ids.js';
 
 export interface DirectoryCursor {
   users?: string;
@@ -20,6 +21,8 @@ export interface DirectoryOptions {
   cursor: DirectoryCursor | undefined;
   place: TenantPlace;
   devicesIndex: DeviceIndex;
+  /** Filled with every user id of a full round (alerts name users in their evidence). */
+  usersIndex: KnownIds;
 }
 
 const initial = (s: TenantSession, collection: 'users' | 'groups' | 'devices', select: string) =>
@@ -90,10 +93,12 @@ async function* readMembersFully(s: TenantSession, o: DirectoryOptions): AsyncGe
     for await (const page of round.pages) {
       for (const entry of page) {
         if (isRemoved(entry)) continue;
+        o.usersIndex.add(entry.id);
         yield record(mapUser(entry, o.place, o.groups ? (memberOf.get(entry.id) ?? []) : []));
       }
     }
     out.users = round.deltaLink();
+    o.usersIndex.complete = true;
   }
   return out;
 }
@@ -149,7 +154,7 @@ async function readMembersIncrementally(s: TenantSession, o: DirectoryOptions, i
   }
   if (o.users) {
     for (const [id, object, parents] of await reread(s, 'users', [...users].sort(), USER_SELECT, o.groups)) {
-      void id;
+      o.usersIndex.add(id);
       items.push(record(mapUser(object, o.place, parents)));
     }
   }

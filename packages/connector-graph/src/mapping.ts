@@ -129,9 +129,10 @@ export function mapMachine(m: Raw, place: TenantPlace, entraDevice: string | und
   };
 }
 
+/** Which relation targets exist (a kind not synced has none). */
 export interface AlertLinks {
-  machines: boolean;
-  users: boolean;
+  machine: (id: string) => boolean;
+  user: (id: string) => boolean;
 }
 
 /** A security alert (alerts_v2); it `affects` the machines and users named in its evidence. */
@@ -141,9 +142,9 @@ export function mapAlert(a: Raw, place: TenantPlace, links: AlertLinks): SourceR
   for (const e of Array.isArray(a.evidence) ? (a.evidence as Raw[]) : []) {
     const type = String(e['@odata.type'] ?? '');
     const machine = str(e.mdeDeviceId);
-    if (links.machines && type.endsWith('deviceEvidence') && machine) relations.set(`m${machine}`, { type: 'affects', kind: 'machine', externalId: machine });
+    if (type.endsWith('deviceEvidence') && machine && links.machine(machine)) relations.set(`m${machine}`, { type: 'affects', kind: 'machine', externalId: machine });
     const user = str((e.userAccount as Raw | undefined)?.azureAdUserId);
-    if (links.users && type.endsWith('userEvidence') && user) relations.set(`u${user}`, { type: 'affects', kind: 'user', externalId: user });
+    if (type.endsWith('userEvidence') && user && links.user(user)) relations.set(`u${user}`, { type: 'affects', kind: 'user', externalId: user });
   }
   return {
     kind: 'alert',
@@ -170,7 +171,7 @@ export function mapAlert(a: Raw, place: TenantPlace, links: AlertLinks): SourceR
  * starts with the machine id, so it is unique across tenants; `lastSeenTimestamp` is left out because
  * it moves every day without anything changing.
  */
-export function mapVulnerability(v: Raw, place: TenantPlace, linkMachine: boolean): SourceRecord {
+export function mapVulnerability(v: Raw, place: TenantPlace, linkMachine: (id: string) => boolean): SourceRecord {
   const id = String(v.id);
   const cve = str(v.cveId);
   const software = [str(v.softwareVendor), str(v.softwareName), str(v.softwareVersion)].filter(Boolean).join(' ');
@@ -193,7 +194,7 @@ export function mapVulnerability(v: Raw, place: TenantPlace, linkMachine: boolea
       recommended_update: str(v.recommendedSecurityUpdate),
       first_seen: str(v.firstSeenTimestamp),
     },
-    relations: linkMachine && machine ? [{ type: 'affects', kind: 'machine', externalId: machine }] : [],
+    relations: machine && linkMachine(machine) ? [{ type: 'affects', kind: 'machine', externalId: machine }] : [],
   };
 }
 

@@ -1,9 +1,10 @@
 import { PermissionDeniedError, type ReadContext, type ReadItem } from '@elder-sync/connector-sdk';
-import { readAlerts } from './alerts.js';
+import { evidenceUsers, readAlerts } from './alerts.js';
 import { endpointsFor } from './cloud.js';
 import type { GraphConfig } from './config.js';
 import { emptyCursor, parseCursor, type GraphCursor } from './cursor.js';
 import { DeviceIndex } from './device-index.js';
+import { KnownIds } from './known-ids.js';
 import { readDirectory } from './directory.js';
 import { fullPull } from './full-pull.js';
 import { HttpTransport } from './http.js';
@@ -72,6 +73,8 @@ async function* readResources(ctx: ReadContext<GraphConfig>, s: TenantSession): 
   const next: GraphCursor = emptyCursor();
   const place: TenantPlace = { tenantId: s.tenant.id.toLowerCase(), organizationPath: [s.tenant.name] };
   const devices = new DeviceIndex();
+  const users = new KnownIds();
+  const machines = new KnownIds();
 
   if (want.has('users') || want.has('groups') || want.has('devices')) {
     next.delta = yield* readDirectory(s, {
@@ -81,6 +84,7 @@ async function* readResources(ctx: ReadContext<GraphConfig>, s: TenantSession): 
       cursor: previous?.delta,
       place,
       devicesIndex: devices,
+      usersIndex: users,
     });
   }
 
@@ -107,15 +111,27 @@ async function* readResources(ctx: ReadContext<GraphConfig>, s: TenantSession): 
       const ids = await entraDevices(rows, 'aadDeviceId');
       return rows.map((r) => mapMachine(r, place, ids.get(String(r.aadDeviceId ?? '').toLowerCase())));
     });
+    // Listed whole every run: every machine that exists is now known.
+    for (const id of Object.keys(next.hashes.machines)) machines.add(id);
+    machines.complete = true;
   }
+  const isMachine = (id: string) => want.has('machines') && machines.has(id);
 
   if (want.has('alerts')) {
-    const alerts = yield* readAlerts(s, previous?.alerts, place, { machines: want.has('machines'), users: want.has('users') });
+    const alerts = yield* readAlerts(
+      s,
+      previous?.alerts,
+      place,
+      { machine: isMachine, user: (id) => want.has('users') && users.has(id) },
+      async (page) => {
+        if (want.has('users')) await users.confirmUsers(s, page.flatMap(evidenceUsers));
+      },
+    );
     if (alerts) next.alerts = alerts;
   }
 
   if (want.has('vulnerabilities')) {
-    next.vulnerabilities = yield* readVulnerabilities(s, previous?.vulnerabilities, place, want.has('machines'));
+    next.vulnerabilities = yield* readVulnerabilities(s, previous?.vulnerabilities, place, isMachine);
   }
 
   if (want.has('secureScore')) {

@@ -99,4 +99,28 @@ describe('Intune, Defender and security resources', () => {
     const again = await readTenant(config(), FABRIKAM.id, 'incremental', lastCursor(delta));
     expect(records(again)).toEqual([]);
   });
+
+  it('names only relation targets that exist: an alert about a deleted user or an unknown machine links to neither', async () => {
+    const first = await readTenant(config(), CONTOSO.id);
+    const t = fake.tenant(CONTOSO.id);
+    const [kept, gone] = t.users.all();
+    const machine = [...t.machines.keys()][0]!;
+    t.deleteUser(gone!.id);
+    t.upsertAlert({
+      id: 'da-new-alert',
+      title: 'New alert',
+      evidence: [
+        { '@odata.type': '#microsoft.graph.security.deviceEvidence', mdeDeviceId: machine },
+        { '@odata.type': '#microsoft.graph.security.deviceEvidence', mdeDeviceId: 'f'.repeat(40) },
+        { '@odata.type': '#microsoft.graph.security.userEvidence', userAccount: { azureAdUserId: kept!.id } },
+        { '@odata.type': '#microsoft.graph.security.userEvidence', userAccount: { azureAdUserId: gone!.id } },
+      ],
+    });
+    fake.clearLog();
+    const delta = await readTenant(config(), CONTOSO.id, 'incremental', lastCursor(first));
+    expect(records(delta, 'alert').find((a) => a.externalId === 'da-new-alert')?.relations).toEqual([
+      { type: 'affects', kind: 'machine', externalId: machine },
+      { type: 'affects', kind: 'user', externalId: kept!.id },
+    ]);
+  });
 });

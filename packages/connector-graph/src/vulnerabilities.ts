@@ -22,7 +22,7 @@ export async function* readVulnerabilities(
   s: TenantSession,
   previous: VulnerabilityCursor | undefined,
   place: TenantPlace,
-  linkMachines: boolean,
+  linkMachines: (id: string) => boolean,
   now = Date.now(),
 ): AsyncGenerator<ReadItem, VulnerabilityCursor> {
   const valid = previous !== undefined && !Number.isNaN(Date.parse(previous.exportedAt)) && typeof previous.changes?.since === 'string';
@@ -47,7 +47,7 @@ async function* readChanges(
   s: TenantSession,
   previous: OverlapCursor,
   place: TenantPlace,
-  linkMachines: boolean,
+  linkMachines: (id: string) => boolean,
 ): AsyncGenerator<ReadItem, OverlapCursor | undefined> {
   const window = new OverlapWindow(previous, CHANGES_OVERLAP_MS);
   const url = s.defenderUrl(`/api/machines/SoftwareVulnerabilityChangesByMachine?pageSize=${PAGE_SIZE}&sinceTime=${encodeURIComponent(window.from!)}`);
