@@ -102,6 +102,8 @@ export async function loadConfigReportingAll(
   } catch (error) {
     const document = (error as { document?: unknown }).document;
     if (!(error instanceof core.ConfigError) || !isObject(document) || !Array.isArray(document['sources'])) throw error;
+    // Already past the listing cap ("and N more"): more detail would not be printed anyway.
+    if (error.issues.length > core.CONFIG_ISSUES_LISTED) throw error;
     const issues = [...error.issues];
     const seen = new Set(issues.map((i) => i.path));
     for (const [index, source] of (document['sources'] as unknown[]).entries()) {

@@ -20,7 +20,10 @@ export interface ConfigIssue {
   message: string;
 }
 
-/** Bad usage or configuration: exit 64, one line per issue. */
+/** Issues a ConfigError lists; the rest are counted ("and 99950 more"), not printed. */
+export const CONFIG_ISSUES_LISTED = 50;
+
+/** Bad usage or configuration: exit 64, one line per issue, at most CONFIG_ISSUES_LISTED of them. */
 export class ConfigError extends ElderSyncError {
   readonly issues: ConfigIssue[];
   /**
@@ -29,15 +32,21 @@ export class ConfigError extends ElderSyncError {
    */
   readonly document: Record<string, unknown> | undefined;
 
-  constructor(issues: ConfigIssue[], options: { cause?: unknown; document?: Record<string, unknown> } = {}) {
-    const { document, ...rest } = options;
+  /** `unlisted`: problems the caller counted but did not turn into issues (added to "and N more"). */
+  constructor(issues: ConfigIssue[], options: { cause?: unknown; document?: Record<string, unknown>; unlisted?: number } = {}) {
+    // A file of 100 000 broken entries must not print 6 MB: the first ones show what to fix.
+    const more = issues.length + (options.unlisted ?? 0) - CONFIG_ISSUES_LISTED;
+    const listed = more > 1 ? issues.slice(0, CONFIG_ISSUES_LISTED) : [...issues];
+    if (more > 1) {
+      listed.push({ path: '', message: `and ${more} more problems like these; fix the ones above and validate again` });
+    }
     super(
       'CONFIG_INVALID',
-      issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n'),
-      { ...rest, exitCode: 64 },
+      listed.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('\n'),
+      { ...(options.cause === undefined ? {} : { cause: options.cause }), exitCode: 64 },
     );
-    this.issues = issues;
-    this.document = document;
+    this.issues = listed;
+    this.document = options.document;
   }
 }
 

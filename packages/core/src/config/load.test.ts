@@ -185,7 +185,7 @@ sources:
   it('reports YAML syntax errors with line and column', () => {
     writeFileSync(join(dir, 'elder-sync.yaml'), 'elder:\n  url: https://x\n  url: https://y\nsources: [\n');
     const issues = issuesOf(() => loadConfig({ cwd: dir, env: {} }));
-    expect(issues[0]).toMatch(/^elder-sync\.yaml:3:3: Map keys must be unique$/);
+    expect(issues[0]).toBe('elder-sync.yaml:3:3: duplicate key "url" in elder (first at line 2); keep only one');
     expect(issues.length).toBeGreaterThanOrEqual(2);
     expect(issues[1]).toMatch(/^elder-sync\.yaml:\d+:\d+: /);
 
@@ -193,7 +193,7 @@ sources:
     expect(issuesOf(() => loadConfig({ cwd: dir, env: {} }))[0]).toMatch(/^elder-sync\.yaml: the configuration file is empty/);
     writeFileSync(join(dir, 'elder-sync.yaml'), '- a\n- b\n');
     expect(issuesOf(() => loadConfig({ cwd: dir, env: {} }))).toEqual([
-      'elder-sync.yaml: must be a mapping with elder, state and sources at the top',
+      'elder-sync.yaml: holds a list; it must be a mapping with elder, state and sources at the top (see "elder-sync config init")',
     ]);
     writeFileSync(join(dir, 'elder-sync.yaml'), 'a: *nope\n');
     expect(issuesOf(() => loadConfig({ cwd: dir, env: {} }))[0]).toMatch(/^elder-sync\.yaml: /);
@@ -241,7 +241,7 @@ sources:
         'elder: give either token, or email and password, not both',
         'sources[1].name: must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit (got "Bad Name")',
         'sources[1].deletes: must be one of delete, mark, keep (got "purge")',
-        'sources[1].schedule: must be a cron expression such as "*/15 * * * *" (got "every hour")',
+        'sources[1].schedule: "every hour" is not a cron expression the scheduler accepts (invalid configuration format (\'every hour\'), exactly five or six space separated parts are required.); use 5 fields (minute hour day month weekday) such as "*/15 * * * *", or @hourly/@daily',
         'sources[2].name: duplicate source name "ok-source" (also sources[0]); names must be unique',
         'sources[2]: give either schedule or interval, not both',
         'sources[2].maxDeletePercent: must be at most 100 (got 120)',
@@ -305,5 +305,54 @@ sources:
       ['workspace', 'workspace'],
     ]);
     expect(config.sources[1]!.config).toMatchObject({ subject: 'admin@example.com', credentials: expect.stringContaining('service_account') });
+  });
+
+  it('reads UTF-16 with a byte-order mark (what Windows PowerShell writes) and UTF-8 with one', () => {
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${MINIMAL}  - name: café\n    connector: ldap\n`, 'utf16le')]);
+    writeFileSync(join(dir, 'elder-sync.yaml'), le);
+    expect(issuesOf(() => loadConfig({ cwd: dir, env: {} }))).toEqual([
+      'sources[1].name: must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit (got "café")',
+    ]);
+    writeFileSync(join(dir, 'elder-sync.yaml'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(MINIMAL)]));
+    expect(loadConfig({ cwd: dir, env: {} })?.sources[0]?.name).toBe('corp-ldap');
+  });
+
+  it('never lets a Latin-1 byte into a name: it names the line, the column and the fix', () => {
+    writeFileSync(join(dir, 'elder-sync.yaml'), Buffer.from(`${MINIMAL}    organization: { path: [Zürich] }\n`, 'latin1'));
+    expect(issuesOf(() => loadConfig({ cwd: dir, env: {} }))).toEqual([
+      'elder-sync.yaml:9:29: byte 0xFC (at byte 192) is not valid UTF-8 (the file looks like Latin-1 or Windows-1252, where it is "ü"); save it as UTF-8',
+    ]);
+  });
+
+  it('reads .json as JSON: its own error positions, every duplicate key, prototype keys by name', () => {
+    const file = join(dir, 'c.json');
+    expect(issuesOf(() => parseConfigText('{\n  "elder": {"url": }\n}', { file, env: {} }))).toEqual([
+      'c.json:2:20: expected a value, found "}" (JSON syntax)',
+    ]);
+    const doc = '{"elder": {"url": "https://e.example", "token": "t-123", "token": "t-456"},\n "__proto__": {"isAdmin": true},\n "elder": {}}';
+    expect(issuesOf(() => parseConfigText(doc, { file, env: {} }))).toEqual([
+      'c.json:1:58: duplicate key "token" in elder (first at line 1); keep only one',
+      'c.json:3:2: duplicate key "elder" in the top-level object (first at line 1); keep only one',
+      '__proto__: "__proto__" is not a configuration key (it names a JavaScript prototype and is never read); remove it',
+    ]);
+    expect(({} as Record<string, unknown>)['isAdmin']).toBeUndefined();
+    const ok = parseConfigText('{"elder": {"url": "https://e.example", "token": "t-123"}, "sources": [{"name": "a", "connector": "ldap"}]}', { file, env: {} });
+    expect(ok.sources.map((s) => s.name)).toEqual(['a']);
+  });
+
+  it('validates schedules with the daemon\'s cron parser', () => {
+    const bad = (schedule: string) => issuesOf(() => parseConfigText(`${MINIMAL}    schedule: "${schedule}"\n`, { file: join(dir, 'c.yaml'), env: {} }))[0];
+    expect(bad('61 * * * *')).toMatch(/^sources\[0\]\.schedule: "61 \* \* \* \*" is not a cron expression the scheduler accepts \(Invalid value for minute: 61\)/);
+    expect(bad('0 0 31 2 *')).toBe('sources[0].schedule: "0 0 31 2 *" never fires (no such date); fix the day and month fields');
+    for (const good of ['*/15 * * * *', '@hourly', '0 30 2 * * MON-FRI', '0 0 L * *']) {
+      expect(parseConfigText(`${MINIMAL}    schedule: "${good}"\n`, { file: join(dir, 'c.yaml'), env: {} }).sources[0]?.schedule).toBe(good);
+    }
+  });
+
+  it('caps the error list: 50 lines, then how many more', () => {
+    const sources = Array.from({ length: 5000 }, (_, i) => `  - { name: "N${i}", connector: ldap }`).join('\n');
+    const issues = issuesOf(() => parseConfigText(`elder: { url: "https://e.example", token: t-123 }\nsources:\n${sources}\n`, { file: join(dir, 'c.yaml'), env: {} }));
+    expect(issues).toHaveLength(51);
+    expect(issues[50]).toBe(': and 4950 more problems like these; fix the ones above and validate again');
   });
 });

@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
-import YAML from 'yaml';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { registerSecret } from '../secrets.js';
+import { readConfigDocument } from './document.js';
 import { configIssuesFromZod } from './issues.js';
 import { DEFAULT_STATE_PATH, elderSyncConfigSchema, type ElderSyncConfig } from './schema.js';
 import { secretPaths, secretValues } from './secret-paths.js';
@@ -10,6 +10,9 @@ import { substitute, type Environment } from './substitute.js';
 
 /** Looked for, in this order, in the working directory when no path is given. */
 export const DEFAULT_CONFIG_FILES = ['elder-sync.yaml', 'elder-sync.yml', 'elder-sync.json'] as const;
+
+/** Schema problems put into words; beyond them only a count is kept (a file may hold 100 000 broken entries). */
+const ISSUES_FORMATTED = 200;
 
 export interface LoadConfigOptions {
   /** `--config`; a path given here (or in `$ELDER_SYNC_CONFIG`) must exist. `null` = not given. */
@@ -40,15 +43,15 @@ export function loadConfigFile(options: LoadConfigOptions = {}): LoadedConfig | 
   const cwd = options.cwd ?? process.cwd();
   const file = findConfigFile(options.path ?? undefined, env, cwd);
   if (file === null) return null;
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     throw new ConfigError([{ path: file, message: `cannot read the configuration file: ${errorReason(error)}` }], {
       cause: error,
     });
   }
-  return { path: file, config: parseConfigText(text, { file, env, cwd }) };
+  return { path: file, config: parseConfigText(bytes, { file, env, cwd }) };
 }
 
 export interface ParseConfigOptions {
@@ -58,8 +61,11 @@ export interface ParseConfigOptions {
   cwd?: string;
 }
 
-/** `loadConfig` without the file system lookup (also for `config validate` of piped text and tests). */
-export function parseConfigText(text: string, options: ParseConfigOptions): ElderSyncConfig {
+/**
+ * `loadConfig` without the file system lookup (also for `config validate` of piped text and tests).
+ * Bytes are decoded strictly (decode.ts); a `.json` file is read as JSON, anything else as YAML.
+ */
+export function parseConfigText(text: string | Uint8Array, options: ParseConfigOptions): ElderSyncConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const file = resolve(cwd, options.file);
@@ -70,24 +76,29 @@ export function parseConfigText(text: string, options: ParseConfigOptions): Elde
   for (const value of substituted.secrets) registerSecret(value);
 
   const input = substituted.value as Record<string, unknown>;
-  const statePathGiven = isObject(input.state) && typeof input.state.path === 'string';
+  // An empty path is left to the schema ("must not be empty"); resolved, it would name the config's directory.
+  const statePathGiven = isObject(input.state) && typeof input.state.path === 'string' && input.state.path !== '';
   if (statePathGiven && isObject(input.state)) {
     input.state = { ...input.state, path: resolvePath(input.state.path as string, dirname(file)) };
   }
 
   const parsed = elderSyncConfigSchema.safeParse(input);
-  const issues: ConfigIssue[] = [...substituted.issues];
+  let issues: ConfigIssue[] = substituted.issues.slice(0, ISSUES_FORMATTED);
+  let unlisted = substituted.issues.length - issues.length;
   if (!parsed.success) {
-    const schemaIssues = configIssuesFromZod(parsed.error.issues, {
+    // Only the first ones are worded (ConfigError lists 50); the rest are counted.
+    const raw = parsed.error.issues;
+    const schemaIssues = configIssuesFromZod(raw.slice(0, ISSUES_FORMATTED), {
       input,
       schema: elderSyncConfigSchema,
       secretPaths: secretPaths(elderSyncConfigSchema),
     });
+    unlisted += Math.max(0, raw.length - ISSUES_FORMATTED);
     // A failed `${...}` already explains its path; zod's complaint about the unsubstituted text would not help.
-    issues.push(...schemaIssues.filter((i) => !substituted.failedPaths.has(i.path)));
+    issues = issues.concat(schemaIssues.filter((i) => !substituted.failedPaths.has(i.path)));
   }
   if (issues.length > 0 || !parsed.success) {
-    throw new ConfigError(issues.length > 0 ? issues : [{ path: basename(file), message: 'invalid configuration' }], { document: input });
+    throw new ConfigError(issues.length > 0 ? issues : [{ path: basename(file), message: 'invalid configuration' }], { document: input, unlisted });
   }
 
   const config = parsed.data;
@@ -168,42 +179,22 @@ export function findConfigFile(explicit: string | undefined, env: Environment, c
   return null;
 }
 
-function parseDocument(text: string, file: string): Record<string, unknown> {
+function parseDocument(input: string | Uint8Array, file: string): Record<string, unknown> {
   const name = basename(file);
-  // JSON is YAML 1.2, so one parser serves both and gives line:col for either. `<<` merge keys
-  // (YAML 1.1) are on because compose-style files reuse blocks with them.
-  const lineCounter = new YAML.LineCounter();
-  const doc = YAML.parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => {
-        const at = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
-        return { path: `${name}:${at.line}:${at.col}`, message: syntaxMessage(error.message) };
-      }),
-    );
-  }
-  let value: unknown;
-  try {
-    value = doc.toJS({ maxAliasCount: 1000 });
-  } catch (error) {
-    // Unresolved aliases and alias bombs surface only here.
-    throw new ConfigError([{ path: name, message: syntaxMessage(errorReason(error)) }], { cause: error });
-  }
+  const document = readConfigDocument(input, name);
+  if (!document.ok) throw new ConfigError(document.issues);
+  const value = document.value;
   if (value === null || value === undefined) {
     throw new ConfigError([
       { path: name, message: 'the configuration file is empty (run "elder-sync config init" for a commented example)' },
     ]);
   }
   if (!isObject(value)) {
-    throw new ConfigError([{ path: name, message: 'must be a mapping with elder, state and sources at the top' }]);
+    const what = Array.isArray(value) ? 'a list' : `a single ${typeof value === 'string' ? 'text' : typeof value} value`;
+    throw new ConfigError([{ path: name, message: `holds ${what}; it must be a mapping with elder, state and sources at the top (see "elder-sync config init")` }]);
   }
   // Like docker compose: top-level `x-` keys hold YAML anchors for reuse and are not configuration.
   return Object.fromEntries(Object.entries(value).filter(([key]) => !key.startsWith('x-')));
-}
-
-function syntaxMessage(message: string): string {
-  // The yaml library appends " at line N, column M:" and a code frame; the location is in the path already.
-  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?\s*$/, '');
 }
 
 function resolvePath(path: string, base: string): string {

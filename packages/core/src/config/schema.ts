@@ -1,3 +1,4 @@
+import { Cron } from 'croner';
 import { z } from 'zod';
 import { secret } from '../connector.js';
 import type { ElderAuth } from '../elder/types.js';
@@ -116,14 +117,25 @@ export const natsConfigSchema = z.strictObject({
     .optional(),
 });
 
-const CRON_MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+/**
+ * Null when croner — the scheduler the daemon runs — accepts `expression` and it fires again; else
+ * why not. `config validate` and the daemon thus agree on every schedule (`61 * * * *`, `0 0 30 2 *`).
+ */
+export function cronProblem(expression: string): string | null {
+  let cron: Cron;
+  try {
+    cron = new Cron(expression, { paused: true });
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).replace(/^CronPattern:\s*/, '');
+    return `${JSON.stringify(expression)} is not a cron expression the scheduler accepts (${reason}); use 5 fields (minute hour day month weekday) such as "*/15 * * * *", or @hourly/@daily`;
+  }
+  if (cron.nextRun() === null) return `${JSON.stringify(expression)} never fires (no such date); fix the day and month fields`;
+  return null;
+}
 
-/** Shape only (5 or 6 fields of cron characters); the daemon's scheduler has the final word. */
+/** Shape and range, checked by croner itself (see `cronProblem`). */
 export function isCronExpression(value: string): boolean {
-  const text = value.trim();
-  if (CRON_MACROS.has(text.toLowerCase())) return true;
-  const fields = text.split(/\s+/);
-  return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[0-9A-Za-z*/,?#-]+$/.test(f));
+  return cronProblem(value) === null;
 }
 
 export const kindOverrideSchema = z.strictObject({
@@ -140,7 +152,13 @@ export const sourceConfigSchema = z
       .regex(SOURCE_NAME_PATTERN, 'must be lower-case letters, digits, ".", "_" or "-", starting with a letter or digit'),
     connector: z.string().regex(CONNECTOR_ID_PATTERN, 'must be a connector id such as ldap or aws'),
     /** Cron expression; the daemon runs the source on it. */
-    schedule: z.string().refine(isCronExpression, 'must be a cron expression such as "*/15 * * * *"').optional(),
+    schedule: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = cronProblem(value);
+        if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
     /** Seconds between runs in the daemon. */
     interval: int(1, 31 * 24 * 3600).optional(),
     deletes: z.enum(['delete', 'mark', 'keep']).default('delete'),

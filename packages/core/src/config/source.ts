@@ -150,3 +150,18 @@ export function validateSources(config: ElderSyncConfig, connectors: ConnectorLo
   if (issues.length > 0) throw new ConfigError(issues);
   return out;
 }
+
+/**
+ * Commands that read sources (run, diff, apply, test-connectivity, daemon) refuse a configuration
+ * without any: `sources: []` would otherwise do nothing and exit 0, which in cron looks healthy.
+ */
+export function requireSources(config: Pick<ElderSyncConfig, 'sources'>): void {
+  if (config.sources.length > 0) return;
+  throw new ConfigError([
+    {
+      path: 'sources',
+      message:
+        'no sources are configured, so there is nothing to sync; add one under sources: (e.g. - { name: corp-ldap, connector: ldap, config: {...} }; "elder-sync config init" writes an example)',
+    },
+  ]);
+}

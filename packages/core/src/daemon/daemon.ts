@@ -182,7 +182,9 @@ export class Daemon {
   private async loadChecked(): Promise<ElderSyncConfig> {
     const config = await this.options.load();
     const issues: ConfigIssue[] = scheduleIssues(config);
-    if (config.sources.length === 0) issues.push({ path: 'sources', message: 'the daemon needs at least one source' });
+    if (config.sources.length === 0) {
+      issues.push({ path: 'sources', message: 'no sources are configured, so the daemon has nothing to schedule; add one under sources: ("elder-sync config init" writes an example)' });
+    }
     if (issues.length > 0) throw new ConfigError(issues);
     return config;
   }

@@ -3,7 +3,7 @@ import { setTimeout } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
 import PQueue from 'p-queue';
 import { DEFAULT_STATE_PATH, elderAuth, type ElderSyncConfig, type SourceConfig } from '../config/schema.js';
-import { validateSourceConfig } from '../config/index.js';
+import { requireSources, validateSourceConfig } from '../config/index.js';
 import { discoverScopes, type ConnectorDefinition, type Scope } from '../connector.js';
 import { createElderClient } from '../elder/client.js';
 import type { ElderApi } from '../elder/types.js';
@@ -387,6 +387,7 @@ export function sourceSettings(source: SourceConfig, connector?: Pick<ConnectorD
 
 /** SOURCE arguments: source names, or connector ids meaning every source of that connector. */
 export function selectSources(config: ElderSyncConfig, names: readonly string[]): SourceConfig[] {
+  requireSources(config);
   if (names.length === 0) return config.sources;
   const unknown = names.filter((n) => !config.sources.some((s) => s.name === n || s.connector === n));
   if (unknown.length > 0) {
