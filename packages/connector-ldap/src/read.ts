@@ -134,7 +134,7 @@ export async function* readDirectory(ctx: ReadContext<LdapConfig>): AsyncGenerat
     if (groups.unparsable > 0) log.warn('LDAP member values that are not DNs were ignored', { count: groups.unparsable });
     for (const [kind, count] of [...missingId].sort()) {
       // Without an immutable id these entries cannot be keyed; keep the kind's existing objects.
-      const reason = `${count} entr${count === 1 ? 'y has' : 'ies have'} no ${vendor.idAttributes.join(' or ')} (readable by bindDn); their DNs are in the log`;
+      const reason = `${count} entr${count === 1 ? 'y has' : 'ies have'} no ${vendor.idAttributes.join(' or ')} that bindDn can read; their DNs are in the log`;
       yield { type: 'incomplete', kind, reason };
     }
     yield { type: 'checkpoint', cursor: nextCursor(vendor, startValue, tracker, incoming) };

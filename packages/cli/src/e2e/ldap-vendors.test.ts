@@ -130,4 +130,25 @@ describe.each(DIRECTORY_VENDORS)('elder-sync against %s', (vendor) => {
     expect(org('Alumni')).toEqual([]);
     expect(org('Leavers')).toEqual([expect.objectContaining({ id: alumni!['id'] })]);
   });
+
+  it.runIf(vendor === '389ds')('an entry whose ids the account cannot read holds the deletes of its kind, visibly: ! lines, the reason, exit 1', async () => {
+    const judy = `uid=judy,ou=Leavers,ou=People,ou=Corp,${peer.baseDn}`;
+    const hide = `(targetattr="entryUUID || nsUniqueId")(version 3.0; acl "hide ids"; deny (read, search, compare) userdn = "ldap:///${peer.bindDn}";)`;
+    await peer.modify(`dn: ${judy}\nchangetype: modify\nadd: aci\naci: ${hide}\n`);
+    await peer.delete(sampleUserDn(peer, 'grace'));
+    const r = await cli(['diff']);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const held = changeLines(r.stdout).filter((l) => l.startsWith('  ! ')).sort();
+    const reason = 'delete withheld: the source did not read all user objects (1 entry has no entryUUID or nsUniqueId that bindDn can read; their DNs are in the log); none is deleted until it does';
+    expect(held).toEqual([
+      expect.stringMatching(new RegExp(`^ {2}! user "Grace Garcia" \\(#\\d+\\) ${reason.replace(/[()]/g, '\\$&')}$`)),
+      expect.stringMatching(/^ {2}! user "Judy Jones" /),
+    ]);
+    expect(r.stdout + r.stderr).toMatch(/corp .*failed: deletes of user withheld/);
+    expect(elder.entities().filter((e) => e['name'] === 'Grace Garcia')).toHaveLength(1);
+    await peer.modify(`dn: ${judy}\nchangetype: modify\ndelete: aci\naci: ${hide}\n`);
+    const fixed = await cli(['run']);
+    expect(fixed.code, fixed.stdout + fixed.stderr).toBe(0);
+    expect(elder.entities().filter((e) => e['name'] === 'Grace Garcia')).toEqual([]);
+  });
 });
