@@ -31,6 +31,8 @@ export default defineConnector<WorkspaceConfig>({
       subType: 'person',
       description: 'users, suspended and archived ones included (status attribute)',
       naturalKeys: ['email'],
+      // Google compares addresses case-insensitively; the worker may have written another case.
+      naturalKeyCase: 'insensitive',
     },
     group: {
       target: 'entity',
@@ -38,6 +40,7 @@ export default defineConnector<WorkspaceConfig>({
       subType: 'group',
       description: 'groups, linked to their member users and groups by member_of',
       naturalKeys: ['email'],
+      naturalKeyCase: 'insensitive',
     },
   },
   scopes: (config) => [{ id: scopeIdOf(config), label: scopeLabelOf(config) }],

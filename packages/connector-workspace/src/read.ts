@@ -1,4 +1,4 @@
-import { NotFoundError, type ReadContext, type ReadItem } from '@elder-sync/connector-sdk';
+import { NotFoundError, PermissionDeniedError, type ReadContext, type ReadItem } from '@elder-sync/connector-sdk';
 import type { WorkspaceConfig, WorkspaceKind } from './config.js';
 import { openDirectory, type Directory, type DirectoryGroup } from './directory-client.js';
 import { mapGroup, mapOrgUnit, mapUser } from './mapping.js';
@@ -10,7 +10,8 @@ import { OrgUnitTree } from './org-units.js';
  * reads everything and sees every deletion):
  *  1. org units, the whole tree (`type=all`), parents before children;
  *  2. with groups: every group and, concurrently within the customer's limiter, each group's direct
- *     members (`members.list`, 200 a page) into a membership index (see membership.ts);
+ *     members (`members.list`, 200 a page; none for a group whose `directMembersCount` is 0) into a
+ *     membership index (see membership.ts);
  *  3. users, streamed page by page (500 a page), each with `member_of` its groups;
  *  4. groups again, streamed, each with its member counts and `member_of` the groups it belongs to.
  * Listing groups twice costs one call per 200 groups and keeps no group record in memory.
@@ -24,7 +25,15 @@ export async function* readWorkspace(ctx: ReadContext<WorkspaceConfig>): AsyncGe
 
   let tree = new OrgUnitTree([]);
   if (kinds.has('orgunit')) {
-    tree = new OrgUnitTree(await directory.orgUnits());
+    try {
+      tree = new OrgUnitTree(await directory.orgUnits());
+    } catch (error) {
+      // A delegated admin whose role cannot read org units: the users still name their OU paths, so
+      // the rest of the directory is read; no org unit is deleted for it, and the scope fails visibly.
+      if (!(error instanceof PermissionDeniedError)) throw error;
+      log.warn('org units could not be read; users and groups are read without them', { error: error.message });
+      yield { type: 'incomplete', kind: 'orgunit', reason: error.message };
+    }
     for (const { ou, names } of tree.ordered()) yield { type: 'record', record: mapOrgUnit(ou, names) };
   }
 
@@ -60,6 +69,8 @@ export async function* readWorkspace(ctx: ReadContext<WorkspaceConfig>): AsyncGe
 async function indexMemberships(directory: Directory, index: MembershipIndex, log: ReadContext<unknown>['log']): Promise<void> {
   const readMembers = async (group: DirectoryGroup & { id: string }) => {
     const slot = index.addGroup(group.id);
+    // groups.list already says how many direct members a group has: an empty one costs no call.
+    if (group.directMembersCount === '0') return;
     try {
       for await (const page of directory.members(group.id)) for (const member of page) index.addMember(slot, member);
     } catch (error) {

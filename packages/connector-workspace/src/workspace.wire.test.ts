@@ -141,7 +141,38 @@ describe('throttling and errors', () => {
     expect(error).toMatchObject({ code: 'SOURCE_PERMISSION_DENIED' });
     expect(error!.message).toContain('user00001@example.test may not read this');
     expect(error!.message).toContain('Admin roles');
-    expect(fake.directory.requests).toHaveLength(1);
+    // Each refusal answered once: org units (held as incomplete), then the group listing, which ends the read.
+    expect(fake.directory.requests.map((r) => [r.route, r.status])).toEqual([
+      ['orgunits', 403],
+      ['groups', 403],
+    ]);
+  });
+
+  it('reads users and groups for a delegated admin whose role cannot read org units, and holds the org units as incomplete', async () => {
+    const id = '200000000000000000009';
+    fake.directory.directory.addUser({ id, primaryEmail: 'helpdesk@example.test', name: { givenName: 'Help', familyName: 'Desk' }, orgUnitPath: '/', isDelegatedAdmin: true, adminReads: ['users', 'groups', 'members'] });
+    try {
+      const items = await read(configOf({ subject: 'helpdesk@example.test' }));
+      expect(items.filter((i) => i.type === 'incomplete')).toEqual([{ type: 'incomplete', kind: 'orgunit', reason: expect.stringContaining('helpdesk@example.test may not read this') }]);
+      expect(records(items, 'orgunit')).toEqual([]);
+      expect(records(items, 'user')).toHaveLength(301);
+      expect(records(items, 'group')).toHaveLength(20);
+      const deep = records(items, 'user').find((u) => (u.attributes['org_unit_path'] as string).split('/').length === 5)!;
+      expect(deep.organizationPath).toEqual((deep.attributes['org_unit_path'] as string).split('/').filter(Boolean));
+    } finally {
+      fake.directory.directory.deleteUser(id);
+    }
+  });
+
+  it('spends no members.list call on a group that has no members', async () => {
+    fake.directory.directory.addGroup({ id: '0emptygroup0001', email: 'empty@example.test', name: 'Empty' });
+    try {
+      const items = await read();
+      expect(records(items, 'group').find((g) => g.externalId === '0emptygroup0001')?.attributes).toMatchObject({ member_count: 0 });
+      expect(fake.directory.requests.filter((r) => r.route === 'members' && r.url.includes('0emptygroup0001'))).toEqual([]);
+    } finally {
+      fake.directory.directory.deleteGroup('0emptygroup0001');
+    }
   });
 
   it('fails before any Directory call when delegation lacks a scope, naming where to grant it', async () => {

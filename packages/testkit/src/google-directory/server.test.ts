@@ -91,6 +91,23 @@ describe('the fake Directory API', () => {
     });
   });
 
+  it('lets a delegated admin read only what its role allows', async () => {
+    server.directory.addUser({ id: '200000000000000000001', primaryEmail: 'helpdesk@example.test', name: { givenName: 'Help', familyName: 'Desk' }, orgUnitPath: '/', isDelegatedAdmin: true, adminReads: ['users'] });
+    grants['helpdesk'] = { subject: 'helpdesk@example.test', scopes: ALL_READ };
+    try {
+      expect((await get('users?customer=my_customer', 'helpdesk')).status).toBe(200);
+      expect(await get('customer/my_customer/orgunits', 'helpdesk')).toMatchObject({ status: 403, body: { error: { errors: [{ reason: 'forbidden' }] } } });
+    } finally {
+      server.directory.deleteUser('200000000000000000001');
+    }
+  });
+
+  it('answers customers.get for my_customer and the customer id', async () => {
+    expect((await get('customers/my_customer')).body).toMatchObject({ kind: 'admin#directory#customer', id: 'C03az79cb', customerDomain: 'example.test' });
+    expect((await get('customers/C03az79cb')).status).toBe(200);
+    expect((await get('customers/C999')).status).toBe(400);
+  });
+
   it('filters by domain and refuses an unknown customer', async () => {
     expect((await get('users?domain=example.test')).status).toBe(200);
     expect((await get('users?domain=other.test')).status).toBe(400);

@@ -346,7 +346,8 @@ export async function startDirectoryServer(options: DirectoryServerOptions): Pro
     }
     if (req.method !== 'GET') return { route, ...(subject ? { subject } : {}), answer: invalidParameter('this fake serves reads only') };
     const admin = subject === undefined ? undefined : data().users.find((u) => u.primaryEmail.toLowerCase() === subject.toLowerCase());
-    if (!admin || !(admin.isAdmin || admin.isDelegatedAdmin) || admin.suspended) {
+    const mayRead = admin !== undefined && (admin.isAdmin || (admin.isDelegatedAdmin && (admin.adminReads === undefined || admin.adminReads.includes(route))));
+    if (!admin || !mayRead || admin.suspended) {
       return { route, ...(subject ? { subject } : {}), answer: notAuthorized() };
     }
     return { route, ...(subject ? { subject } : {}), answer: match.route.handle(match.m, url.searchParams) };

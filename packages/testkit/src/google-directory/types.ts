@@ -33,6 +33,11 @@ export interface DirectoryUser {
   archived?: boolean;
   isAdmin?: boolean;
   isDelegatedAdmin?: boolean;
+  /**
+   * For a delegated admin: the collections its admin role may read (default all), so a role without,
+   * say, organizational-unit privileges can be tested.
+   */
+  adminReads?: DirectoryRoute[];
   isEnrolledIn2Sv?: boolean;
   isEnforcedIn2Sv?: boolean;
   creationTime?: string;
