@@ -112,7 +112,8 @@ export class TenantTokens {
   }
 }
 
-const cache = new Map<string, TenantTokens>();
+/** Per transport (its CA setting), then per sign-in. */
+const cache = new WeakMap<HttpTransport, Map<string, TenantTokens>>();
 
 /**
  * The token source of a tenant for the whole process, so a daemon's runs reuse tokens until they
@@ -124,7 +125,9 @@ export function tokensFor(tenant: TenantConfig, endpoints: CloudEndpoints, trans
     .update(tenant.clientSecret ?? `${tenant.certificate?.thumbprint}|${tenant.certificate?.privateKey}`)
     .digest('base64url');
   const key = [tenant.id.toLowerCase(), tenant.clientId.toLowerCase(), endpoints.login, endpoints.graphAudience, endpoints.defenderAudience, credential].join('|');
-  let t = cache.get(key);
-  if (!t) cache.set(key, (t = new TenantTokens(tenant, endpoints, transport)));
+  let byKey = cache.get(transport);
+  if (!byKey) cache.set(transport, (byKey = new Map()));
+  let t = byKey.get(key);
+  if (!t) byKey.set(key, (t = new TenantTokens(tenant, endpoints, transport)));
   return t;
 }
