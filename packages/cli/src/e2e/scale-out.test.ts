@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startElderEmulator, startNatsServer, type ElderEmulator, type NatsPeer } from '@elder-sync/testkit';
+import { generateWorld, startAwsFake, startElderEmulator, startNatsServer, type ElderEmulator, type NatsPeer } from '@elder-sync/testkit';
 import { assertBuilt, BIN, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
 import { passwordAuth, writeConfig } from '../testing/config.js';
 import { writeLinkDataDir, writePlugin } from '../testing/plugins.js';
@@ -51,7 +51,8 @@ function config(file: string, estate: Record<string, unknown>, withKvState = tru
   });
 }
 
-const env = () => cliEnv(dataDir, { ELDER_PASSWORD, NATS_PASSWORD });
+let extraEnv: Record<string, string> = {};
+const env = () => cliEnv(dataDir, { ELDER_PASSWORD, NATS_PASSWORD, ...extraEnv });
 async function cli(args: string[]): Promise<CliResult> {
   const r = await runCli(args, { cwd: work.dir, env: env(), timeoutMs: 240_000 });
   transcript += r.stdout + r.stderr;
@@ -90,7 +91,7 @@ function content(): string[] {
     const o = orgs.get(id);
     return o ? `${path(o['parent_id'])}/${String(o['name'])}` : '';
   };
-  return [...[...orgs.keys()].map((id) => `org ${path(id)}`), ...elder.entities().map((e) => `server ${path(e['organization_id'])}/${String(e['name'])}`)].sort();
+  return [...[...orgs.keys()].map((id) => `org ${path(id)}`), ...elder.entities().map((e) => `server ${path(e['organization_id'])}/${String(e['name'])}:${String(e['entity_type'] ?? e['type'])}`)].sort();
 }
 
 beforeAll(async () => {
@@ -136,6 +137,38 @@ describe('elder-sync worker and run --dispatch', () => {
     expect(elder.stats().writes).toBe(writes);
     // The survivors drain and exit 0 on SIGTERM.
     expect((await stopWorkers()).slice(1)).toEqual([0, 0]);
+  }, 300_000);
+
+  it('the AWS connector over its loopback server: 44 units (4 accounts × 10 regions, S3 per account) give a local run\'s result', async () => {
+    elder.reset();
+    const world = generateWorld({ accounts: 4, regions: ['us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-west-2', 'eu-central-1', 'ap-south-1', 'ap-southeast-1', 'sa-east-1'], perRegion: 1 });
+    const aws = await startAwsFake({ world, pageSize: 2 });
+    extraEnv = aws.env();
+    try {
+      const source = { name: 'aws', connector: 'aws', config: { organization: { roleName: 'elder-sync-read' } } };
+      const write = (file: string, state: Record<string, unknown>) =>
+        writeConfig(join(work.dir, file), {
+          elder: { url: elder.url, ...passwordAuth('sync@example.test'), organization: { path: ['Acme'] } },
+          state,
+          nats: { servers: [nats.url], user: 'sync', password: '${NATS_PASSWORD}' },
+          sources: [source],
+        });
+      write('aws-local.yaml', { path: './aws-state.db' });
+      expect((await cli(['run', '--config', 'aws-local.yaml'])).code).toBe(0);
+      const expected = content();
+      expect(expected.filter((l) => l.startsWith('server')).length).toBeGreaterThan(200);
+      elder.reset();
+      write('aws.yaml', { url: nats.url });
+      for (let i = 0; i < 3; i++) startWorker('aws.yaml');
+      const r = await cli(['run', '--dispatch', '--config', 'aws.yaml']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/44 scopes/);
+      expect(content()).toEqual(expected);
+      await stopWorkers();
+    } finally {
+      extraEnv = {};
+      await aws.close();
+    }
   }, 300_000);
 
   it('a unit that always fails is dead-lettered after --max-attempts; the rest finish; exit 3 naming it', async () => {
