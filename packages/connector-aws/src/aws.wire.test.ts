@@ -251,8 +251,22 @@ describe('throttling and errors', () => {
       'iam:ListAccountAliases:false',
       's3:ListAllMyBuckets:true',
     ]);
-    const regional = await connector.testConnection({ config: c, scope: scopeOf(d, `${MGMT}/eu-west-1`), log: silentLogger, signal });
-    expect(regional.some((x) => x.name === 'ec2:DescribeRegions' || x.name === 's3:ListAllMyBuckets')).toBe(false);
+    // us-east-1 (the home region) is each account's sample region; elsewhere one read shows the region answers.
+    const other = await connector.testConnection({ config: c, scope: scopeOf(d, `${MGMT}/eu-west-1`), log: silentLogger, signal });
+    expect(other.map((x) => `${x.name}:${x.ok}`)).toEqual(['sts:GetCallerIdentity:true', 'ec2:DescribeVpcs:true', 'permissions:true']);
+    const sample = await connector.testConnection({ config: c, scope: scopeOf(d, `${MGMT}/us-east-1`), log: silentLogger, signal });
+    expect(sample.map((x) => x.name)).toEqual([
+      'sts:GetCallerIdentity',
+      'ec2:DescribeVpcs',
+      'ec2:DescribeSubnets',
+      'ec2:DescribeInstances',
+      'lambda:ListFunctions',
+      'rds:DescribeDBInstances',
+      'rds:DescribeDBClusters',
+      'elasticache:DescribeCacheClusters',
+      'elasticache:DescribeCacheSubnetGroups',
+      'sqs:ListQueues',
+    ]);
   });
 
   it('a denial is a PermissionDeniedError carrying the action (what the summary names)', async () => {

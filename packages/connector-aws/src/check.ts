@@ -165,7 +165,7 @@ export async function testAwsConnection(ctx: ConnectorContext<AwsConfig>): Promi
   const global = params.region === 'global';
   const services = new Set<AwsService>(config.services);
   // What discovery needs is checked once per account: in its global scope, else in its home-region scope.
-  const discoveryHere = services.has('s3') ? global : params.region === runtime.homeRegion;
+  const discoveryHere = services.has('s3') ? global : params.sample;
   const probes: Probe[] = [...PROBES];
   if (config.organization && params.roleArn === null && discoveryHere) {
     probes.unshift({
@@ -179,8 +179,14 @@ export async function testAwsConnection(ctx: ConnectorContext<AwsConfig>): Promi
       },
     });
   }
+  let probed = 0;
   for (const probe of probes) {
     if (probe.service === 'discovery' ? !discoveryHere : !services.has(probe.service) || GLOBAL_SERVICES.has(probe.service) !== global) continue;
+    // Outside the account's sample region one read shows the region answers; permissions are the account's.
+    if (!params.sample && probed++ > 0) {
+      checks.push({ name: 'permissions', ok: true, detail: `checked in the account's sample region; here only that ${params.region} answers` });
+      break;
+    }
     try {
       const detail = await runtime.call(session, probe.service === 'discovery' ? 'global' : params.region, probe.action, () => probe.run(runtime, session, params.region), signal);
       checks.push({ name: probe.action, ok: true, detail });

@@ -56,7 +56,7 @@ export async function discoverAwsScopes(config: AwsConfig, ctx: DiscoveryContext
         session = t.roleArn === null ? caller.session : await runtime.assume(t.roleArn, externalIdFor(config, t.roleArn), signal);
       } catch (error) {
         const label = t.name ?? t.orgName ?? t.accountId;
-        failed.push({ id: t.accountId, label: `account ${label} (${t.accountId}): role ${t.roleArn} cannot be assumed`, error });
+        failed.push({ id: t.accountId, label: `account ${label} (${t.accountId})`, error });
         return;
       }
       const label = t.name ?? (await accountAlias(runtime, session, ctx)) ?? t.orgName ?? t.accountId;
@@ -64,13 +64,15 @@ export async function discoverAwsScopes(config: AwsConfig, ctx: DiscoveryContext
       try {
         regions = regional ? await regionsOf(runtime, session, config, signal) : [];
       } catch (error) {
-        failed.push({ id: t.accountId, label: `account ${label} (${t.accountId}): regions cannot be listed`, error });
+        failed.push({ id: t.accountId, label: `account ${label} (${t.accountId})`, error });
         return;
       }
+      // The home region when the account has it, else its first: where test-connectivity checks everything.
+      const sampleRegion = regions.includes(runtime.homeRegion) ? runtime.homeRegion : regions[0];
       const scope = (region: string): Scope => ({
         id: `${t.accountId}/${region}`,
         label: `${label} ${region}`,
-        params: paramsJson({ accountId: t.accountId, accountLabel: label, region, roleArn: t.roleArn }),
+        params: paramsJson({ accountId: t.accountId, accountLabel: label, region, roleArn: t.roleArn, sample: region === sampleRegion || region === 'global' }),
       });
       for (const region of regions) scopes.push(scope(region));
       if (global) scopes.push(scope('global'));

@@ -201,8 +201,10 @@ export class AwsRuntime {
       ).catch((error: unknown) => {
         // Denied or refused: the role's trust policy does not let the caller in (or the ExternalId is wrong).
         if (error instanceof PermissionDeniedError || error instanceof SourceAuthError) {
+          const aws = error.cause as { name?: string; message?: string } | undefined;
+          const why = aws?.message ? `${aws.name ?? 'Error'}: ${aws.message.split('\n')[0]}` : error.message;
           throw new SourceAuthError(
-            `role ${roleArn} cannot be assumed by ${caller.accountId}: ${error.message.replace(/^sts:AssumeRole in account \S+(, region \S+)? (was denied: )?/, '')}; check the role exists and its trust policy allows the caller${externalId ? ' with this externalId' : ''}`,
+            `role ${roleArn} cannot be assumed by ${caller.accountId} (${why}); check that the role exists in account ${accountId} and that its trust policy lets the caller assume it${externalId ? ' with the configured externalId' : ''}`,
             { cause: error },
           );
         }

@@ -10,6 +10,11 @@ export interface AwsScopeParams {
   region: string;
   /** Role to assume; null = the credential chain's own account. */
   roleArn: string | null;
+  /**
+   * The account's sample region: test-connectivity probes every permission there (and once per
+   * account what discovery needs) and only reachability in the account's other regions.
+   */
+  sample: boolean;
 }
 
 export function scopeParams(scope: Scope): AwsScopeParams {
@@ -17,11 +22,11 @@ export function scopeParams(scope: Scope): AwsScopeParams {
   if (typeof p.accountId !== 'string' || typeof p.region !== 'string') {
     throw new SourceError(`AWS scope "${scope.id}" has no account or region; scopes come from the aws connector's own discovery`, { code: 'AWS_BAD_SCOPE' });
   }
-  return { accountId: p.accountId, accountLabel: p.accountLabel ?? p.accountId, region: p.region, roleArn: p.roleArn ?? null };
+  return { accountId: p.accountId, accountLabel: p.accountLabel ?? p.accountId, region: p.region, roleArn: p.roleArn ?? null, sample: p.sample ?? true };
 }
 
 export function paramsJson(p: AwsScopeParams): JsonObject {
-  return { accountId: p.accountId, accountLabel: p.accountLabel, region: p.region, roleArn: p.roleArn };
+  return { accountId: p.accountId, accountLabel: p.accountLabel, region: p.region, roleArn: p.roleArn, sample: p.sample };
 }
 
 /** The ExternalId configured for a role, if any (a secret: never put in scopes or logs). */

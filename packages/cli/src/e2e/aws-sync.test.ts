@@ -140,7 +140,8 @@ describe('elder-sync run aws against an Organization of 3 accounts × 3 regions'
     try {
       const r = await cli(['run', 'aws']);
       expect(r.code).toBe(3);
-      expect(r.stdout + r.stderr).toMatch(/member-2 \(100000000012\): role arn:aws:iam::100000000012:role\/elder-sync-read cannot be assumed/);
+      expect(r.stdout + r.stderr).toMatch(/account member-2 \(100000000012\)/);
+      expect(r.stdout + r.stderr).toMatch(/role arn:aws:iam::100000000012:role\/elder-sync-read cannot be assumed by 100000000010/);
       expect(elder.entities().some((e) => attrs(e)['queue_name'] === 'late-queue')).toBe(true);
       // Nothing of the unreadable account is deleted.
       expect(elder.entities().filter((e) => attrs(e)['account_id'] === M2)).toHaveLength(3 * PER_REGION + BUCKETS_PER_ACCOUNT);
