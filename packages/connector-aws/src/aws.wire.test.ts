@@ -170,6 +170,26 @@ describe('reading a region of a member account', () => {
     expect(rel('elasticache_cluster')).toHaveLength(3);
   });
 
+  it('leaves out a VPC and subnet shared from another account (its owner\'s records), and links nothing to them', async () => {
+    const data = fake.world.accounts.find((a) => a.id === M1)!.data['ap-southeast-2']!;
+    data.vpcs.push({ id: 'vpc-shared', ownerId: M2, cidrBlock: '10.9.0.0/16', isDefault: false, state: 'available', tags: [] });
+    data.subnets.push({ id: 'subnet-shared', ownerId: M2, vpcId: 'vpc-shared', cidrBlock: '10.9.1.0/24', availabilityZone: 'ap-southeast-2a', availableIpAddressCount: 9, mapPublicIpOnLaunch: false, tags: [] });
+    data.instances.push({ ...data.instances[0]!, id: 'i-inshared', vpcId: 'vpc-shared', subnetId: 'subnet-shared' });
+    try {
+      const d = await discover(config({ services: ['ec2', 'vpc'] }));
+      const got = records(await read(config({ services: ['ec2', 'vpc'] }), scopeOf(d, `${M1}/ap-southeast-2`)));
+      expect(got.filter((r) => r.kind === 'vpc')).toHaveLength(3);
+      expect(got.filter((r) => r.kind === 'subnet')).toHaveLength(3);
+      expect(got.some((r) => String(r.externalId).includes('shared') && r.kind !== 'ec2_instance')).toBe(false);
+      expect(got.find((r) => r.attributes.instance_id === 'i-inshared')!.relations).toEqual([]);
+      expect(got.find((r) => r.attributes.instance_id !== 'i-inshared' && r.kind === 'ec2_instance')!.relations).toHaveLength(1);
+    } finally {
+      data.vpcs.pop();
+      data.subnets.pop();
+      data.instances.pop();
+    }
+  });
+
   it('copies Lambda environment variable names, never their values', () => {
     const f = recs.find((r) => r.kind === 'lambda_function')!;
     expect(f.attributes.environment_variable_keys).toEqual(['DB_PASSWORD', 'STAGE']);
@@ -216,8 +236,11 @@ describe('throttling and errors', () => {
     const items = await read(c, scopeOf(d, `${M1}/us-east-1`));
     const incomplete = items.filter((i) => i.type === 'incomplete');
     expect(incomplete).toEqual([{ type: 'incomplete', kind: 'subnet', reason: expect.stringContaining('ec2:DescribeSubnets') }]);
-    expect(records(items).filter((r) => r.kind === 'ec2_instance')).toHaveLength(3);
+    const instances = records(items).filter((r) => r.kind === 'ec2_instance');
+    expect(instances).toHaveLength(3);
     expect(records(items).filter((r) => r.kind === 'vpc')).toHaveLength(3);
+    // The engine links only to objects it has: no relation to the subnets that were not read.
+    expect(instances.flatMap((r) => r.relations ?? [])).toEqual([]);
   });
 
   it('a region that is not enabled for the account fails only that scope, saying so', async () => {

@@ -1,10 +1,13 @@
-import { pages, type Logger } from '@elder-sync/connector-sdk';
+import { pages, type Logger, type RecordRelation } from '@elder-sync/connector-sdk';
 import type { AwsService } from './config.js';
-import type { RecordScope } from './mapping.js';
+import { DEPENDS, type RecordScope } from './mapping.js';
 import type { AwsRuntime, ClientConfig, ClientFamily, ModuleOf, Session } from './runtime.js';
 
 /** What a service reader gets: the scope, and calls that go through the limiter. */
 export class ScopeApi implements RecordScope {
+  /** `kind/externalId` of the relation targets this scope has yielded (VPCs, subnets, clusters: few). */
+  private readonly yielded = new Set<string>();
+
   constructor(
     readonly runtime: AwsRuntime,
     readonly session: Session,
@@ -31,6 +34,20 @@ export class ScopeApi implements RecordScope {
       fetchPage: (token) => this.call(action, () => fetch(token)),
       nextToken: next,
     });
+  }
+
+  /** Remembers a record that other records of this scope may point at. */
+  remember(kind: string, externalId: string): void {
+    this.yielded.add(`${kind}/${externalId}`);
+  }
+
+  /**
+   * A relation to `kind/externalId` when this scope has yielded that record, else none: the engine
+   * links only to objects it has, and a target may be missing for good reasons (a subnet shared from
+   * another account is that account's; a kind the policy denies was not read).
+   */
+  relationTo(kind: string, externalId: string | undefined): RecordRelation[] {
+    return externalId !== undefined && this.yielded.has(`${kind}/${externalId}`) ? [{ type: DEPENDS, kind, externalId }] : [];
   }
 
   /** ARN of an EC2 resource of this scope (VPCs and instances have none in their API answers). */

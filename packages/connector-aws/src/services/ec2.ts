@@ -1,5 +1,5 @@
 import type { SourceRecord } from '@elder-sync/connector-sdk';
-import { attributes, DEPENDS, displayName, elderTags, iso, orgPath, tagMap } from '../mapping.js';
+import { attributes, displayName, elderTags, iso, orgPath, tagMap } from '../mapping.js';
 import type { ScopeApi } from '../scope-api.js';
 
 /** EC2 instances (terminated ones are gone: AWS lists them for about an hour after termination). */
@@ -40,7 +40,7 @@ export async function* readInstances(api: ScopeApi): AsyncGenerator<SourceRecord
           }),
           organizationPath: orgPath(api),
           tags: elderTags('ec2', api.region, tags),
-          relations: subnetArn && api.services.has('vpc') ? [{ type: DEPENDS, kind: 'subnet', externalId: subnetArn }] : [],
+          relations: api.relationTo('subnet', subnetArn),
         };
       }
     }

@@ -1,5 +1,5 @@
 import type { SourceRecord } from '@elder-sync/connector-sdk';
-import { attributes, DEPENDS, elderTags, orgPath, tagMap } from '../mapping.js';
+import { attributes, elderTags, orgPath, tagMap } from '../mapping.js';
 import type { ScopeApi } from '../scope-api.js';
 
 const MAX_RECORDS = 100;
@@ -54,7 +54,7 @@ export async function* readCacheClusters(api: ScopeApi): AsyncGenerator<SourceRe
         }),
         organizationPath: orgPath(api),
         tags: elderTags('elasticache', api.region, tags),
-        relations: vpcId && api.services.has('vpc') ? [{ type: DEPENDS, kind: 'vpc', externalId: api.ec2Arn('vpc', vpcId) }] : [],
+        relations: api.relationTo('vpc', vpcId ? api.ec2Arn('vpc', vpcId) : undefined),
       };
     }
   }

@@ -1,5 +1,5 @@
 import type { SourceRecord } from '@elder-sync/connector-sdk';
-import { attributes, DEPENDS, elderTags, iso, orgPath, tagMap } from '../mapping.js';
+import { attributes, elderTags, iso, orgPath, tagMap } from '../mapping.js';
 import type { ScopeApi } from '../scope-api.js';
 
 /**
@@ -45,7 +45,7 @@ export async function* readFunctions(api: ScopeApi): AsyncGenerator<SourceRecord
         }),
         organizationPath: orgPath(api),
         tags: elderTags('lambda', api.region, tags),
-        relations: vpcId && api.services.has('vpc') ? [{ type: DEPENDS, kind: 'vpc', externalId: api.ec2Arn('vpc', vpcId) }] : [],
+        relations: api.relationTo('vpc', vpcId ? api.ec2Arn('vpc', vpcId) : undefined),
       };
     }
   }

@@ -1,5 +1,5 @@
 import type { RecordRelation, SourceRecord } from '@elder-sync/connector-sdk';
-import { attributes, DEPENDS, elderTags, orgPath, tagMap } from '../mapping.js';
+import { attributes, elderTags, orgPath, tagMap } from '../mapping.js';
 import type { ScopeApi } from '../scope-api.js';
 
 /** RDS's page size bounds: MaxRecords must be 20..100 (the SDK does not check; AWS refuses others). */
@@ -18,6 +18,7 @@ export async function* readDbClusters(api: ScopeApi): AsyncGenerator<SourceRecor
     for (const c of page.DBClusters ?? []) {
       if (!c.DBClusterArn || !c.DBClusterIdentifier) continue;
       const tags = tagMap(c.TagList);
+      api.remember('rds_cluster', c.DBClusterArn);
       yield {
         kind: 'rds_cluster',
         externalId: c.DBClusterArn,
@@ -56,11 +57,10 @@ export async function* readDbInstances(api: ScopeApi): AsyncGenerator<SourceReco
       if (!d.DBInstanceArn || !d.DBInstanceIdentifier) continue;
       const tags = tagMap(d.TagList);
       const vpcId = d.DBSubnetGroup?.VpcId || undefined;
-      const relations: RecordRelation[] = [];
-      if (d.DBClusterIdentifier) {
-        relations.push({ type: DEPENDS, kind: 'rds_cluster', externalId: `arn:aws:rds:${api.region}:${api.accountId}:cluster:${d.DBClusterIdentifier}` });
-      }
-      if (vpcId && api.services.has('vpc')) relations.push({ type: DEPENDS, kind: 'vpc', externalId: api.ec2Arn('vpc', vpcId) });
+      const relations: RecordRelation[] = [
+        ...api.relationTo('rds_cluster', d.DBClusterIdentifier ? `arn:aws:rds:${api.region}:${api.accountId}:cluster:${d.DBClusterIdentifier}` : undefined),
+        ...api.relationTo('vpc', vpcId ? api.ec2Arn('vpc', vpcId) : undefined),
+      ];
       yield {
         kind: 'rds_instance',
         externalId: d.DBInstanceArn,

@@ -1,5 +1,5 @@
 import type { SourceRecord } from '@elder-sync/connector-sdk';
-import { attributes, DEPENDS, displayName, elderTags, orgPath, tagMap } from '../mapping.js';
+import { attributes, displayName, elderTags, orgPath, tagMap } from '../mapping.js';
 import type { ScopeApi } from '../scope-api.js';
 
 export async function* readVpcs(api: ScopeApi): AsyncGenerator<SourceRecord> {
@@ -12,9 +12,11 @@ export async function* readVpcs(api: ScopeApi): AsyncGenerator<SourceRecord> {
   );
   for await (const page of pages) {
     for (const v of page.Vpcs ?? []) {
-      if (!v.VpcId) continue;
+      // VPCs shared with this account (RAM) are listed too; they are their owner account's records.
+      if (!v.VpcId || (v.OwnerId && v.OwnerId !== api.accountId)) continue;
       const tags = tagMap(v.Tags);
       const arn = api.ec2Arn('vpc', v.VpcId);
+      api.remember('vpc', arn);
       yield {
         kind: 'vpc',
         externalId: arn,
@@ -43,9 +45,10 @@ export async function* readSubnets(api: ScopeApi): AsyncGenerator<SourceRecord> 
   );
   for await (const page of pages) {
     for (const s of page.Subnets ?? []) {
-      if (!s.SubnetId) continue;
+      if (!s.SubnetId || (s.OwnerId && s.OwnerId !== api.accountId)) continue;
       const tags = tagMap(s.Tags);
       const arn = s.SubnetArn ?? api.ec2Arn('subnet', s.SubnetId);
+      api.remember('subnet', arn);
       yield {
         kind: 'subnet',
         externalId: arn,
@@ -61,7 +64,7 @@ export async function* readSubnets(api: ScopeApi): AsyncGenerator<SourceRecord> 
         }),
         organizationPath: orgPath(api),
         tags: elderTags('vpc', api.region, tags),
-        relations: s.VpcId ? [{ type: DEPENDS, kind: 'vpc', externalId: api.ec2Arn('vpc', s.VpcId) }] : [],
+        relations: api.relationTo('vpc', s.VpcId ? api.ec2Arn('vpc', s.VpcId) : undefined),
       };
     }
   }

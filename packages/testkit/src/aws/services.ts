@@ -128,7 +128,7 @@ function ec2(ctx: CallContext): Call | undefined {
           data().vpcs,
           (items) =>
             items
-              .map((v) => `<item>${el('vpcId', v.id) + el('ownerId', ctx.account.id) + el('state', v.state) + el('cidrBlock', v.cidrBlock) + el('isDefault', v.isDefault) + tagXml(v.tags)}</item>`)
+              .map((v) => `<item>${el('vpcId', v.id) + el('ownerId', v.ownerId ?? ctx.account.id) + el('state', v.state) + el('cidrBlock', v.cidrBlock) + el('isDefault', v.isDefault) + tagXml(v.tags)}</item>`)
               .join(''),
           (inner) => node('vpcSet', inner),
         ),
@@ -143,8 +143,8 @@ function ec2(ctx: CallContext): Call | undefined {
                 (s) =>
                   `<item>${
                     el('subnetId', s.id) +
-                    el('subnetArn', `arn:aws:ec2:${ctx.region}:${ctx.account.id}:subnet/${s.id}`) +
-                    el('ownerId', ctx.account.id) +
+                    el('subnetArn', `arn:aws:ec2:${ctx.region}:${s.ownerId ?? ctx.account.id}:subnet/${s.id}`) +
+                    el('ownerId', s.ownerId ?? ctx.account.id) +
                     el('vpcId', s.vpcId) +
                     el('state', 'available') +
                     el('cidrBlock', s.cidrBlock) +

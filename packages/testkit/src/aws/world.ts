@@ -26,6 +26,8 @@ export interface FakeInstance {
 
 export interface FakeVpc {
   id: string;
+  /** Owner when the VPC is shared with this account from another (RAM); default: the account itself. */
+  ownerId?: string;
   cidrBlock: string;
   isDefault: boolean;
   state: 'available' | 'pending';
@@ -34,6 +36,8 @@ export interface FakeVpc {
 
 export interface FakeSubnet {
   id: string;
+  /** Owner when the subnet is shared with this account from another (RAM); default: the account itself. */
+  ownerId?: string;
   vpcId: string;
   cidrBlock: string;
   availabilityZone: string;
