@@ -181,6 +181,19 @@ describe('elder-sync against the loopback Google Cloud and the Elder emulator', 
     expect(writes()).toBe(0);
   });
 
+  it('a folder that cannot be listed fails as a scope of its own and deletes nothing of the projects below it', async () => {
+    // Only this fault now: the earlier ones are fixed (with every scope failed, the run would exit 1).
+    gcp.enableApi('data-prod', 'compute');
+    gcp.allow('compute.instances.list', 'projects/web-prod');
+    gcp.deny('resourcemanager.projects.list', 'folders/10');
+    const before = entities().map((e) => e['id']).sort();
+    const r = await cli(['run']);
+    expect(r.code).toBe(3);
+    expect(r.stdout + r.stderr).toMatch(/folders\/10.*resourcemanager\.projects\.list/);
+    expect(entities().map((e) => e['id']).sort()).toEqual(before);
+    expect(entities().filter((e) => e['organization_id'] === orgNamed('ops-tools')[0]!['id'])).toHaveLength(PER_PROJECT - 1);
+  });
+
   it('never prints the service-account key', () => {
     expect(transcript).not.toContain('PRIVATE KEY');
     expect(transcript).not.toContain(sa.privateKeyPem.slice(100, 140));
