@@ -141,6 +141,19 @@ describe('elder-sync run with the graph connector', () => {
     expect(JSON.stringify(entity)).toContain('Chief Delta Officer');
   });
 
+  it('run --only user leaves the delta cursors where they were: the group change it skipped is applied by the next run', async () => {
+    const t = fake.tenant(CONTOSO.id);
+    const group = t.groups.all()[0]!;
+    t.addGroup({ ...group, description: 'Renamed while only users synced' });
+    const only = await cli(['run', '--only', 'user']);
+    expect(only.code).toBe(0);
+    const entity = () => JSON.stringify(elder.entities().find((e) => key(e) === `customers-m365/group/${group.id}`));
+    expect(entity()).not.toContain('Renamed while only users synced');
+    const run = await cli(['run']);
+    expect(run.code).toBe(0);
+    expect(entity()).toContain('Renamed while only users synced');
+  });
+
   it('a user deleted in Entra (delta @removed) is deleted in Elder without a full read', async () => {
     const t = fake.tenant(FABRIKAM.id);
     const victim = t.users.all()[1]!;

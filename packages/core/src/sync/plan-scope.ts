@@ -270,7 +270,9 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
     })) {
       ctx.signal.throwIfAborted();
       if (item.type === 'checkpoint') {
-        cursor = item.cursor;
+        // With --only, the records of the other kinds are dropped, so the cursor (which covers every
+        // kind: Graph delta links, LDAP's change time) must not move, or their changes would be lost.
+        if (!ctx.only) cursor = item.cursor;
         continue;
       }
       if (item.type === 'incomplete') {
