@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startElderEmulator, type ElderEmulator } from '@elder-sync/testkit';
+import { WORKER_ENV_EXAMPLE, startElderEmulator, type ElderEmulator } from '@elder-sync/testkit';
 import { startWorkspaceFake, WORKSPACE_READ_SCOPES, type WorkspaceFake } from '@elder-sync/testkit/google';
 import { assertBuilt, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
 import { passwordAuth, writeConfig } from '../testing/config.js';
@@ -207,6 +207,30 @@ describe('elder-sync against a Google Workspace and the Elder emulator', () => {
     } finally {
       fake.setDelegatedScopes(WORKSPACE_READ_SCOPES);
     }
+  });
+
+  it("the Python worker's GOOGLE_WORKSPACE_* variables make a valid workspace source without a config file", async () => {
+    const empty = join(work.dir, 'worker');
+    mkdirSync(empty);
+    const env = cliEnv(join(work.dir, 'data'), {
+      ...WORKER_ENV_EXAMPLE,
+      ELDER_API_URL: elder.url,
+      ELDER_API_KEY: 'worker-key-7f3e',
+      GOOGLE_WORKSPACE_ENABLED: 'true',
+      GOOGLE_WORKSPACE_CREDENTIALS_PATH: join(work.dir, 'workspace-sa.json'),
+      GOOGLE_WORKSPACE_ADMIN_EMAIL: fake.subject,
+    });
+    const validate = await runCli(['config', 'validate'], { cwd: empty, env });
+    transcript += validate.stdout + validate.stderr;
+    expect(validate.stderr).not.toMatch(/^error:/m);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toMatch(/^config OK: 1 source/);
+    const init = await runCli(['config', 'init', '--from-env', 'migrated.yaml'], { cwd: empty, env });
+    expect(init.code).toBe(0);
+    const migrated = await import('node:fs').then((fs) => fs.readFileSync(join(empty, 'migrated.yaml'), 'utf8'));
+    expect(migrated).toContain(`credentials: \${file:${join(work.dir, 'workspace-sa.json')}}`);
+    expect(migrated).toContain(`subject: ${fake.subject}`);
+    expect(migrated).not.toContain('PRIVATE KEY');
   });
 
   it('never prints the private key', () => {
