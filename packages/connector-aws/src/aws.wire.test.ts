@@ -98,6 +98,17 @@ describe('discovery of an Organization', () => {
     await expect(discover(config())).rejects.toBeInstanceOf(SourceAuthError);
   });
 
+  it('endpoints: in the config reach the same services without AWS_ENDPOINT_URL (S3 path-style)', async () => {
+    delete process.env.AWS_ENDPOINT_URL;
+    resetAwsRuntime();
+    const endpoints = Object.fromEntries(['ec2', 'lambda', 'rds', 'elasticache', 'sqs', 's3', 'sts', 'organizations', 'iam'].map((s) => [s, fake.url]));
+    const c = config({ endpoints, regions: ['eu-west-1'], services: ['ec2', 's3'] });
+    const d = await discover(c);
+    expect(d.scopes.map((s) => s.id)).toHaveLength(6);
+    expect(records(await read(c, scopeOf(d, `${M2}/global`)))).toHaveLength(3);
+    expect(records(await read(c, scopeOf(d, `${M2}/eu-west-1`)))).toHaveLength(3);
+  });
+
   it('without accounts or organization reads the credential chain\'s own account', async () => {
     const d = await discover(connector.configSchema.parse({ regions: ['us-east-1'] }));
     expect(d.scopes.map((s) => s.id)).toEqual([`${MGMT}/global`, `${MGMT}/us-east-1`]);

@@ -40,6 +40,12 @@ describe('the aws config block', () => {
     expect(issues({ regions: ['Frankfurt'] })).toEqual(['regions.0: must be a region name like eu-west-1, or "*"']);
   });
 
+  it('takes an endpoint URL per AWS service, and names a bad one', () => {
+    expect(issues({ endpoints: { ec2: 'https://vpce-1.ec2.eu-west-1.vpce.amazonaws.com', s3: 'http://127.0.0.1:9000' } })).toEqual([]);
+    expect(issues({ endpoints: { ec2: 'ec2.internal' } })).toEqual(['endpoints.ec2: must be an http:// or https:// URL, e.g. https://ec2.eu-west-1.amazonaws.com']);
+    expect(issues({ endpoints: { dynamodb: 'https://x' } })).toHaveLength(1);
+  });
+
   it('refuses an account listed twice', () => {
     const arn = 'arn:aws:iam::123456789012:role/a';
     expect(issues({ accounts: [{ roleArn: arn }, { roleArn: 'arn:aws:iam::123456789012:role/b' }] })).toEqual([

@@ -5,6 +5,9 @@ import { z } from 'zod';
 export const AWS_SERVICES = ['ec2', 'vpc', 'lambda', 'rds', 'elasticache', 'sqs', 's3'] as const;
 export type AwsService = (typeof AWS_SERVICES)[number];
 
+/** The AWS services the connector calls, as `endpoints:` keys (the SDK's own names). */
+export const ENDPOINT_SERVICES = ['ec2', 'lambda', 'rds', 'elasticache', 'sqs', 's3', 'sts', 'organizations', 'iam'] as const;
+
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -47,6 +50,13 @@ export const awsConfigSchema = z
       .default(['*'])
       .describe('Regions to read; "*" = every region enabled for each account (ec2:DescribeRegions)'),
     services: z.array(z.enum(AWS_SERVICES)).min(1).default([...AWS_SERVICES]).describe(`Services to read: ${AWS_SERVICES.join(', ')}`),
+    endpoints: z
+      .partialRecord(
+        z.enum(ENDPOINT_SERVICES),
+        z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. https://ec2.eu-west-1.amazonaws.com' }),
+      )
+      .optional()
+      .describe('Endpoint URL per AWS service (private endpoints, test servers), for every region; AWS_ENDPOINT_URL_<SERVICE> works too'),
   })
   .superRefine((c, ctx) => {
     if (c.regions.includes('*') && c.regions.length > 1) {

@@ -23,7 +23,8 @@ interface Target {
 export async function discoverAwsScopes(config: AwsConfig, ctx: DiscoveryContext): Promise<ScopeDiscovery> {
   const runtime = awsRuntime(ctx.log);
   const { signal } = ctx;
-  const caller = await runtime.callerIdentity(signal);
+  const endpoints = config.endpoints ?? {};
+  const caller = await runtime.callerIdentity(signal, endpoints);
   const targets = new Map<string, Target>();
   for (const a of config.accounts ?? []) {
     targets.set(accountOfRoleArn(a.roleArn), { accountId: accountOfRoleArn(a.roleArn), roleArn: a.roleArn, ...(a.name ? { name: a.name } : {}) });
@@ -53,7 +54,7 @@ export async function discoverAwsScopes(config: AwsConfig, ctx: DiscoveryContext
     [...targets.values()].map(async (t) => {
       let session: Session;
       try {
-        session = t.roleArn === null ? caller.session : await runtime.assume(t.roleArn, externalIdFor(config, t.roleArn), signal);
+        session = t.roleArn === null ? caller.session : await runtime.assume(t.roleArn, externalIdFor(config, t.roleArn), signal, endpoints);
       } catch (error) {
         const label = t.name ?? t.orgName ?? t.accountId;
         failed.push({ id: t.accountId, label: `account ${label} (${t.accountId})`, error });

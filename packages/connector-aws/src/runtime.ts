@@ -50,6 +50,7 @@ export interface ClientConfig {
   region: string;
   maxAttempts: number;
   credentials?: AwsCredentialIdentityProvider;
+  endpoint?: string;
   forcePathStyle?: boolean;
   useQueueUrlAsEndpoint?: boolean;
 }
@@ -80,7 +81,11 @@ export interface Session {
   accountId: string;
   /** `undefined`: the SDK's default credential chain (env, profile, SSO, container, instance). */
   credentials: AwsCredentialIdentityProvider | undefined;
+  /** The source's `endpoints:` (service → URL); absent services use the SDK's resolution. */
+  endpoints: Endpoints;
 }
+
+export type Endpoints = Partial<Record<ClientFamily, string>>;
 
 /** The region for STS, IAM, Organizations and discovery: the SDK's own variables, else us-east-1. */
 export function homeRegion(env: NodeJS.ProcessEnv = process.env): string {
@@ -88,8 +93,8 @@ export function homeRegion(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** S3 path-style addressing when the endpoint is not AWS's (LocalStack, test servers, MinIO). */
-function customS3Endpoint(env: NodeJS.ProcessEnv = process.env): boolean {
-  const url = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+function customS3Endpoint(configured: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
+  const url = configured || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
   if (!url) return false;
   try {
     return !/(^|\.)amazonaws\.com(\.cn)?$/.test(new URL(url).hostname);
@@ -103,7 +108,7 @@ export class AwsRuntime {
   readonly homeRegion: string;
   private readonly clients = new Map<string, Promise<unknown>>();
   private readonly roles = new Map<string, Session>();
-  private caller: Promise<{ session: Session; arn: string }> | undefined;
+  private readonly callers = new Map<string, Promise<{ session: Session; arn: string }>>();
   log: Logger | undefined;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {
@@ -134,7 +139,8 @@ export class AwsRuntime {
 
   /** A client of `family` for (session, region), made once. */
   async client<F extends ClientFamily, C>(family: F, session: Session, region: string, make: (m: ModuleOf<F>, config: ClientConfig) => C): Promise<C> {
-    const key = `${family}/${session.accountId}/${region}`;
+    const endpoint = session.endpoints[family];
+    const key = `${family}/${session.accountId}/${region}/${endpoint ?? ''}`;
     let c = this.clients.get(key);
     if (!c) {
       c = sdk(family).then((m) =>
@@ -142,7 +148,8 @@ export class AwsRuntime {
           region: region === 'global' ? this.homeRegion : region,
           maxAttempts: 1,
           ...(session.credentials ? { credentials: session.credentials } : {}),
-          ...(family === 's3' && customS3Endpoint() ? { forcePathStyle: true } : {}),
+          ...(endpoint ? { endpoint } : {}),
+          ...(family === 's3' && customS3Endpoint(endpoint) ? { forcePathStyle: true } : {}),
           // Requests go to the regional endpoint (or AWS_ENDPOINT_URL), not to the queue URL's host.
           ...(family === 'sqs' ? { useQueueUrlAsEndpoint: false } : {}),
         }),
@@ -153,33 +160,34 @@ export class AwsRuntime {
   }
 
   /** The credential chain's own identity (sts:GetCallerIdentity), asked once. */
-  callerIdentity(signal?: AbortSignal): Promise<{ session: Session; arn: string }> {
-    if (!this.caller) {
-      this.caller = (async () => {
-        const pending: Session = { accountId: 'caller', credentials: undefined };
+  callerIdentity(signal?: AbortSignal, endpoints: Endpoints = {}): Promise<{ session: Session; arn: string }> {
+    const cacheKey = JSON.stringify(endpoints);
+    let caller = this.callers.get(cacheKey);
+    if (!caller) {
+      caller = (async () => {
+        const pending: Session = { accountId: 'caller', credentials: undefined, endpoints };
         const sts = await this.client('sts', pending, this.homeRegion, (m, c) => new m.STSClient(c));
         const { GetCallerIdentityCommand } = await sdk('sts');
         const out = await this.call(pending, this.homeRegion, 'sts:GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({})), signal);
         if (!out.Account) throw toSourceError(new Error('GetCallerIdentity returned no account'), { action: 'sts:GetCallerIdentity', account: 'caller', region: this.homeRegion });
-        // Re-key the caller's clients under its real account id.
-        return { session: { accountId: out.Account, credentials: undefined }, arn: out.Arn ?? '' };
+        // Later clients of the caller are keyed by its real account id.
+        return { session: { accountId: out.Account, credentials: undefined, endpoints }, arn: out.Arn ?? '' };
       })();
-      this.caller.catch(() => {
-        this.caller = undefined;
-      });
+      caller.catch(() => this.callers.delete(cacheKey));
+      this.callers.set(cacheKey, caller);
     }
-    return this.caller;
+    return caller;
   }
 
   /**
    * A session in the role's account. The first AssumeRole happens here (so a role that cannot be
    * assumed fails discovery of its account); later credentials refresh before they expire.
    */
-  async assume(roleArn: string, externalId: string | undefined, signal?: AbortSignal): Promise<Session> {
-    const cacheKey = `${roleArn}\n${externalId ?? ''}`;
+  async assume(roleArn: string, externalId: string | undefined, signal?: AbortSignal, endpoints: Endpoints = {}): Promise<Session> {
+    const cacheKey = `${roleArn}\n${externalId ?? ''}\n${JSON.stringify(endpoints)}`;
     const known = this.roles.get(cacheKey);
     if (known) return known;
-    const { session: caller } = await this.callerIdentity(signal);
+    const { session: caller } = await this.callerIdentity(signal, endpoints);
     const sts = await this.client('sts', caller, this.homeRegion, (m, c) => new m.STSClient(c));
     const { AssumeRoleCommand } = await sdk('sts');
     const accountId = /::(\d{12}):/.exec(roleArn)?.[1] ?? roleArn;
@@ -227,7 +235,7 @@ export class AwsRuntime {
       current = await refreshing;
       return current;
     };
-    const session: Session = { accountId, credentials: provider };
+    const session: Session = { accountId, credentials: provider, endpoints };
     this.roles.set(cacheKey, session);
     return session;
   }

@@ -36,8 +36,9 @@ export function externalIdFor(config: AwsConfig, roleArn: string): string | unde
 
 /** The session a scope reads with: its role's, or the caller's when it is the caller's own account. */
 export async function sessionFor(runtime: AwsRuntime, config: AwsConfig, params: AwsScopeParams, signal: AbortSignal): Promise<Session> {
-  if (params.roleArn) return runtime.assume(params.roleArn, externalIdFor(config, params.roleArn), signal);
-  const { session } = await runtime.callerIdentity(signal);
+  const endpoints = config.endpoints ?? {};
+  if (params.roleArn) return runtime.assume(params.roleArn, externalIdFor(config, params.roleArn), signal, endpoints);
+  const { session } = await runtime.callerIdentity(signal, endpoints);
   if (session.accountId !== params.accountId) {
     throw new SourceError(
       `the AWS credentials now belong to account ${session.accountId}, not ${params.accountId} which this scope reads; list the account under "accounts" with a roleArn`,

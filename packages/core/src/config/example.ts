@@ -97,6 +97,7 @@ const EXAMPLE_SOURCES: Record<string, string> = {
       #   excludeAccounts: ["111111111111"]
       regions: ["*"]                   # "*": every region enabled for each account
       # services: [ec2, vpc, lambda, rds, elasticache, sqs, s3]   # default: all seven
+      # endpoints: { ec2: "https://vpce-0abc.ec2.eu-west-1.vpce.amazonaws.com" }   # per service; AWS_ENDPOINT_URL works too
 `,
   graph: `  - name: customers-m365               # Microsoft Entra ID, Intune and Defender, one organization per tenant
     connector: graph
