@@ -141,7 +141,12 @@ describe('configFromWorkerEnv', () => {
   it('leaves GCP credentials to application-default credentials when GCP_CREDENTIALS_PATH is empty, and needs GCP_PROJECT_ID', () => {
     const env = { ...WORKER_ENV_EXAMPLE, ELDER_API_KEY: 'k-123', GCP_ENABLED: 'true', GCP_PROJECT_ID: 'web-prod', GCP_CREDENTIALS_PATH: '' };
     expect(configFromWorkerEnv(env).config.sources[0]!.config).toEqual({ projects: ['web-prod'] });
-    expect(issuesOf(() => configFromWorkerEnv({ ...env, GCP_PROJECT_ID: '' }))).toEqual(['GCP_PROJECT_ID: not set: give the project id to read, e.g. web-prod']);
+    expect(issuesOf(() => configFromWorkerEnv({ ...env, GCP_PROJECT_ID: '' }))).toEqual(['GCP_PROJECT_ID: not set: give the project id to read, e.g. web-prod (or GOOGLE_CLOUD_PROJECT)']);
+  });
+
+  it('runs gcp named on the command line on application-default credentials and GOOGLE_CLOUD_PROJECT', () => {
+    const { config } = configFromWorkerEnv({ ELDER_API_URL: 'http://elder:5000', ELDER_API_KEY: 'k-123', GOOGLE_CLOUD_PROJECT: 'web-prod' }, { enable: ['gcp'] });
+    expect(config.sources).toEqual([expect.objectContaining({ name: 'gcp', connector: 'gcp', config: { projects: ['web-prod'] } })]);
   });
 
   it('warns about, and skips, an enabled worker connector elder-sync does not have, naming it', () => {

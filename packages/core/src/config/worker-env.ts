@@ -311,7 +311,12 @@ function ldapConfig(r: Reader): Record<string, unknown> {
  * google-cloud client did.
  */
 function gcpConfig(r: Reader): Record<string, unknown> {
-  const project = r.required('GCP_PROJECT_ID', 'the project id to read, e.g. web-prod');
+  // `elder-sync run gcp` with no config file: the project gcloud and the client libraries use.
+  const fallback = ['GOOGLE_CLOUD_PROJECT', 'CLOUDSDK_CORE_PROJECT'].find((name) => r.has(name));
+  const project =
+    r.has('GCP_PROJECT_ID') || fallback === undefined
+      ? r.required('GCP_PROJECT_ID', 'the project id to read, e.g. web-prod (or GOOGLE_CLOUD_PROJECT)')
+      : r.text(fallback);
   const config: Record<string, unknown> = { projects: [project] };
   if (r.has('GCP_CREDENTIALS_PATH')) config.credentials = `\${file:${r.text('GCP_CREDENTIALS_PATH')}}`;
   return config;
