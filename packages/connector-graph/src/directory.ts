@@ -148,7 +148,7 @@ async function readMembersIncrementally(s: TenantSession, o: DirectoryOptions, i
     }
   }
   if (o.groups) {
-    for (const [id, object, parents] of await reread(s, 'groups', [...groups].sort(), GROUP_SELECT, true)) {
+    for (const [, object, parents] of await reread(s, 'groups', [...groups].sort(), GROUP_SELECT, true)) {
       items.push(record(mapGroup(object, o.place, parents)));
     }
   }
