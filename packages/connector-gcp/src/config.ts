@@ -10,11 +10,17 @@ export const GCP_APIS = ['compute', 'cloudresourcemanager', 'storage'] as const;
 /** Items per page asked of every list call; Compute and Storage cap at 500, Resource Manager at 1000. */
 export const DEFAULT_PAGE_SIZE = 500;
 
-/** Project ids: 6-30 characters, lower-case letters, digits and hyphens, starting with a letter. */
+/**
+ * Project ids: 6-30 characters, lower-case letters, digits and hyphens, starting with a letter; old
+ * domain-scoped projects carry their domain (`example.com:web-prod`).
+ */
 const projectIdSchema = z
   .string()
   .trim()
-  .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a project id (6-30 lower-case letters, digits and hyphens, e.g. web-prod), not a name or number');
+  .regex(
+    /^(?:[a-z0-9][a-z0-9.-]*:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/,
+    'must be a project id (6-30 lower-case letters, digits and hyphens, e.g. web-prod; example.com:web-prod for a domain-scoped project), not a name or number',
+  );
 
 const parentSchema = z
   .string()
@@ -25,7 +31,7 @@ const globSchema = z
   .string()
   .trim()
   .min(1)
-  .regex(/^[a-z0-9*?-]+$/, 'must be a project id pattern: lower-case letters, digits, hyphens, * and ?');
+  .regex(/^[a-z0-9*?.:-]+$/, 'must be a project id pattern: lower-case letters, digits, hyphens, * and ?');
 
 /** The `config` block of a `gcp` source; its type is `z.infer` of this, nowhere else. */
 export const gcpConfigSchema = z
@@ -58,6 +64,6 @@ export type GcpConfig = z.infer<typeof gcpConfigSchema>;
 /** `sandbox-*` as a whole-id matcher (`*` any run of characters, `?` one). */
 export function projectMatcher(globs: readonly string[]): (projectId: string) => boolean {
   if (globs.length === 0) return () => false;
-  const patterns = globs.map((g) => new RegExp(`^${g.replace(/[-]/g, '\\-').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
+  const patterns = globs.map((g) => new RegExp(`^${g.replace(/[-.]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`));
   return (projectId) => patterns.some((p) => p.test(projectId));
 }

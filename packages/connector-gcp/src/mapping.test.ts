@@ -57,3 +57,15 @@ it('links an instance in a legacy network (no subnetworks) to the network itself
 it('skips what has no id, rather than keying it by name', () => {
   expect(mapInstance({ name: 'no-id' }, project, { networks: new Map(), subnetworks: new Map() })).toBeUndefined();
 });
+
+describe('config', () => {
+  it('takes domain-scoped project ids and refuses names and numbers, naming the field', async () => {
+    const { gcpConfigSchema } = await import('./config.js');
+    expect(gcpConfigSchema.parse({ projects: ['example.com:web-prod', 'web-prod'] }).projects).toEqual(['example.com:web-prod', 'web-prod']);
+    const bad = gcpConfigSchema.safeParse({ projects: ['Web Prod', '123456789012'] });
+    expect(bad.error?.issues.map((i) => i.path.join('.'))).toEqual(['projects.0', 'projects.1']);
+    expect(gcpConfigSchema.safeParse({}).error?.issues[0]?.message).toContain('give projects (project ids) and/or parents');
+    expect(projectMatcher(['example.com:*'])('example.com:web-prod')).toBe(true);
+    expect(projectMatcher(['example.com:*'])('exampleXcom:web-prod')).toBe(false);
+  });
+});
