@@ -23,7 +23,7 @@ describe('a Workspace user', () => {
       { type: 'member_of', kind: 'group', externalId: '01a' },
       { type: 'member_of', kind: 'group', externalId: '03b' },
     ]);
-    expect(record.attributes).toMatchObject({ email: 'ada@example.com', status: 'active', is_active: true, title: 'Engineer', department: 'R&D' });
+    expect(record.attributes).toMatchObject({ email: 'ada@example.com', user_id: user.id, creation_time: '2024-01-02T03:04:05.000Z', status: 'active', is_active: true, title: 'Engineer', department: 'R&D' });
   });
 
   it('leaves out what changes by itself (last login, etag), so an unchanged user maps identically', () => {
@@ -73,7 +73,7 @@ describe('a Workspace group', () => {
       ['00root'],
     );
     expect(record).toMatchObject({ kind: 'group', externalId: '01a', name: 'Engineering', organizationPath: [] });
-    expect(record.attributes).toMatchObject({ member_count: 5, user_member_count: 3, group_member_count: 1, external_member_count: 1, aliases: ['a@example.com', 'z@example.com'] });
+    expect(record.attributes).toMatchObject({ group_id: '01a', direct_members_count: 5, user_member_count: 3, group_member_count: 1, external_member_count: 1, aliases: ['a@example.com', 'z@example.com'] });
     expect(record.relations).toEqual([{ type: 'member_of', kind: 'group', externalId: '00root' }]);
   });
 });

@@ -41,8 +41,11 @@ export function mapUser(user: DirectoryUser, organizationPath: string[], groupId
     kind: 'user',
     externalId: user.id!,
     name: user.name?.fullName || user.primaryEmail || user.id!,
+    // Names the Python worker wrote (email, user_id, first_name, …, creation_time) are kept, so adopted
+    // entities are updated in place rather than left with a stale copy beside a renamed key.
     attributes: {
       email: user.primaryEmail ?? null,
+      user_id: user.id!,
       first_name: user.name?.givenName ?? null,
       last_name: user.name?.familyName ?? null,
       display_name: user.name?.fullName ?? null,
@@ -60,7 +63,7 @@ export function mapUser(user: DirectoryUser, organizationPath: string[], groupId
       title: primary?.title ?? null,
       department: primary?.department ?? null,
       customer_id: user.customerId ?? null,
-      created_at: user.creationTime ?? null,
+      creation_time: user.creationTime ?? null,
       kind: 'person',
     },
     organizationPath,
@@ -90,11 +93,12 @@ export function mapGroup(group: DirectoryGroup, counts: GroupMemberCounts, paren
     name: group.name || group.email || group.id!,
     attributes: {
       email: group.email ?? null,
+      group_id: group.id!,
       group_name: group.name ?? null,
       description: group.description || null,
       aliases: sortedOrNull(group.aliases),
       admin_created: group.adminCreated ?? null,
-      member_count: counts.members,
+      direct_members_count: counts.members,
       user_member_count: counts.users,
       group_member_count: counts.groups,
       external_member_count: counts.external,

@@ -70,7 +70,7 @@ describe('reading a Workspace through the real Admin SDK client', () => {
       expect(record.relations!.map((r) => r.externalId), group.email).toEqual(groupParents.get(group.id) ?? []);
       const members = data.members[group.id]!;
       expect(record.attributes, group.email).toMatchObject({
-        member_count: members.length,
+        direct_members_count: members.length,
         external_member_count: members.filter((m) => m.email?.endsWith('@partner.test')).length,
         group_member_count: members.filter((m) => m.type === 'GROUP').length,
         all_users_member: members.some((m) => m.type === 'CUSTOMER'),
@@ -168,7 +168,7 @@ describe('throttling and errors', () => {
     fake.directory.directory.addGroup({ id: '0emptygroup0001', email: 'empty@example.test', name: 'Empty' });
     try {
       const items = await read();
-      expect(records(items, 'group').find((g) => g.externalId === '0emptygroup0001')?.attributes).toMatchObject({ member_count: 0 });
+      expect(records(items, 'group').find((g) => g.externalId === '0emptygroup0001')?.attributes).toMatchObject({ direct_members_count: 0 });
       expect(fake.directory.requests.filter((r) => r.route === 'members' && r.url.includes('0emptygroup0001'))).toEqual([]);
     } finally {
       fake.directory.directory.deleteGroup('0emptygroup0001');

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKER_ENV_EXAMPLE, startElderEmulator, type ElderEmulator } from '@elder-sync/testkit';
@@ -231,6 +231,31 @@ describe('elder-sync against a Google Workspace and the Elder emulator', () => {
     expect(migrated).toContain(`credentials: \${file:${join(work.dir, 'workspace-sa.json')}}`);
     expect(migrated).toContain(`subject: ${fake.subject}`);
     expect(migrated).not.toContain('PRIVATE KEY');
+  });
+
+  it("--adopt takes over the Python worker's users and groups by email (any case) instead of duplicating them", async () => {
+    elder.reset();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(join(work.dir, 'state.db') + suffix, { force: true });
+    // What the worker wrote (elder-api.md §10.2): its own organization, type `user`, matched on `email`.
+    const worker = elder.seedOrganization({ name: 'Google Workspace' });
+    const [ada, bob] = data().users.filter((u) => !u.isAdmin);
+    const group = data().groups[0]!;
+    const seeded = [
+      elder.seedEntity({ name: 'Ada', entity_type: 'user', organization_id: worker['id'] as number, attributes: { email: ada!.primaryEmail, user_id: ada!.id, suspended: false, last_login_time: '2024-01-01T00:00:00.000Z' } }),
+      elder.seedEntity({ name: 'Bob', entity_type: 'user', organization_id: worker['id'] as number, attributes: { email: bob!.primaryEmail.toUpperCase(), user_id: bob!.id } }),
+      elder.seedEntity({ name: `Group: ${group.name}`, entity_type: 'user', organization_id: worker['id'] as number, attributes: { email: group.email, group_id: group.id, type: 'group' } }),
+    ];
+    const r = await cli(['run', '--adopt']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const entity of seeded) {
+      const now = elder.entities().find((e) => e['id'] === entity['id'])!;
+      expect(keyOf(now), String(entity['name'])).toMatch(/^workspace\/(user|group)\//);
+    }
+    expect(metadataOf(elder.entities().find((e) => e['id'] === seeded[0]!['id'])!)).toMatchObject({ last_login_time: '2024-01-01T00:00:00.000Z', creation_time: ada!.creationTime });
+    const keys = elder.entities().map(keyOf);
+    expect(keys.filter((k) => k === undefined)).toEqual([]);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(elder.entities()).toHaveLength(data().users.length + data().groups.length);
   });
 
   it('never prints the private key', () => {
