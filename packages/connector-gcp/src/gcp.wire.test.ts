@@ -166,6 +166,17 @@ describe('read of one project', () => {
     expect(records(await readAll(c, web)).length).toBe(15);
   });
 
+  it('reports instances incomplete when a zone is unreachable, and reads the rest', async () => {
+    const c = config();
+    const scope = (await discover(c)).scopes.find((s) => s.id === 'web-prod')!;
+    gcp.unreachable('web-prod', 'us-east1-b');
+    const items = await readAll(c, scope);
+    expect(ofKind(records(items), 'instance').map((r) => r.attributes.zone)).not.toContain('us-east1-b');
+    expect(ofKind(records(items), 'instance')).toHaveLength(4);
+    // Named on every page; reported once.
+    expect(items.filter((i) => i.type === 'incomplete')).toEqual([{ type: 'incomplete', kind: 'instance', reason: 'zones unreachable: zones/us-east1-b' }]);
+  });
+
   it('reads buckets alone without touching Compute', async () => {
     const c = config({ resources: ['buckets'] });
     const scope = (await discover(c)).scopes.find((s) => s.id === 'web-prod')!;

@@ -73,6 +73,7 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
       }
     });
     if (resources.has('subnetworks')) yield* kindOf('subnetwork', 'compute', async function* () {
+      const unreachable = new Set<string>();
       for await (const page of pages<compute_v1.Schema$SubnetworkAggregatedList>({
         what: `compute.subnetworks.aggregatedList in ${projectId}`,
         fetchPage: (pageToken) =>
@@ -88,12 +89,12 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
             yield* record(mapSubnetwork(subnetwork, project, index));
           }
         }
-        if ((page.unreachables ?? []).length > 0) {
-          yield { type: 'incomplete', kind: 'subnetwork', reason: `regions unreachable: ${page.unreachables!.join(', ')}` };
-        }
+        for (const u of page.unreachables ?? []) unreachable.add(u);
       }
+      if (unreachable.size > 0) yield { type: 'incomplete', kind: 'subnetwork', reason: `regions unreachable: ${[...unreachable].sort().join(', ')}` };
     });
     if (resources.has('instances')) yield* kindOf('instance', 'compute', async function* () {
+      const unreachable = new Set<string>();
       for await (const page of pages<compute_v1.Schema$InstanceAggregatedList>({
         what: `compute.instances.aggregatedList in ${projectId}`,
         fetchPage: (pageToken) =>
@@ -107,10 +108,11 @@ export async function* readProject(ctx: ReadContext<GcpConfig>): AsyncGenerator<
         for (const scoped of Object.values(page.items ?? {})) {
           for (const instance of scoped.instances ?? []) yield* record(mapInstance(instance, project, index));
         }
-        if ((page.unreachables ?? []).length > 0) {
-          log.warn('zones unreachable; their instances are kept', { project: projectId, unreachables: page.unreachables });
-          yield { type: 'incomplete', kind: 'instance', reason: `zones unreachable: ${page.unreachables!.join(', ')}` };
-        }
+        for (const u of page.unreachables ?? []) unreachable.add(u);
+      }
+      if (unreachable.size > 0) {
+        log.warn('zones unreachable; their instances are kept', { project: projectId, unreachables: [...unreachable].sort() });
+        yield { type: 'incomplete', kind: 'instance', reason: `zones unreachable: ${[...unreachable].sort().join(', ')}` };
       }
     });
   }

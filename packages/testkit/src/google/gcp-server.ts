@@ -115,6 +115,8 @@ export class GcpServer {
   /** permission → resource names (`projects/<id>`, `folders/<n>`, `organizations/<n>`, `*`) where it is denied. */
   private readonly denied = new Map<string, Set<string>>();
   private readonly faults: Fault[] = [];
+  /** project id → zones whose instances the aggregated list cannot reach (returnPartialSuccess). */
+  private readonly unreachableZones = new Map<string, Set<string>>();
   private close_: () => Promise<void> = async () => undefined;
 
   constructor(
@@ -167,6 +169,16 @@ export class GcpServer {
 
   allow(permission: string, resource = '*'): void {
     this.denied.get(permission)?.delete(resource);
+  }
+
+  /**
+   * A zone the aggregated instance list cannot reach: with `returnPartialSuccess=true` its instances
+   * are left out and the zone is named in `unreachables`; without it the whole call fails (503).
+   */
+  unreachable(projectId: string, zone: string): void {
+    let set = this.unreachableZones.get(projectId);
+    if (!set) this.unreachableZones.set(projectId, (set = new Set()));
+    set.add(zone);
   }
 
   /** The next `times` requests whose `METHOD /path?query` matches get `response` instead. */
@@ -317,7 +329,13 @@ export class GcpServer {
         ...(page.next ? { nextPageToken: page.next } : {}),
       });
     }
-    const all = [...(this.fixture.instances[projectId] ?? [])].sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
+    const unreachable = [...(this.unreachableZones.get(projectId) ?? [])].sort();
+    if (unreachable.length > 0 && q.get('returnPartialSuccess') !== 'true') {
+      return googleError(503, `The zone 'projects/${projectId}/zones/${unreachable[0]}' is currently unavailable.`, { reason: 'backendError' });
+    }
+    const all = [...(this.fixture.instances[projectId] ?? [])]
+      .filter((i) => !unreachable.includes(i.zone))
+      .sort((a, b) => a.zone.localeCompare(b.zone) || a.name.localeCompare(b.name));
     const page = this.page('compute', `instances:${projectId}`, all, q.get('maxResults'), q.get('pageToken'));
     if ('status' in page) return page;
     const items: Record<string, unknown> = {};
@@ -369,6 +387,7 @@ export class GcpServer {
       items,
       selfLink: `${base}/aggregated/instances`,
       ...(page.next ? { nextPageToken: page.next } : {}),
+      ...(unreachable.length > 0 ? { unreachables: unreachable.map((z) => `zones/${z}`) } : {}),
     });
   }
 
