@@ -32,6 +32,7 @@ import type {
   ElderEntity,
   ElderOrganization,
   EntityPatch,
+  ListPage,
   NewEntity,
   NewOrganization,
   OrganizationPatch,
@@ -315,8 +316,43 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     }
   }
 
+  /** One page of a list, with how many pages the list has (for fetching the others concurrently). */
+  async function onePage<T>(
+    resource: string,
+    query: Record<string, string | number | undefined>,
+    page: number,
+    convert: (raw: unknown) => T,
+  ): Promise<ListPage<T>> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+    params.set('page', String(page));
+    params.set('per_page', String(PER_PAGE));
+    const target = `${resource}?${params.toString()}`;
+    const result = await call({ method: 'GET', resource: target, idempotent: true, auth: 'required' });
+    const envelope = decode(result, 'GET', target, (json) => toPage(json, page));
+    const items = envelope.items.map((raw) => decode(result, 'GET', target, () => convert(raw)));
+    return { items, page: envelope.page, pages: Math.min(envelope.pages, MAX_PAGES) };
+  }
+
   const api: ElderApi = {
     stats,
+
+    listOrganizationsPage(page, query = {}) {
+      return onePage('/organizations', { parent_id: query.parentId, name: query.name }, page, toOrganization);
+    },
+
+    listEntitiesPage(page, query) {
+      return onePage('/entities', { organization_id: query.organizationId, entity_type: query.entityType, name: query.name }, page, toEntity);
+    },
+
+    listDependenciesPage(page, query) {
+      return onePage(
+        '/dependencies',
+        { dependency_type: query.dependencyType, source_type: query.sourceType, target_type: query.targetType },
+        page,
+        toDependency,
+      );
+    },
 
     async status() {
       const result = await call({ method: 'GET', resource: '/status', idempotent: true, auth: 'optional' });

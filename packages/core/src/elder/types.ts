@@ -101,6 +101,14 @@ export interface ElderRequestEvent {
   throttled: boolean;
 }
 
+/** One page of an Elder list. */
+export interface ListPage<T> {
+  items: T[];
+  page: number;
+  /** Pages the list has (at least `page`). */
+  pages: number;
+}
+
 export type ElderRequestObserver = (event: ElderRequestEvent) => void;
 
 /** Everything elder-sync needs from Elder's REST API (`../shared/elder-api.md`), typed and retried. */
@@ -109,6 +117,14 @@ export interface ElderApi {
   status(): Promise<{ version: string; service: string }>;
   /** Logs in (or checks the static token) and lists one entity page — proves auth and read permission. */
   checkAuth(): Promise<void>;
+
+  /**
+   * Page `page` of a list (per_page=1000) and how many pages it has, so a caller can fetch the
+   * others concurrently. Lists have no stable order (§4.3): a caller de-duplicates by id.
+   */
+  listOrganizationsPage(page: number, query?: { parentId?: number; name?: string }): Promise<ListPage<ElderOrganization>>;
+  listEntitiesPage(page: number, query: { organizationId?: number; entityType?: string; name?: string }): Promise<ListPage<ElderEntity>>;
+  listDependenciesPage(page: number, query: { dependencyType?: string; sourceType?: string; targetType?: string }): Promise<ListPage<ElderDependency>>;
 
   /** Pages of `GET /api/v1/organizations` (per_page=1000), de-duplicated by id. */
   listOrganizations(query?: { parentId?: number; name?: string }): AsyncGenerator<ElderOrganization[]>;

@@ -1,68 +1,143 @@
+import PQueue from 'p-queue';
+import type { ElderEntity, ListPage } from '../elder/types.js';
 import { contentHash } from '../json.js';
 import type { Logger } from '../logger.js';
 import { actualProjection, joinPath, readStamp } from './projection.js';
 import type { SourceContext } from './source-context.js';
 
+/** What building the index cost and found (logged, and counted by the benchmarks). */
+export interface IndexResult {
+  indexed: number;
+  duplicates: number;
+  /** Entity types listed across Elder, and listed slice by slice (organization, type). */
+  typeWide: string[];
+  sliced: string[];
+}
+
 /**
- * Builds the run's index of the entities this source owns in Elder: every (organization, type) slice
- * below the source's root, paged at 1000 (DESIGN §6), kept on disk. Elder is the authority, so a lost
- * state file re-adopts objects instead of duplicating them (DESIGN §5.1).
+ * Step 1 of a sync: the index of the entities this source owns in Elder, kept on disk (DESIGN §9).
+ * Elder is the authority, so a lost state file re-adopts objects instead of duplicating them
+ * (DESIGN §5.1).
+ *
+ * Elder filters entities by organization and type only, never by our stamp (elder-api.md §4.4). So
+ * per entity type the index takes the cheaper of two ways, decided by the first page of the type
+ * listed across Elder (which says how many pages there are): that listing, keeping what the
+ * source's stamps claim below its root, when it has fewer pages than the source's subtree has
+ * organizations; else every (organization, type) slice of the subtree. Reads grow with the objects
+ * (about one per 1000) or with the organizations, whichever is fewer, plus one per type. Every
+ * page is requested concurrently within `elder.concurrency` (the client's own cap).
+ *
+ * The index always holds the whole source, also for a unit of work (`SyncOptions.scopes`, a shard):
+ * relations and parents may name objects of other scopes. Its cost does not grow with the number
+ * of scopes, so a unit pays about (objects / 1000) reads for it.
  */
-export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promise<{ indexed: number; duplicates: number }> {
-  if (ctx.adopt) await indexAdoptableEntities(ctx, log);
-  const owned = await indexOwned(ctx, log);
+export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promise<IndexResult> {
+  const requests = new PQueue({ concurrency: ctx.writeConcurrency });
+  if (ctx.adopt) await indexAdoptableEntities(ctx, requests, log);
+  const owned = await indexOwned(ctx, requests, log);
   // A plan of a source that owns nothing yet (its first sync) names the unowned look-alikes that
   // `--adopt` would take over, instead of silently planning duplicates of them. Only then: listing
   // every entity of a type costs reads that grow with Elder, not with what the source owns.
   if (!ctx.adopt && ctx.mode === 'plan' && owned.indexed === 0 && owned.duplicates === 0) {
-    if (await indexAdoptableEntities(ctx, log)) ctx.lookAlikes = true;
+    if (await indexAdoptableEntities(ctx, requests, log)) ctx.lookAlikes = true;
   }
   return owned;
 }
 
-async function indexOwned(ctx: SourceContext, log: Logger): Promise<{ indexed: number; duplicates: number }> {
-  if (ctx.rootId === null) return { indexed: 0, duplicates: 0 };
+async function indexOwned(ctx: SourceContext, requests: PQueue, log: Logger): Promise<IndexResult> {
+  const result: IndexResult = { indexed: 0, duplicates: 0, typeWide: [], sliced: [] };
+  if (ctx.rootId === null) return result;
   const rootId = ctx.rootId;
-  const entityTypes = new Set<string>();
-  for (const [kind, spec] of Object.entries(ctx.connector.kinds)) {
-    if (spec.target === 'entity') entityTypes.add(ctx.source.types[kind]?.entityType ?? spec.entityType);
+  // Organization id → its path below the root, for every organization of the subtree.
+  const organizations = new Map<number, string>();
+  for (const id of ctx.tree.subtree(rootId)) {
+    const path = ctx.tree.pathBelow(rootId, id);
+    if (path !== null) organizations.set(id, joinPath(path));
   }
-  let indexed = 0;
-  let duplicates = 0;
-  for (const organizationId of ctx.tree.subtree(rootId)) {
-    const path = ctx.tree.pathBelow(rootId, organizationId);
-    if (path === null) continue;
-    const organization = joinPath(path);
-    for (const entityType of entityTypes) {
-      for await (const page of ctx.elder.listEntities({ organizationId, entityType })) {
-        ctx.store.transaction(() => {
-          for (const entity of page) {
-            const stamp = readStamp(entity.attributes);
-            if (!stamp || stamp.source !== ctx.source.name) continue;
-            const projection = actualProjection(entity, stamp, organization);
-            const outcome = ctx.store.index({
-                source: ctx.source.name,
-                key: stamp.key,
-                elderId: entity.id,
-                scope: stamp.scope,
-                kind: stamp.kind,
-                hash: contentHash(projection),
-                projection,
-                attributes: entity.attributes,
-                tags: entity.tags,
-                organizationId: entity.organizationId,
-            });
-            if (outcome === 'indexed') indexed++;
-            else duplicates++;
-          }
+  const keep = (page: ElderEntity[]) =>
+    ctx.store.transaction(() => {
+      for (const entity of page) {
+        const stamp = readStamp(entity.attributes);
+        if (!stamp || stamp.source !== ctx.source.name) continue;
+        const organization = organizations.get(entity.organizationId);
+        if (organization === undefined) continue;
+        const projection = actualProjection(entity, stamp, organization);
+        const outcome = ctx.store.index({
+          source: ctx.source.name,
+          key: stamp.key,
+          elderId: entity.id,
+          scope: stamp.scope,
+          kind: stamp.kind,
+          hash: contentHash(projection),
+          projection,
+          attributes: entity.attributes,
+          tags: entity.tags,
+          organizationId: entity.organizationId,
         });
+        if (outcome === 'indexed') result.indexed++;
+        else result.duplicates++;
       }
-    }
+    });
+
+  await Promise.all(
+    entityTypesOf(ctx).map(async (entityType) => {
+      const first = await requests.add(() => ctx.elder.listEntitiesPage(1, { entityType }));
+      if (first.pages <= organizations.size) {
+        result.typeWide.push(entityType);
+        keep(first.items);
+        await restOfPages(first, requests, (page) => ctx.elder.listEntitiesPage(page, { entityType }), keep);
+        return;
+      }
+      result.sliced.push(entityType);
+      await Promise.all(
+        [...organizations.keys()].map((organizationId) =>
+          allPages(requests, (page) => ctx.elder.listEntitiesPage(page, { organizationId, entityType }), keep),
+        ),
+      );
+    }),
+  );
+  result.typeWide.sort();
+  result.sliced.sort();
+  if (result.duplicates > 0) {
+    log.warn('Elder holds several entities with the same key; the extra ones are planned for deletion', { duplicates: result.duplicates });
   }
-  if (duplicates > 0) log.warn('Elder holds several entities with the same key; the extra ones are planned for deletion', { duplicates });
-  log.debug('indexed owned entities', { indexed });
-  await checkClaimedRelations(ctx, log);
-  return { indexed, duplicates };
+  log.debug('indexed owned entities', { indexed: result.indexed, typeWide: result.typeWide, sliced: result.sliced });
+  await checkClaimedRelations(ctx, requests, log);
+  return result;
+}
+
+/** The Elder entity types the connector's kinds land as (after the source's `types` overrides). */
+function entityTypesOf(ctx: SourceContext): string[] {
+  const types = new Set<string>();
+  for (const [kind, spec] of Object.entries(ctx.connector.kinds)) {
+    if (spec.target === 'entity') types.add(ctx.source.types[kind]?.entityType ?? spec.entityType);
+  }
+  return [...types].sort();
+}
+
+/** Every page of a list: the first, then the others at once (each handled as it arrives). */
+export async function allPages<T>(
+  requests: PQueue,
+  fetch: (page: number) => Promise<ListPage<T>>,
+  onPage: (items: T[]) => void,
+): Promise<void> {
+  const first = await requests.add(() => fetch(1));
+  onPage(first.items);
+  await restOfPages(first, requests, fetch, onPage);
+}
+
+async function restOfPages<T>(
+  first: ListPage<T>,
+  requests: PQueue,
+  fetch: (page: number) => Promise<ListPage<T>>,
+  onPage: (items: T[]) => void,
+): Promise<void> {
+  if (first.items.length === 0) return;
+  const rest: Array<Promise<void>> = [];
+  for (let page = first.page + 1; page <= first.pages; page++) {
+    rest.push(requests.add(async () => onPage((await fetch(page)).items)));
+  }
+  await Promise.all(rest);
 }
 
 /**
@@ -73,15 +148,20 @@ async function indexOwned(ctx: SourceContext, log: Logger): Promise<{ indexed: n
  * is not ours. A dependency missed while paging (the list has no stable order) costs one create
  * that Elder answers with 409, already there.
  */
-async function checkClaimedRelations(ctx: SourceContext, log: Logger): Promise<void> {
+async function checkClaimedRelations(ctx: SourceContext, requests: PQueue, log: Logger): Promise<void> {
   const source = ctx.source.name;
-  for (const type of ctx.store.claimedRelationTypes(source)) {
-    for await (const page of ctx.elder.listDependencies({ dependencyType: type, sourceType: 'entity', targetType: 'entity' })) {
-      ctx.store.transaction(() => {
-        for (const dependency of page) ctx.store.confirmRelation(source, type, dependency.sourceId, dependency.targetId);
-      });
-    }
-  }
+  await Promise.all(
+    ctx.store.claimedRelationTypes(source).map((type) =>
+      allPages(
+        requests,
+        (page) => ctx.elder.listDependenciesPage(page, { dependencyType: type, sourceType: 'entity', targetType: 'entity' }),
+        (dependencies) =>
+          ctx.store.transaction(() => {
+            for (const dependency of dependencies) ctx.store.confirmRelation(source, type, dependency.sourceId, dependency.targetId);
+          }),
+      ),
+    ),
+  );
   let entities = 0;
   for (const { key, relations } of ctx.store.unconfirmedRelations(source)) {
     const entry = ctx.store.getIndexed(source, key)!;
@@ -97,7 +177,7 @@ async function checkClaimedRelations(ctx: SourceContext, log: Logger): Promise<v
  * `--adopt`: unowned entities of the connector's types anywhere in Elder (the Python worker put its
  * data under its own organizations), remembered by the natural keys the connector declares.
  */
-async function indexAdoptableEntities(ctx: SourceContext, log: Logger): Promise<boolean> {
+async function indexAdoptableEntities(ctx: SourceContext, requests: PQueue, log: Logger): Promise<boolean> {
   const keysByType = new Map<string, Set<string>>();
   for (const [kind, spec] of Object.entries(ctx.connector.kinds)) {
     if (spec.target !== 'entity' || !spec.naturalKeys?.length) continue;
@@ -108,21 +188,29 @@ async function indexAdoptableEntities(ctx: SourceContext, log: Logger): Promise<
   }
   if (keysByType.size === 0) return false;
   let candidates = 0;
-  for (const [entityType, naturalKeys] of keysByType) {
-    for await (const page of ctx.elder.listEntities({ entityType })) {
-      ctx.store.transaction(() => {
-        for (const entity of page) {
-          if (readStamp(entity.attributes)) continue;
-          for (const key of naturalKeys) {
-            const value = entity.attributes[key];
-            if (value === null || value === undefined || value === '') continue;
-            ctx.store.addAdoptable(ctx.source.name, entity, key, value, foldsNaturalKey(ctx, entityType, key));
-            candidates++;
-          }
-        }
-      });
-    }
-  }
+  const seen = new Set<number>();
+  await Promise.all(
+    [...keysByType].map(([entityType, naturalKeys]) =>
+      allPages(
+        requests,
+        (page) => ctx.elder.listEntitiesPage(page, { entityType }),
+        (page) =>
+          ctx.store.transaction(() => {
+            for (const entity of page) {
+              // Pages may overlap (no stable order): one candidate per entity.
+              if (seen.has(entity.id) || readStamp(entity.attributes)) continue;
+              seen.add(entity.id);
+              for (const key of naturalKeys) {
+                const value = entity.attributes[key];
+                if (value === null || value === undefined || value === '') continue;
+                ctx.store.addAdoptable(ctx.source.name, entity, key, value, foldsNaturalKey(ctx, entityType, key));
+                candidates++;
+              }
+            }
+          }),
+      ),
+    ),
+  );
   log.info('indexed unowned entities for adoption', { candidates });
   return true;
 }
@@ -140,4 +228,3 @@ export function foldsNaturalKey(ctx: Pick<SourceContext, 'connector' | 'source'>
       (ctx.source.types[kind]?.entityType ?? spec.entityType) === entityType,
   );
 }
-

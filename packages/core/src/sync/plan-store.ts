@@ -115,6 +115,8 @@ export class PlanStore {
       ),
 
       indexCountScope: this.db.prepare(`SELECT count(*) AS n FROM elder_index WHERE source = ? AND scope = ?`),
+      indexScopes: this.db.prepare(`SELECT DISTINCT scope FROM elder_index WHERE source = ? ORDER BY scope`),
+      indexScopePage: this.db.prepare(`SELECT * FROM elder_index WHERE source = ? AND scope = ? AND key > ? ORDER BY key LIMIT ?`),
       indexCountKind: this.db.prepare(
         `SELECT count(*) AS n FROM elder_index WHERE source = ? AND scope = ? AND kind = ?`,
       ),
@@ -261,7 +263,23 @@ export class PlanStore {
 
   /** Re-files the indexed entities stamped with scope id `from` under `to` (Scope.formerIds). */
   moveScope(source: string, from: string, to: string): number {
-    return this.db.prepare('UPDATE elder_index SET scope = ? WHERE source = ? AND scope = ?').run(to, source, from).changes;
+    return this.write(() => this.db.prepare('UPDATE elder_index SET scope = ? WHERE source = ? AND scope = ?').run(to, source, from).changes);
+  }
+
+  /** The scopes that indexed entities of a source name in their stamps. */
+  indexedScopes(source: string): string[] {
+    return (this.stmts.indexScopes.all(source) as Array<{ scope: string }>).map((r) => r.scope);
+  }
+
+  /** Every indexed entity of a scope, in key order (paged like `unseen`). */
+  *indexedOf(source: string, scope: string): IterableIterator<IndexedEntity> {
+    let after = '';
+    for (;;) {
+      const rows = this.stmts.indexScopePage.all(source, scope, after, PAGE_SIZE) as IndexRow[];
+      for (const row of rows) yield fromRow(row);
+      if (rows.length < PAGE_SIZE) return;
+      after = rows[rows.length - 1]!.key;
+    }
   }
 
   countUnseen(source: string, scope: string, kind: string): number {

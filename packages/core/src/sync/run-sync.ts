@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout } from 'node:timers/promises';
 import { existsSync } from 'node:fs';
-import PQueue from 'p-queue';
 import { DEFAULT_STATE_PATH, elderAuth, type ElderSyncConfig, type SourceConfig } from '../config/schema.js';
 import { requireSources, validateSourceConfig } from '../config/index.js';
-import { discoverScopes, type ConnectorDefinition, type Scope } from '../connector.js';
+import { discoverScopes, type ConnectorDefinition, type Scope, type ScopeDiscovery } from '../connector.js';
 import { createElderClient } from '../elder/client.js';
 import type { ElderApi } from '../elder/types.js';
 import { ConfigError, ElderSyncError, errorMessage } from '../errors.js';
@@ -17,8 +16,10 @@ import { OrgTree } from './org-tree.js';
 import { resolveRoot } from './organizations.js';
 import { emptyCounts, organizationProjection, planScope } from './plan-scope.js';
 import { PlanStore } from './plan-store.js';
+import { planVanishedScope, vanishedScopes } from './plan-vanished-scope.js';
 import { inShard, runsSourceWideSteps, shardStatePath, type Shard } from './shard.js';
 import { organizationPathKey } from './projection.js';
+import { runFairly } from './scheduler.js';
 import type { SourceContext, SourceSettings } from './source-context.js';
 import type { ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
 
@@ -56,55 +57,31 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
     } catch (error) {
       elderError = error;
     }
+    // Discovery and roots one source after another (sources may share a root, created once)...
+    const runs: SourceRun[] = [];
     for (const source of sources) {
-      const sourceLog = log.child({ source: source.name });
-      let settings = sourceSettings(source);
-      let connector: ConnectorDefinition<unknown>;
-      let connectorConfig: unknown;
-      let scopes: Scope[];
-      try {
-        connector = await options.connectors(source.connector);
-        settings = sourceSettings(source, connector);
-        connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
-        // A worker's unit carries its scope, discovered once by the dispatcher.
-        const given = options.scopes?.[source.name];
-        const discovery = given ? { scopes: given, failed: [] } : await discoverScopes(connector, connectorConfig, { log: sourceLog, signal });
-        // A part of the source that could not be discovered fails as a scope of its own (exit 3).
-        // Sharded: this process takes only its units; each failure is reported by the shard that owns it.
-        for (const failure of discovery.failed) {
-          if (inShard(options.shard, source.name, failure.id)) reports.push(failedScope(settings, failure, failure.error, 'discovery: '));
-        }
-        scopes = discovery.scopes.filter((scope) => inShard(options.shard, source.name, scope.id));
-      } catch (error) {
-        reports.push(failedScope(settings, { id: '*', label: source.connector }, error));
-        continue;
-      }
-      if (!tree) {
-        for (const scope of scopes) reports.push(failedScope(settings, scope, elderError, 'Elder: '));
-        continue;
-      }
-      // Shard 1 opens every source (it creates the roots); the others only the sources they have units of.
-      if (scopes.length === 0 && !sourceWide) continue;
-      let ctx: SourceContext;
-      try {
-        const opened = await openSource({ config, source, connector, connectorConfig, tree, store, state, elder, log: sourceLog, signal, options, sourceWide });
-        ctx = opened.ctx;
-        rootCreates += opened.rootCreates;
-      } catch (error) {
-        if (error instanceof ConfigError) throw error;
-        for (const scope of scopes) reports.push(failedScope(settings, scope, error, 'Elder: '));
-        continue;
-      }
-      const queue = new PQueue({ concurrency: settings.concurrency });
-      for (const scope of scopes) {
-        void queue.add(async () => {
-          const report = await syncScope(ctx, scope, options.mode, sourceLog.child({ scope: scope.id }));
-          reports.push(report);
-          options.onScopeDone?.(report);
-        });
-      }
-      await queue.onIdle();
+      const run = await prepareSource({ config, source, tree, elderError, store, state, elder, log, signal, options, sourceWide, reports });
+      if (!run) continue;
+      rootCreates += run.rootCreates;
+      runs.push(run);
     }
+    // ...then every source's index at once, and all their scopes side by side (step 2-5 per scope).
+    await Promise.all(runs.map((run) => indexSource(run, sourceWide, reports)));
+    const lanes = runs
+      .filter((run) => run.indexed)
+      .map((run) => ({
+        concurrency: run.ctx.source.concurrency,
+        items: [
+          ...run.scopes.map((scope) => ({ run, scope, vanished: false })),
+          ...run.vanished.map((scope) => ({ run, scope, vanished: true })),
+        ],
+      }));
+    const total = lanes.reduce((n, lane) => n + Math.max(1, lane.concurrency), 0);
+    await runFairly(lanes, total, async ({ run, scope, vanished }) => {
+      const report = await syncScope(run.ctx, scope, options.mode, run.log.child({ scope: scope.id }), vanished);
+      reports.push(report);
+      options.onScopeDone?.(report);
+    });
   } finally {
     if (!options.state) state.close();
     if (!options.elder) await elder.close();
@@ -126,6 +103,98 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
     },
     store,
   });
+}
+
+/** One source in a run: its context, the scopes it syncs, and the ones that vanished from it. */
+interface SourceRun {
+  ctx: SourceContext;
+  log: Logger;
+  discovery: Required<ScopeDiscovery>;
+  scopes: Scope[];
+  /** Filled once the index says which scopes own objects (`indexSource`). */
+  vanished: Scope[];
+  rootCreates: number;
+  indexed: boolean;
+}
+
+/**
+ * A source's connector, validated config, the scopes this run takes (a part that discovery could not
+ * list fails as a scope of its own, exit 3) and root organization; null when none can run (reported).
+ */
+async function prepareSource(input: {
+  config: ElderSyncConfig;
+  source: SourceConfig;
+  tree: OrgTree | null;
+  elderError: unknown;
+  store: PlanStore;
+  state: StateStore;
+  elder: ElderApi;
+  log: Logger;
+  signal: AbortSignal;
+  options: SyncOptions;
+  /** This process runs the source-wide steps (roots, vanished scopes). */
+  sourceWide: boolean;
+  reports: ScopeReport[];
+}): Promise<SourceRun | null> {
+  const { config, source, tree, options, reports } = input;
+  const log = input.log.child({ source: source.name });
+  let settings = sourceSettings(source);
+  let connector: ConnectorDefinition<unknown>;
+  let connectorConfig: unknown;
+  let discovery: Required<ScopeDiscovery>;
+  try {
+    connector = await options.connectors(source.connector);
+    settings = sourceSettings(source, connector);
+    connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
+    // A worker's unit carries its scope, discovered once by the dispatcher.
+    const given = options.scopes?.[source.name];
+    discovery = given ? { scopes: given, failed: [] } : await discoverScopes(connector, connectorConfig, { log, signal: input.signal });
+  } catch (error) {
+    reports.push(failedScope(settings, { id: '*', label: source.connector }, error));
+    return null;
+  }
+  // Sharded: this process takes only its units; each failure is reported by the shard that owns it.
+  for (const failure of discovery.failed) {
+    if (inShard(options.shard, source.name, failure.id)) reports.push(failedScope(settings, failure, failure.error, 'discovery: '));
+  }
+  const scopes = discovery.scopes.filter((scope) => inShard(options.shard, source.name, scope.id));
+  if (!tree) {
+    for (const scope of scopes) reports.push(failedScope(settings, scope, input.elderError, 'Elder: '));
+    return null;
+  }
+  // Shard 1 opens every source (it creates the roots, removes vanished scopes); the others only the
+  // sources they have units of.
+  if (scopes.length === 0 && !input.sourceWide) return null;
+  try {
+    const opened = await openSourceContext({ ...input, source, connector, connectorConfig, tree, log, options });
+    return { ctx: opened.ctx, log, discovery, scopes, vanished: [], rootCreates: opened.rootCreates, indexed: false };
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    for (const scope of scopes) reports.push(failedScope(settings, scope, error, 'Elder: '));
+    return null;
+  }
+}
+
+/**
+ * Step 1 for one source: its index (a failure fails its scopes, reported). Then, as a source-wide
+ * step (shard 1, a run of every scope and kind), the scopes that own objects but were not discovered.
+ */
+async function indexSource(run: SourceRun, sourceWide: boolean, reports: ScopeReport[]): Promise<void> {
+  try {
+    await indexOwnedEntities(run.ctx, run.log);
+    run.indexed = true;
+  } catch (error) {
+    for (const scope of run.scopes) reports.push(failedScope(run.ctx.source, scope, error, 'Elder: '));
+    return;
+  }
+  if (!sourceWide || run.ctx.only) return;
+  const owned = run.ctx.store.indexedScopes(run.ctx.source.name);
+  for (const summary of run.ctx.state.sources()) {
+    if (summary.source === run.ctx.source.name && summary.ownedMappings > 0) owned.push(summary.scope);
+  }
+  const vanished = vanishedScopes(run.discovery, owned);
+  run.vanished = vanished.map((id) => ({ id, label: `${id} (no longer in the source)` }));
+  if (vanished.length > 0) run.log.warn('scopes no longer in the source; their objects are planned for removal', { scopes: vanished });
 }
 
 /** The report of a run (`runSync`) or of an applied plan (`applyPlan`): scopes sorted, totals summed. */
@@ -171,7 +240,7 @@ export interface OpenSourceInput {
   elder: ElderApi;
   log: Logger;
   signal: AbortSignal;
-  options: Pick<SyncOptions, 'mode' | 'full' | 'only' | 'allowMassDelete' | 'adopt' | 'onProgress' | 'shard' | 'rootWaitMs'>;
+  options: Pick<SyncOptions, 'mode' | 'full' | 'only' | 'scopes' | 'allowMassDelete' | 'adopt' | 'onProgress' | 'shard' | 'rootWaitMs'>;
   /** Put the root's missing organizations into the plan (a saved plan already holds them). */
   planRoot?: boolean;
   /** This process runs the source-wide steps (default true); else it waits for the root to appear. */
@@ -183,6 +252,13 @@ export interface OpenSourceInput {
  * and the index of what it owns in Elder. Used by `runSync` and by `applyPlan`.
  */
 export async function openSource(input: OpenSourceInput): Promise<{ ctx: SourceContext; rootCreates: number }> {
+  const opened = await openSourceContext(input);
+  await indexOwnedEntities(opened.ctx, input.log);
+  return opened;
+}
+
+/** `openSource` without the index: the root organization and the context. */
+async function openSourceContext(input: OpenSourceInput): Promise<{ ctx: SourceContext; rootCreates: number }> {
   const { config, source, tree, store, elder, options } = input;
   const settings = sourceSettings(source, input.connector);
   const rootRef = source.organization ?? config.elder.organization;
@@ -223,11 +299,10 @@ export async function openSource(input: OpenSourceInput): Promise<{ ctx: SourceC
     signal: input.signal,
     ...(options.onProgress ? { progress: options.onProgress } : {}),
   };
-  await indexOwnedEntities(ctx, input.log);
   return { ctx, rootCreates };
 }
 
-async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan', log: Logger): Promise<ScopeReport> {
+async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan', log: Logger, vanished = false): Promise<ScopeReport> {
   const started = Date.now();
   const base = { source: ctx.source.name, connector: ctx.source.connector, scope: scope.id, label: scope.label };
   if (ctx.signal.aborted) {
@@ -235,7 +310,7 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
   }
   let plan;
   try {
-    plan = await planScope(ctx, scope, log);
+    plan = vanished ? planVanishedScope(ctx, scope) : await planScope(ctx, scope, log);
   } catch (error) {
     if (ctx.signal.aborted) {
       return { ...base, status: 'failed', error: INTERRUPTED, mode: 'full', counts: emptyCounts(), durationMs: Date.now() - started };
