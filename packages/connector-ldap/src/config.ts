@@ -112,7 +112,7 @@ export const ldapConfigSchema = z
       .enum(['auto', 'memberOf', 'member'])
       .default('auto')
       .describe(
-        'How group membership is found: memberOf on the member (AD, OpenLDAP memberof overlay), member/uniqueMember on the group, or auto-detect',
+        'How group membership is found: memberOf on the member (only where it lists direct memberships: AD, the OpenLDAP memberof overlay; ignored on 389-DS), member/uniqueMember on the group, or auto-detect',
       ),
   })
   .superRefine((c, ctx) => {
