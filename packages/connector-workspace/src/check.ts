@@ -21,9 +21,10 @@ function failed(name: string, error: unknown, missing?: string[]): ConnectionChe
 export async function testWorkspaceConnection(ctx: ConnectorContext<WorkspaceConfig>): Promise<ConnectionCheck[]> {
   const { config, log, signal } = ctx;
   const scopes = scopesFor(config.kinds);
+  // The same reads, and so the same scopes, as a read of these kinds (groups need the user listing too).
   const reads = [
     ...(config.kinds.includes('orgunit') ? ['orgunits'] : []),
-    'users',
+    ...(config.kinds.includes('user') || config.kinds.includes('group') ? ['users'] : []),
     ...(config.kinds.includes('group') ? ['groups', 'members'] : []),
   ];
   const order = ['credentials', 'delegation', ...reads];
@@ -65,10 +66,12 @@ export async function testWorkspaceConnection(ctx: ConnectorContext<WorkspaceCon
     }
   };
   if (reads.includes('orgunits')) await read('orgunits', async () => `${(await directory.orgUnits()).length} org units`);
-  await read('users', async () => {
-    const first = await firstPage(directory.users({ maxResults: 1 }));
-    return first.length ? `users readable (e.g. ${first[0]!.primaryEmail})` : 'users readable (none found)';
-  });
+  if (reads.includes('users')) {
+    await read('users', async () => {
+      const first = await firstPage(directory.users({ maxResults: 1 }));
+      return first.length ? `users readable (e.g. ${first[0]!.primaryEmail})` : 'users readable (none found)';
+    });
+  }
   if (reads.includes('groups')) {
     let sample: string | undefined;
     await read('groups', async () => {

@@ -234,6 +234,20 @@ describe('testConnection', () => {
     expect(delegation.missing).toEqual([`domain-wide delegation for client id ${fake.account.clientId}`, ...WORKSPACE_READ_SCOPES]);
   });
 
+  it('asks only for what the kinds need: org units alone need only the org-unit scope', async () => {
+    fake.setDelegatedScopes([WORKSPACE_READ_SCOPES[0]]);
+    const config = configOf({ kinds: ['orgunit'] });
+    expect((await check(config)).map((c) => [c.name, c.ok])).toEqual([
+      ['credentials', true],
+      ['delegation', true],
+      ['orgunits', true],
+    ]);
+    const items = await read(config);
+    expect(records(items, 'orgunit')).toHaveLength(data.orgUnits.length);
+    expect(records(items).every((r) => r.kind === 'orgunit')).toBe(true);
+    expect(new Set(fake.directory.requests.map((r) => r.route))).toEqual(new Set(['orgunits']));
+  });
+
   it('names a subject without admin rights on the reads', async () => {
     const checks = await check(configOf({ subject: 'user00001@example.test' }));
     expect(checks.find((c) => c.name === 'delegation')!.ok).toBe(true);
