@@ -140,6 +140,7 @@ export class TenantSession {
         const left = chunk.filter(({ index }) => results[index] === undefined).length;
         if (left > 0) {
           // Only the throttled items are repeated: the ones answered are kept in `results`.
+          this.log.info('Microsoft throttled requests inside a $batch; they are sent again after Retry-After', { tenant: this.tenant.id, throttled: left, retryAfterMs: retryAfterMs ?? null });
           throw new ThrottledError(`${this.who}: ${left} of ${pending.length} requests in a $batch were throttled`, { retryAfterMs });
         }
       });
@@ -161,7 +162,10 @@ export class TenantSession {
     const detail = `${answer.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`;
     const retryAfterMs = parseRetryAfter(answer.headers['retry-after']);
     const spec = RESOURCE_SPECS[resource];
-    if (answer.status === 429) return new ThrottledError(`${this.who}: ${what} was throttled (${detail})`, { retryAfterMs });
+    if (answer.status === 429) {
+      this.log.info('Microsoft throttled a request; its API family waits for Retry-After', { tenant: this.tenant.id, family: spec.family, retryAfterMs: retryAfterMs ?? null });
+      return new ThrottledError(`${this.who}: ${what} was throttled (${detail})`, { retryAfterMs });
+    }
     if (answer.status >= 500 || answer.status === 408) return new TransientSourceError(`${this.who}: ${what} failed (${detail})`, { retryAfterMs });
     if (answer.status === 410) return new DeltaExpiredError(`${this.who}: ${what}: the delta token has expired (${detail})`);
     if (answer.status === 401) {
