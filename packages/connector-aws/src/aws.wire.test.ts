@@ -75,6 +75,18 @@ describe('discovery of an Organization', () => {
     }
   });
 
+  it('an account that left the Organization is simply not discovered (not a failure)', async () => {
+    fake.world.accounts[2]!.outsideOrganization = true;
+    try {
+      const d = await discover(config());
+      expect(d.scopes.some((s) => s.id.startsWith(M2))).toBe(false);
+      expect(d.scopes).toHaveLength(8);
+      expect(d.failed).toEqual([]);
+    } finally {
+      fake.world.accounts[2]!.outsideOrganization = false;
+    }
+  });
+
   it('reports an account whose role cannot be assumed as failed, and still discovers the others', async () => {
     fake.world.accounts[1]!.roles[0]!.refuse = true;
     try {

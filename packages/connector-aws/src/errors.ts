@@ -25,8 +25,9 @@ export class RegionDisabledError extends SourceError {
 }
 
 /**
- * Error codes AWS uses for "slow down" (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html),
- * whatever HTTP status carries them (EC2 503, RDS 400, Lambda 429, S3 503).
+ * Error codes AWS uses for "slow down" (the SDK's own THROTTLING_ERROR_CODES,
+ * @smithy/service-error-classification), whatever HTTP status carries them (EC2 503, RDS 400,
+ * Lambda 429, S3 503).
  */
 const THROTTLING = new Set([
   'Throttling',
@@ -40,7 +41,6 @@ const THROTTLING = new Set([
   'RequestLimitExceeded',
   'BandwidthLimitExceeded',
   'LimitExceededException',
-  'RequestThrottledException',
   'SlowDown',
   'PriorRequestNotComplete',
   'EC2ThrottledException',

@@ -421,12 +421,12 @@ function organizations(ctx: CallContext): Call | undefined {
     return jsonOk({ [field]: page.items.map(map), ...(page.next ? { NextToken: page.next } : {}) }, type);
   };
   const guard = (run: () => FakeResponse) => () => {
-    if (!org || !ctx.world.accounts.some((a) => a.id === ctx.account.id)) return notInUse();
+    if (!org || ctx.account.outsideOrganization) return notInUse();
     if (ctx.account.id !== org.managementAccountId) return denied();
     return run();
   };
   const call = (run: () => FakeResponse): Call => ({ action: `organizations:${op}`, protocol: 'json', regional: false, run: guard(run) });
-  const members = () => ctx.world.accounts;
+  const members = () => ctx.world.accounts.filter((a) => !a.outsideOrganization);
   switch (op) {
     case 'DescribeOrganization':
       return call(() =>

@@ -150,6 +150,8 @@ export interface FakeAccount {
   name: string;
   email: string;
   status: 'ACTIVE' | 'SUSPENDED';
+  /** The account left the Organization: it still exists (its roles work) but Organizations no longer lists it. */
+  outsideOrganization?: boolean;
   /** Organizational unit the account sits in (`r-xxxx` root when absent). */
   parentId?: string;
   alias?: string;
