@@ -85,6 +85,16 @@ describe('connectors are imported only when used', () => {
     expect(modules.filter((m) => MICROSOFT_SDKS.test(m))).toEqual([]);
   });
 
+  it('config validate of an aws source imports the connector but none of the AWS SDK', async () => {
+    writeFileSync(
+      join(work.dir, 'aws.yaml'),
+      'elder: { url: "http://127.0.0.1:9", token: t0ken-abc }\nsources:\n  - { name: prod-aws, connector: aws, config: { organization: { roleName: elder-sync-read }, regions: ["*"] } }\n',
+    );
+    const modules = await modulesLoadedBy(['config', 'validate', '--config', 'aws.yaml'], 'validate-aws');
+    expect(modules.some((m) => m.includes('/connector-aws/dist/'))).toBe(true);
+    expect(modules.filter((m) => /\/@aws-sdk\/|\/@smithy\//.test(m))).toEqual([]);
+  });
+
   for (const args of [['--help'], ['connectors'], ['connectors', '--json'], ['run', '--help']]) {
     it(`${args.join(' ')} loads no connector module`, async () => {
       const modules = await modulesLoadedBy(args, args.join('_'));
