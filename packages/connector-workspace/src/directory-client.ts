@@ -1,4 +1,4 @@
-import { KeyedLimiter, pages, type Logger } from '@elder-sync/connector-sdk';
+import { KeyedLimiter, pages, type LimiterStats, type Logger } from '@elder-sync/connector-sdk';
 import { googleAuthOptionsOf, googleCredentials, rootUrlOf } from '@elder-sync/google-auth';
 import type { admin_directory_v1 } from '@googleapis/admin';
 import type { WorkspaceConfig } from './config.js';
@@ -22,10 +22,17 @@ export const DIRECTORY_LIMITS = { concurrency: 10, rates: [{ limit: 2400, interv
 let sharedLimiter: KeyedLimiter | undefined;
 const limiter = () => (sharedLimiter ??= new KeyedLimiter(DIRECTORY_LIMITS));
 
+/** Throttling and retries so far, per customer key (`<customer>@<subject's domain>`), for logs and tests. */
+export function directoryLimiterStats(): LimiterStats {
+  return limiter().stats();
+}
+
 /** The Directory API as the read needs it: one async generator per paged list, each call limited. */
 export interface Directory {
   /** Who is calling: `sync@p.iam.gserviceaccount.com acting as admin@example.com`. */
   readonly principal: string;
+  /** The limiter key of this customer. */
+  readonly limiterKey: string;
   orgUnits(): Promise<DirectoryOrgUnit[]>;
   users(options?: { maxResults?: number }): AsyncGenerator<DirectoryUser[]>;
   groups(options?: { maxResults?: number }): AsyncGenerator<DirectoryGroup[]>;
@@ -72,6 +79,7 @@ export async function openDirectory(config: WorkspaceConfig, options: { log: Log
 
   return {
     principal: `${credentials.principal} acting as ${config.subject}`,
+    limiterKey: key,
     async orgUnits() {
       const what = `orgunits.list (type=all) for ${config.customer}`;
       const data = await call(what, DIRECTORY_SCOPES.orgunit, () => api.orgunits.list({ customerId: config.customer, type: 'all' }, request));

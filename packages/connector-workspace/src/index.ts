@@ -6,7 +6,7 @@ import { readWorkspace } from './read.js';
 export type { WorkspaceConfig, WorkspaceKind } from './config.js';
 export { workspaceConfigSchema, WORKSPACE_KINDS } from './config.js';
 export { DIRECTORY_SCOPES, DELEGATION_CONSOLE_PATH, scopesFor } from './oauth-scopes.js';
-export { PAGE_SIZES, DIRECTORY_LIMITS } from './directory-client.js';
+export { PAGE_SIZES, DIRECTORY_LIMITS, directoryLimiterStats } from './directory-client.js';
 
 /**
  * Google Workspace → Elder: org units become organizations (the whole tree), users `user/person`

@@ -1,6 +1,6 @@
 import { NotFoundError, PermissionDeniedError, type ReadContext, type ReadItem } from '@elder-sync/connector-sdk';
 import type { WorkspaceConfig, WorkspaceKind } from './config.js';
-import { openDirectory, type Directory, type DirectoryGroup } from './directory-client.js';
+import { directoryLimiterStats, openDirectory, type Directory, type DirectoryGroup } from './directory-client.js';
 import { mapGroup, mapOrgUnit, mapUser } from './mapping.js';
 import { MembershipIndex } from './membership.js';
 import { OrgUnitTree } from './org-units.js';
@@ -62,7 +62,16 @@ export async function* readWorkspace(ctx: ReadContext<WorkspaceConfig>): AsyncGe
       }
     }
   }
-  log.info('Google Workspace directory read', { orgUnits: tree.size, users, groups, memberships: index.memberships });
+  const limits = directoryLimiterStats().keys[directory.limiterKey];
+  log.info('Google Workspace directory read', {
+    orgUnits: tree.size,
+    users,
+    groups,
+    memberships: index.memberships,
+    // Totals of this customer in this process (the limiter outlives a read).
+    throttled: limits?.throttled ?? 0,
+    retries: limits?.retries ?? 0,
+  });
 }
 
 /** Every group's direct members, a page of groups at a time, the groups of a page concurrently. */

@@ -1,7 +1,7 @@
 import { silentLogger, type ReadItem, type SourceRecord } from '@elder-sync/connector-sdk';
 import { mintServiceAccountKey, startWorkspaceFake, WORKSPACE_READ_SCOPES, type DirectoryData, type WorkspaceFake } from '@elder-sync/testkit/google';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import connector, { workspaceConfigSchema, type WorkspaceConfig } from './index.js';
+import connector, { directoryLimiterStats, workspaceConfigSchema, type WorkspaceConfig } from './index.js';
 
 /**
  * The connector through the real @googleapis/admin client and google-auth-library, against the
@@ -134,6 +134,28 @@ describe('throttling and errors', () => {
     expect(retry?.status).toBe(200);
     expect(retry!.at - requests[throttled]!.at).toBeGreaterThanOrEqual(950);
     expect(requests.filter((r) => r.status === 403)).toHaveLength(2);
+  });
+
+  it("retries a 503 in the customer's limiter only: the Google client's own retries are off", async () => {
+    const key = `my_customer@example.test`;
+    const before = directoryLimiterStats().keys[key]?.retries ?? 0;
+    fake.directory.failNext('users', { kind: 'backendError' });
+    expect(records(await read(), 'user')).toHaveLength(300);
+    // Had gaxios retried the 503 itself, the limiter would never have seen it.
+    expect(directoryLimiterStats().keys[key]!.retries - before).toBe(1);
+    expect(fake.directory.requests.filter((r) => r.status === 503)).toHaveLength(1);
+  });
+
+  it('reads the members of different groups at once, within the limiter\'s concurrency', async () => {
+    const slow = await startWorkspaceFake({ generate: { users: 60, groups: 12, orgUnitLevels: 1 }, latencyMs: 30 });
+    try {
+      const items = await read(workspaceConfigSchema.parse({ ...slow.config }));
+      expect(records(items, 'group')).toHaveLength(12);
+      expect(slow.directory.maxInFlight('members')).toBeGreaterThan(1);
+      expect(slow.directory.maxInFlight('members')).toBeLessThanOrEqual(10);
+    } finally {
+      await slow.close();
+    }
   });
 
   it('does not retry a refused permission: a subject who is no administrator fails at once, named with the fix', async () => {
