@@ -4,6 +4,19 @@ import { GLOBAL_SERVICES } from './kinds.js';
 import { awsRuntime, sdk, type AwsRuntime, type Session } from './runtime.js';
 import { externalIdFor, paramsJson } from './sessions.js';
 
+/** Accounts discovered at once (role, alias, regions): a 300-account Organization is not 300 sockets. */
+const DISCOVERY_CONCURRENCY = 16;
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(
+    Array.from({ length: Math.min(limit, queue.length) }, async () => {
+      for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
+    }),
+  );
+}
+
 /** An account to read, before its role is assumed. */
 interface Target {
   accountId: string;
@@ -50,35 +63,33 @@ export async function discoverAwsScopes(config: AwsConfig, ctx: DiscoveryContext
   const global = [...services].some((s) => GLOBAL_SERVICES.has(s));
   const scopes: Scope[] = [];
   const failed: ScopeDiscoveryFailure[] = [];
-  await Promise.all(
-    [...targets.values()].map(async (t) => {
-      let session: Session;
-      try {
-        session = t.roleArn === null ? caller.session : await runtime.assume(t.roleArn, externalIdFor(config, t.roleArn), signal, endpoints);
-      } catch (error) {
-        const label = t.name ?? t.orgName ?? t.accountId;
-        failed.push({ id: t.accountId, label: `account ${label} (${t.accountId})`, error });
-        return;
-      }
-      const label = t.name ?? (await accountAlias(runtime, session, ctx)) ?? t.orgName ?? t.accountId;
-      let regions: string[];
-      try {
-        regions = regional ? await regionsOf(runtime, session, config, signal) : [];
-      } catch (error) {
-        failed.push({ id: t.accountId, label: `account ${label} (${t.accountId})`, error });
-        return;
-      }
-      // The home region when the account has it, else its first: where test-connectivity checks everything.
-      const sampleRegion = regions.includes(runtime.homeRegion) ? runtime.homeRegion : regions[0];
-      const scope = (region: string): Scope => ({
-        id: `${t.accountId}/${region}`,
-        label: `${label} ${region}`,
-        params: paramsJson({ accountId: t.accountId, accountLabel: label, region, roleArn: t.roleArn, sample: region === sampleRegion || region === 'global' }),
-      });
-      for (const region of regions) scopes.push(scope(region));
-      if (global) scopes.push(scope('global'));
-    }),
-  );
+  await forEachLimited([...targets.values()], DISCOVERY_CONCURRENCY, async (t) => {
+    let session: Session;
+    try {
+      session = t.roleArn === null ? caller.session : await runtime.assume(t.roleArn, externalIdFor(config, t.roleArn), signal, endpoints);
+    } catch (error) {
+      const label = t.name ?? t.orgName ?? t.accountId;
+      failed.push({ id: t.accountId, label: `account ${label} (${t.accountId})`, error });
+      return;
+    }
+    const label = t.name ?? (await accountAlias(runtime, session, ctx)) ?? t.orgName ?? t.accountId;
+    let regions: string[];
+    try {
+      regions = regional ? await regionsOf(runtime, session, config, signal) : [];
+    } catch (error) {
+      failed.push({ id: t.accountId, label: `account ${label} (${t.accountId})`, error });
+      return;
+    }
+    // The home region when the account has it, else its first: where test-connectivity checks everything.
+    const sampleRegion = regions.includes(runtime.homeRegion) ? runtime.homeRegion : regions[0];
+    const scope = (region: string): Scope => ({
+      id: `${t.accountId}/${region}`,
+      label: `${label} ${region}`,
+      params: paramsJson({ accountId: t.accountId, accountLabel: label, region, roleArn: t.roleArn, sample: region === sampleRegion || region === 'global' }),
+    });
+    for (const region of regions) scopes.push(scope(region));
+    if (global) scopes.push(scope('global'));
+  });
   scopes.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   failed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   ctx.log.info('AWS scopes discovered', { accounts: targets.size, scopes: scopes.length, failedAccounts: failed.length });
