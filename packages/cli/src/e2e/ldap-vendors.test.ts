@@ -10,6 +10,8 @@ import {
   type DirectoryPeer,
   type ElderEmulator,
 } from '@elder-sync/testkit';
+import { StateStore } from '@elder-sync/core';
+import { normalizeDn } from '@elder-sync/connector-ldap';
 import { assertBuilt, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
 import { passwordAuth, writeConfig } from '../testing/config.js';
 
@@ -92,6 +94,36 @@ describe.each(DIRECTORY_VENDORS)('elder-sync against %s', (vendor) => {
     const r = await cli(['run']);
     expect(r.code, r.stderr).toBe(0);
     expect(elder.entities().filter((e) => e['name'] === 'Frank Foster')).toEqual([]);
+  });
+
+  it.runIf(vendor === 'openldap')('takes over what an earlier version recorded under the host:port scope id: nothing planned, deletes still seen', async () => {
+    // Make Elder and the state file look as versions before 0.2 left them: scope id host:port/baseDn.
+    configure({});
+    const scopeId = normalizeDn(sampleBaseDn(peer));
+    const legacy = `127.0.0.1:${peer.port}/${scopeId}`;
+    for (const entity of elder.entities()) {
+      const attributes = (entity['metadata'] ?? entity['attributes'] ?? {}) as Record<string, unknown>;
+      const stamp = attributes['elder_sync'] as Record<string, unknown> | undefined;
+      if (stamp?.['source'] !== 'corp') continue;
+      const res = await fetch(`${elder.url}/api/v1/entities/${String(entity['id'])}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ attributes: { ...attributes, elder_sync: { ...stamp, scope: legacy } } }),
+      });
+      expect(res.status).toBe(200);
+    }
+    const state = StateStore.open(join(work.dir, 'state.db'));
+    expect(state.renameScope('corp', scopeId, legacy)).toBe(true);
+    state.close();
+
+    const quiet = await cli(['diff', '--detailed-exitcode']);
+    expect(quiet.code, quiet.stdout + quiet.stderr).toBe(0);
+    await peer.delete(sampleUserDn(peer, 'heidi'));
+    const plan = await cli(['diff']);
+    expect(changeLines(plan.stdout).filter((l) => !/^ {2}~ group /.test(l))).toEqual([expect.stringMatching(/^ {2}- user "Heidi Hughes"/)]);
+    expect((await cli(['run'])).code).toBe(0);
+    const list = await cli(['state', 'list', '--json']);
+    expect(JSON.parse(list.stdout).scopes.map((s: { scope: string }) => s.scope)).toEqual([scopeId]);
   });
 
   it('renames and moves OUs in place: same organizations, nothing stale, a second run plans nothing', async () => {
