@@ -242,7 +242,7 @@ describe('elder-sync CLI', () => {
     const missingPlan = await cli(['apply', 'no-such-plan.json']);
     expect(missingPlan.code).toBe(64);
     expect(missingPlan.stderr).toMatch(/^error: no-such-plan\.json: cannot read the plan/m);
-  });
+  }, 180_000); // fourteen CLI processes one after another: room for a loaded CI machine
 
   it('state commands read without creating the state file; reset needs --yes', async () => {
     const dir = join(work.dir, 'state');
