@@ -171,8 +171,23 @@ async function create(options: Start389DsOptions): Promise<Ds389Peer> {
     return peer;
   } catch (error) {
     await stopServer?.();
+    await killLeftover(dir);
     rmSync(dir, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** dscreate starts (daemonised) and stops ns-slapd itself; if it failed in between, that server may still run. */
+async function killLeftover(dir: string): Promise<void> {
+  const pid = Number((await readFile(join(dir, 'run', 'dirsrv', `slapd-${INSTANCE}.pid`), 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  // Only that server: a pid is reused, the command line naming this directory is not.
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes('ns-slapd') || !cmdline.includes(dir)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
   }
 }
 
