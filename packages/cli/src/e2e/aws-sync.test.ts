@@ -179,6 +179,26 @@ describe('elder-sync run aws against an Organization of 3 accounts × 3 regions'
     expect(readdirSync(empty)).toEqual([]);
   });
 
+  it('2. an account that left the Organization: its objects go only as a withheld mass delete, applied with --allow-mass-delete', async () => {
+    const m2 = fake.world.accounts.find((a) => a.id === M2)!;
+    const ofM2 = () => elder.entities().filter((e) => attrs(e)['account_id'] === M2);
+    const owned = ofM2().length;
+    expect(owned).toBe(3 * PER_REGION + BUCKETS_PER_ACCOUNT);
+    m2.outsideOrganization = true;
+    try {
+      const held = await cli(['run', 'aws']);
+      expect(held.code).toBe(3);
+      expect(held.stdout + held.stderr).toMatch(/scope "100000000012\/eu-west-1" is no longer in the source/);
+      expect(ofM2()).toHaveLength(owned);
+      const applied = await cli(['run', 'aws', '--allow-mass-delete']);
+      expect(applied.code).toBe(0);
+      expect(ofM2()).toHaveLength(0);
+      expect(elder.entities().filter((e) => attrs(e)['account_id'] === M1).length).toBeGreaterThan(0);
+    } finally {
+      m2.outsideOrganization = false;
+    }
+  });
+
   it('never prints a secret', () => {
     expect(transcript).not.toContain(ELDER_PASSWORD);
     expect(transcript).not.toContain(API_KEY);
