@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ElderSyncError } from '@elder-sync/core';
 import type { DirectoryPeer } from '../peer/directory.js';
-import { freePort, sleep, terminateGroup, trackServer } from '../peer/process.js';
+import { freePort, sleep, terminateGroup, trackDir, trackServer } from '../peer/process.js';
 import { run } from '../slapd/exec.js';
 import { FIXTURE_SUFFIX, rewriteSuffix } from '../slapd/ldif.js';
 import { makeTls } from '../slapd/tls.js';
@@ -88,6 +88,7 @@ export async function start389Ds(options: Start389DsOptions = {}): Promise<Ds389
 async function create(options: Start389DsOptions): Promise<Ds389Peer> {
   const suffix = options.suffix ?? FIXTURE_SUFFIX;
   const dir = await mkdtemp(join(tmpdir(), 'elder-sync-389ds-'));
+  const pending = trackDir(dir); // stop() removes it once started; until then, process exit does
   let stopServer: (() => Promise<void>) | undefined;
   try {
     const ldifTexts = await Promise.all((options.ldif ?? []).map((f) => readFile(f, 'utf8')));
@@ -113,6 +114,7 @@ async function create(options: Start389DsOptions): Promise<Ds389Peer> {
     const logFile = join(dir, 'var', 'log', 'dirsrv', `slapd-${INSTANCE}`, 'errors');
     const child = await launch(dir, configDir, port, logFile);
     const untrack = trackServer({ child, dir, ownsDir: true });
+    pending.release();
     stopServer = async () => {
       await terminateGroup(child);
       untrack();
@@ -170,6 +172,7 @@ async function create(options: Start389DsOptions): Promise<Ds389Peer> {
     }
     return peer;
   } catch (error) {
+    pending.release();
     await stopServer?.();
     await killLeftover(dir);
     rmSync(dir, { recursive: true, force: true });

@@ -15,14 +15,29 @@ interface LiveServer {
 }
 
 const live = new Set<LiveServer>();
+/** Temporary directories of servers still being created (provisioning takes seconds). */
+const pendingDirs = new Set<string>();
 let exitHookInstalled = false;
 
 /** Registers a started server; returns the function that unregisters it. */
 export function trackServer(server: LiveServer): () => void {
   live.add(server);
+  installExitHook();
+  return () => live.delete(server);
+}
+
+/** Registers a temporary directory to remove if the process exits before `release()`. */
+export function trackDir(dir: string): { release(): void } {
+  pendingDirs.add(dir);
+  installExitHook();
+  return { release: () => pendingDirs.delete(dir) };
+}
+
+function installExitHook(): void {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
     process.once('exit', () => {
+      for (const dir of pendingDirs) rmSync(dir, { recursive: true, force: true });
       for (const p of live) {
         // The servers run in their own process group (detached), so the group id is the child's pid.
         try {
@@ -34,7 +49,6 @@ export function trackServer(server: LiveServer): () => void {
       }
     });
   }
-  return () => live.delete(server);
 }
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ElderSyncError } from '@elder-sync/core';
 import type { DirectoryPeer } from '../peer/directory.js';
-import { portsFree, sleep, terminateGroup, trackServer } from '../peer/process.js';
+import { portsFree, sleep, terminateGroup, trackDir, trackServer } from '../peer/process.js';
 import { run } from '../slapd/exec.js';
 import { FIXTURE_SUFFIX, rewriteSuffix } from '../slapd/ldif.js';
 import { makeTls } from '../slapd/tls.js';
@@ -78,6 +78,7 @@ export async function startSambaAd(options: StartSambaAdOptions = {}): Promise<S
   const realm = labels.join('.').toLowerCase();
   const netbios = labels[0]!.toUpperCase().slice(0, 15);
   const dir = await mkdtemp(join(tmpdir(), 'elder-sync-samba-'));
+  const pending = trackDir(dir); // stop() removes it once started; until then, process exit does
   let stopServer: (() => Promise<void>) | undefined;
   try {
     const ldifTexts = await Promise.all((options.ldif ?? []).map((f) => readFile(f, 'utf8')));
@@ -104,6 +105,7 @@ export async function startSambaAd(options: StartSambaAdOptions = {}): Promise<S
     const logFile = join(dir, 'samba.log');
     let child = await launch(confFile, host, logFile);
     let untrack = trackServer({ child, dir, ownsDir: true });
+    pending.release();
     stopServer = async () => {
       await terminateGroup(child);
       untrack();
@@ -165,6 +167,7 @@ export async function startSambaAd(options: StartSambaAdOptions = {}): Promise<S
     }
     return peer;
   } catch (error) {
+    pending.release();
     await stopServer?.();
     rmSync(dir, { recursive: true, force: true });
     throw error;
