@@ -24,13 +24,17 @@ Exit codes: 0 applied; 1 refused (stale plan) or every scope failed; 3 some scop
   public async run(): Promise<ApplyResult | undefined> {
     const core = await this.core();
     const file = this.args.plan;
-    let plan: unknown;
+    let text: string;
     try {
-      plan = JSON.parse(readFileSync(file, 'utf8'));
+      text = readFileSync(file, 'utf8');
     } catch (error) {
       throw new core.ConfigError([{ path: file, message: `cannot read the plan: ${core.errorMessage(error)} (write one with "elder-sync diff --out ${file}")` }]);
     }
     const { config, connectors } = await this.prepare([]);
+    // Before anything is written: the bytes must be the ones diff signed with this state's key.
+    const verified = core.verifyPlanText(text, file, core.planKeyOf(config, { create: false }));
+    const plan = verified.document;
+    this.out(`Plan ${file}: digest ${core.shortDigest(verified.digest)} verified (unmodified since "elder-sync diff" saved it).`);
     const stop = this.interruptible();
     const report = await core
       .applyPlan({ config, connectors, plan, log: await this.logger(), signal: stop.signal, onScopeDone: this.scopeProgress() })

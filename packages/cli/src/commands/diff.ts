@@ -68,9 +68,12 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       if (failed) process.exitCode = ExitCode.failure;
       else if (flags['detailed-exitcode']) process.exitCode = hasChanges(report.totals) ? ExitCode.changes : ExitCode.ok;
 
+      let saved: { file: string; digest: string } | null = null;
       if (flags.out !== undefined) {
         const out = flags.out;
-        await savePlan(core, report, out);
+        // The one thing diff writes to the state: the key that signs saved plans, made on first use.
+        const key = core.planKeyOf(config, { create: true, ...shardOption(core, flags.shard) });
+        saved = { file: out, digest: core.shortDigest(await savePlan(core, report, out, key)) };
         // Saved, but `apply` could not carry it out as it stands: say so now, not at apply time.
         this.printFailures(report, (s) => {
           const fix = s.guard === undefined ? 'fix the cause and make a new plan' : 'review the deletes, then save the plan with --allow-mass-delete';
@@ -82,6 +85,7 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       if (this.jsonEnabled()) return { plan: core.planToJson(report), summary: summaryJson(report) };
       if (flags.format === 'markdown') {
         for (const line of core.formatPlanMarkdown(report, { verbose: flags.verbose })) this.out(line);
+        if (saved) this.out(`\nSaved as \`${saved.file}\`, plan digest **\`${saved.digest}\`**: \`elder-sync apply\` prints the digest it verified before writing anything.`);
         return undefined;
       }
       if (flags.format === 'json') {
@@ -90,6 +94,7 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
       }
       await this.printPlan(report, flags.verbose);
       if (failed) await this.printSummary(report);
+      if (saved) this.out(`Saved the plan to ${saved.file}, digest ${saved.digest}; "elder-sync apply ${saved.file}" verifies it and shows the same digest before writing anything.`);
       return undefined;
     } finally {
       report.close();
@@ -97,13 +102,21 @@ With --detailed-exitcode: 0 no changes, 2 changes present, 1 error. Without it: 
   }
 }
 
-/** Streams the plan document to `file` (a plan of any size is never held whole), mode 0600. */
-async function savePlan(core: CoreModule, report: SyncReport, file: string): Promise<void> {
+/**
+ * Streams the plan document to `file` (a plan of any size is never held whole), mode 0600, signed
+ * with the state's plan key; returns the signature's digest.
+ */
+async function savePlan(core: CoreModule, report: SyncReport, file: string, key: Buffer | null): Promise<string> {
+  if (key === null) throw new core.ConfigError([{ path: 'state.path', message: 'saving a plan needs a state file to hold its signing key (state.path is :memory:)' }]);
   const out = createWriteStream(file, { mode: 0o600 });
-  await core.writePlanJson(report, async (chunk) => {
-    if (!out.write(core.redact(chunk))) await once(out, 'drain');
-  });
+  const { digest } = await core.writePlanJson(
+    report,
+    async (chunk) => {
+      if (!out.write(chunk)) await once(out, 'drain');
+    },
+    { key, redact: (chunk) => core.redact(chunk) },
+  );
   out.end();
   await once(out, 'finish');
+  return digest ?? '';
 }
-

@@ -2,6 +2,7 @@ import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPlanSigner, StateStore } from '@elder-sync/core';
 import { SAMPLE_LDIF, startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
 import { assertBuilt, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
 import { ldapConfig, passwordAuth, writeConfig } from '../testing/config.js';
@@ -114,12 +115,107 @@ describe('a saved plan', () => {
     expect(elder.entities().find((e) => e['id'] === bob['id'])).toMatchObject({ name: 'Bob Baker', metadata: expect.objectContaining({ email: 'robert@example.test' }) });
   });
 
+  it('shows its digest when saved and when applied, so a reviewer can match them', async () => {
+    const saved = await cli(['diff', '--out', 'digest.json']);
+    const md = await cli(['diff', '--out', 'digest-md.json', '--format', 'markdown']);
+    const digest = /digest ([0-9a-f]{12});/.exec(saved.stdout)?.[1];
+    expect(digest, saved.stdout).toBeDefined();
+    expect(JSON.parse(readFileSync(join(work.dir, 'digest.json'), 'utf8')).signature.digest.startsWith(digest)).toBe(true);
+    expect(md.stdout).toMatch(/plan digest \*\*`[0-9a-f]{12}`\*\*/);
+    const applied = await cli(['apply', 'digest.json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stdout).toContain(`digest ${digest} verified`);
+  });
+
   it('that is not a plan document exits 64 with one line saying so', async () => {
     writeFileSync(join(work.dir, 'not-a-plan.json'), '{"hello": "world"}');
     const r = await cli(['apply', 'not-a-plan.json']);
     expect(r.code).toBe(64);
     expect(r.stderr).toMatch(/^error: formatVersion: .*not an elder-sync plan document/m);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('a tampered plan', () => {
+  /** A signed plan with an update (alice), a create (zoe) and a delete (judy), made in beforeAll. */
+  let base: string;
+  let foreignId: number;
+
+  const doc = () => JSON.parse(base) as { formatVersion: number; sources: Array<{ name: string }>; changes: Array<Record<string, any>>; signature?: unknown }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const change = (d: ReturnType<typeof doc>, action: string) => d.changes.find((c) => c['action'] === action && c['target'] === 'entity')!;
+  const reformat = (d: unknown) => JSON.stringify(d, null, 2) + '\n';
+  /** Signs a document with the state's own key: what only someone holding the state could do. */
+  const resign = (d: ReturnType<typeof doc>) => {
+    const { signature: _, ...rest } = d;
+    const body = JSON.stringify(rest, null, 2).replace(/\n\}$/, '');
+    const store = StateStore.open(join(work.dir, 'state.db'));
+    try {
+      const signer = createPlanSigner(store.planKey(false)!);
+      signer.update(body);
+      return body + signer.finish().trailer;
+    } finally {
+      store.close();
+    }
+  };
+  const snapshot = () => JSON.stringify({ e: elder.entities(), o: elder.organizations(), d: elder.dependencies() });
+
+  beforeAll(async () => {
+    const people = `ou=People,ou=Corp,${slapd.baseDn}`;
+    await slapd.modify(`dn: uid=alice,ou=Engineering,${people}\nchangetype: modify\nreplace: title\ntitle: Principal Engineer\n`);
+    await slapd.add(`dn: uid=zoe,ou=Sales,${people}\nobjectClass: inetOrgPerson\nuid: zoe\ncn: Zoe Zimmer\nsn: Zimmer\nmail: zoe@example.test\n`);
+    await slapd.delete(`uid=judy,ou=Former,${people}`);
+    const saved = await cli(['diff', '--out', 'base.json']);
+    expect(saved.code, saved.stderr).toBe(0);
+    base = readFileSync(join(work.dir, 'base.json'), 'utf8');
+    expect(doc().changes.map((c) => c['action']).sort()).toEqual(expect.arrayContaining(['create', 'delete', 'update']));
+    // Someone else's entity in the same organization: no stamp, not ours.
+    const alice = elder.entities().find((e) => e['name'] === 'Alice Archer')!;
+    foreignId = elder.seedEntity({ name: 'Payroll DB', entity_type: 'storage', sub_type: 'database', organization_id: alice['organization_id'] as number })['id'] as number;
+  });
+
+  const CASES: Array<{ name: string; text: () => string; code: number; expect: RegExp }> = [
+    { name: 'an update turned into a delete', code: 1, expect: /base-[0-9]+\.json was modified after "elder-sync diff" wrote it: its content no longer matches its signature.*nothing was applied/, text: () => { const d = doc(); const u = change(d, 'update'); u['action'] = 'delete'; u['after'] = null; u['afterHash'] = null; return reformat(d); } },
+    { name: 'edited after values (name and a new attribute)', code: 1, expect: /was modified after "elder-sync diff" wrote it/, text: () => { const d = doc(); const u = change(d, 'update'); u['after'].name = 'Evil Dave'; u['after'].attributes.owner = 'evil'; return reformat(d); } },
+    { name: 'an invented create', code: 1, expect: /was modified after "elder-sync diff" wrote it/, text: () => { const d = doc(); const c = structuredClone(change(d, 'create')); c['key'] = 'corp/user/db-prod-01'; c['name'] = 'db-prod-01'; c['after'].name = 'db-prod-01'; d.changes.push(c); return reformat(d); } },
+    { name: 'the id of a foreign object', code: 1, expect: /was modified after "elder-sync diff" wrote it/, text: () => { const d = doc(); change(d, 'update')['elderId'] = foreignId; return reformat(d); } },
+    { name: 'a changed content hash', code: 1, expect: /was modified after "elder-sync diff" wrote it/, text: () => base.replace(/"beforeHash": "[0-9a-f]{4}/, '"beforeHash": "0000') },
+    { name: 'an unknown action', code: 1, expect: /was modified after "elder-sync diff" wrote it/, text: () => base.replace('"action": "update"', '"action": "explode"') },
+    { name: 'a renamed source', code: 1, expect: /was modified after "elder-sync diff" wrote it/, text: () => base.replaceAll('"source": "corp"', '"source": "corp-renamed"') },
+    { name: 'only re-indented', code: 1, expect: /was modified after "elder-sync diff" wrote it/, text: () => JSON.stringify(doc(), null, 4) },
+    { name: 'a newer formatVersion', code: 64, expect: /^error: formatVersion: plan format 2 is not supported \(this elder-sync reads 1\); make the plan with this version$/m, text: () => base.replace('"formatVersion": 1', '"formatVersion": 2') },
+    { name: 'truncated JSON', code: 64, expect: /base-[0-9]+\.json: is not a complete plan document .*it may be truncated/, text: () => base.slice(0, Math.floor(base.length / 2)) },
+    { name: 'the signature removed', code: 1, expect: /carries no valid signature: only a plan saved by "elder-sync diff --out" can be applied, unmodified/, text: () => { const d = doc(); delete d.signature; return reformat(d); } },
+    { name: 'changes smuggled in after the signature', code: 1, expect: /was modified after "elder-sync diff" wrote it/, text: () => base.replace(/\}\n$/, ', "changes": []}\n') },
+    { name: 'a signature from a guessed key', code: 1, expect: /was signed with another state file's plan key/, text: () => { const { signature: _, ...rest } = doc(); const body = JSON.stringify(rest, null, 2).replace(/\n\}$/, ''); const signer = createPlanSigner(Buffer.alloc(32, 7)); signer.update(body); return body + signer.finish().trailer; } },
+    // Signed with the state's own key: the checks that hold whatever a file says.
+    { name: 're-signed: an update of a foreign object', code: 1, expect: /nothing was applied[\s\S]*\(#FOREIGN\): no longer in Elder/, text: () => { const d = doc(); change(d, 'update')['elderId'] = foreignId; return resign(d); } },
+    { name: 're-signed: a delete of a foreign object passed off as a duplicate', code: 1, expect: /\(#FOREIGN\): not an object of source "corp" with this key \(its stamp says nothing\); never touched/, text: () => { const d = doc(); const del = change(d, 'delete'); del['elderId'] = foreignId; del['duplicate'] = true; return resign(d); } },
+    { name: 're-signed: a renamed source', code: 1, expect: /nothing was applied[\s\S]*changes\[0\] \(update corp\/user\/[^)]+\): source "corp-renamed" is not among the plan's sources \(corp\)/, text: () => resign(JSON.parse(base.replaceAll('"source": "corp"', '"source": "corp-renamed"'))) },
+    { name: 're-signed: a key of another source', code: 1, expect: /the key is not one of source "corp"/, text: () => { const d = doc(); change(d, 'create')['key'] = 'hr-ldap/user/mallory'; return resign(d); } },
+    { name: 're-signed: a delete without its before values', code: 1, expect: /a delete without the values it was computed against \(before\)/, text: () => { const d = doc(); const u = change(d, 'update'); u['action'] = 'delete'; u['after'] = null; u['afterHash'] = null; u['before'] = null; u['beforeHash'] = null; return resign(d); } },
+  ];
+
+  it.each(CASES.map((c, i) => ({ ...c, i })))('is refused, naming what is wrong, and Elder is unchanged: $name', async (c) => {
+    const file = `base-${c.i}.json`;
+    writeFileSync(join(work.dir, file), c.text());
+    const before = snapshot();
+    const writes = elder.stats().writes;
+    const r = await cli(['apply', file]);
+    const context = `exit ${r.code}\nstderr:\n${r.stderr}\nstdout:\n${r.stdout}`;
+    expect(r.code, context).toBe(c.code);
+    expect(r.stderr.replaceAll(`#${foreignId}`, '#FOREIGN'), context).toMatch(c.expect);
+    expect(r.stderr, context).not.toMatch(/\n\s+at /);
+    expect(elder.stats().writes, context).toBe(writes);
+    expect(snapshot(), context).toBe(before);
+  });
+
+  it('the untampered plan still applies exactly', async () => {
+    const r = await cli(['apply', 'base.json']);
+    expect(r.code, r.stderr).toBe(0);
+    const names = elder.entities().map((e) => e['name']);
+    expect(names).toContain('Zoe Zimmer');
+    expect(names).not.toContain('Judy Jones');
+    expect(names).toContain('Payroll DB');
   });
 });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -403,6 +404,27 @@ export class StateStore {
         scopes: this.db.prepare('DELETE FROM scopes WHERE source = ? AND scope = ?').run(source, scope).changes,
         mappings: this.db.prepare('DELETE FROM mappings WHERE source = ? AND scope = ?').run(source, scope).changes,
       };
+    });
+  }
+
+  /**
+   * The secret that signs saved plans (`diff --out`, verified by `apply`); with `create`, 32 random
+   * bytes are made when there is none. Kept in a table of its own, created on first use, so files
+   * without one keep their schema version and older elder-syncs still open them.
+   */
+  planKey(create: boolean): Buffer | null {
+    return this.transaction(() => {
+      const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'plan_key'").get();
+      if (table === undefined) {
+        if (!create) return null;
+        this.db.exec('CREATE TABLE plan_key (key BLOB NOT NULL)');
+      }
+      const row = this.db.prepare('SELECT key FROM plan_key LIMIT 1').get() as { key: Buffer } | undefined;
+      if (row !== undefined) return row.key;
+      if (!create) return null;
+      const key = randomBytes(32);
+      this.db.prepare('INSERT INTO plan_key (key) VALUES (?)').run(key);
+      return key;
     });
   }
 

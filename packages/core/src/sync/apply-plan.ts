@@ -9,7 +9,7 @@ import { SENSITIVE } from '../secrets.js';
 import { OrgTree } from './org-tree.js';
 import { planDocumentSchema, PLAN_FORMAT_VERSION, type PlanJson, type PlanJsonChange } from './plan-json.js';
 import { PlanStore } from './plan-store.js';
-import { joinPath } from './projection.js';
+import { joinPath, readStamp } from './projection.js';
 import { INTERRUPTED, ROOT_SCOPE, createElderClientFromConfig, finishReport, openSource, openState } from './run-sync.js';
 import type { SourceContext } from './source-context.js';
 import type { PlanChange, ScopeReport, SyncOptions, SyncReport } from './types.js';
@@ -29,6 +29,15 @@ export type ApplyPlanOptions = Pick<SyncOptions, 'config' | 'connectors' | 'log'
  */
 export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> {
   const plan = parsePlan(options.plan);
+  const inconsistent = planInconsistencies(plan);
+  if (inconsistent.length > 0) {
+    const listed = inconsistent.slice(0, STALE_LISTED).map((line) => `  ${line}`).join('\n');
+    const more = inconsistent.length > STALE_LISTED ? `\n  … and ${inconsistent.length - STALE_LISTED} more` : '';
+    throw new SafetyError(
+      'PLAN_INCONSISTENT',
+      `the plan is not one elder-sync would make; nothing was applied. ${inconsistent.length} change(s) do not hold together:\n${listed}${more}\nMake a new plan with "elder-sync diff --out" and review it.`,
+    );
+  }
   const config = options.config as ElderSyncConfig;
   if (plan.elder.url !== config.elder.url) {
     throw new SafetyError('PLAN_OTHER_ELDER', `the plan was made against ${plan.elder.url}, but the configuration points at ${config.elder.url}; make a new plan with "elder-sync diff --out"`);
@@ -120,16 +129,64 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
   });
 }
 
-function parsePlan(raw: unknown): PlanJson {
+export function parsePlan(raw: unknown): PlanJson {
   const version = (raw as { formatVersion?: unknown } | null)?.formatVersion;
   if (typeof version === 'number' && version !== PLAN_FORMAT_VERSION) {
     throw new ConfigError([{ path: 'formatVersion', message: `plan format ${version} is not supported (this elder-sync reads ${PLAN_FORMAT_VERSION}); make the plan with this version` }]);
   }
   const parsed = planDocumentSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: `${i.message} (not an elder-sync plan document?)` })));
+    throw new ConfigError(
+      parsed.error.issues.slice(0, 10).map((i) => {
+        const given = valueAt(raw, i.path);
+        const shown = given === undefined ? '' : ` (got ${JSON.stringify(given)?.slice(0, 60)})`;
+        const values = (i as { values?: unknown[] }).values;
+        const expected = Array.isArray(values) ? `: must be one of ${values.join(', ')}` : `: ${i.message}`;
+        return { path: i.path.join('.'), message: `${expected.slice(2)}${shown} (not an elder-sync plan document?)` };
+      }),
+    );
   }
   return parsed.data;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return typeof current === 'object' ? undefined : current;
+}
+
+/**
+ * What no planner output looks like, checked before Elder is asked anything (a signed plan cannot
+ * be edited; this is the second line of defence, and it guards `run`'s in-memory plans too):
+ * every change belongs to a source the plan lists and carries that source's key; an action has
+ * the before/after it implies; updates and deletes name the Elder id they were computed against.
+ * Ownership (the stamp) is checked against Elder afterwards, in `checkUnchanged`.
+ */
+export function planInconsistencies(plan: PlanJson): string[] {
+  const sources = new Set(plan.sources.map((s) => s.name));
+  const scopes = new Set(plan.sources.flatMap((s) => s.scopes.map((scope) => `${s.name}\u0000${scope.id}`)));
+  const out: string[] = [];
+  plan.changes.forEach((c, i) => {
+    const at = `changes[${i}] (${c.action} ${c.key})`;
+    if (!sources.has(c.source)) out.push(`${at}: source "${c.source}" is not among the plan's sources (${[...sources].join(', ') || 'none'})`);
+    else if (c.scope !== ROOT_SCOPE && !scopes.has(`${c.source}\u0000${c.scope}`)) out.push(`${at}: scope "${c.scope}" is not among source "${c.source}"'s scopes`);
+    else if (!c.key.startsWith(`${c.source}/`)) out.push(`${at}: the key is not one of source "${c.source}" (keys start with "${c.source}/")`);
+    const needsId = c.action === 'update' || c.action === 'delete' || c.action === 'mark' || c.action === 'adopt';
+    if (needsId && c.elderId === null) out.push(`${at}: a ${c.action} without the Elder id it was computed against`);
+    if (c.action === 'create' && (c.before !== null || c.elderId !== null)) out.push(`${at}: a create of an object that already exists (before or elderId set)`);
+    if ((c.action === 'create' || c.action === 'update' || c.action === 'adopt') && c.after === null) out.push(`${at}: a ${c.action} without the values to write (after)`);
+    if ((c.action === 'update' || c.action === 'delete' || c.action === 'mark') && c.before === null) out.push(`${at}: a ${c.action} without the values it was computed against (before)`);
+    if (c.action === 'delete' && c.after !== null) out.push(`${at}: a delete with values to write (after)`);
+    // Masked secrets hash differently from what was hashed; such plans are refused on their own.
+    const hash = (p: unknown) => (p === null ? null : contentHash(p));
+    if (c.sensitive.length === 0 && (hash(c.before) !== c.beforeHash || hash(c.after) !== c.afterHash)) {
+      out.push(`${at}: its before/after values do not match their hashes`);
+    }
+  });
+  return out;
 }
 
 /** Null when the object is as the plan saw it; else one line naming it and what moved. */
@@ -140,7 +197,15 @@ async function checkUnchanged(ctx: SourceContext, change: PlanJsonChange): Promi
     if (change.action === 'create' || ctx.rootId === null) return null;
     return ctx.tree.get(change.elderId ?? -1) ? null : `${label} (#${change.elderId}): no longer in Elder`;
   }
-  if (change.duplicate) return null;
+  if (change.duplicate) {
+    // A duplicate is deleted by id: it must still be an entity of this source carrying this key.
+    const entity = await ctx.elder.getEntity(change.elderId ?? -1);
+    if (!entity) return null; // already gone: the delete is a no-op
+    const stamp = readStamp(entity.attributes);
+    return stamp?.source === ctx.source.name && stamp.key === change.key
+      ? null
+      : `${label} (#${change.elderId}): not an object of source "${ctx.source.name}" with this key (its stamp says ${stamp ? `"${stamp.key}"` : 'nothing'}); never touched`;
+  }
   const indexed = ctx.store.getIndexed(ctx.source.name, change.key);
   if (change.action === 'create') {
     return indexed ? `${label}: created in Elder since (#${indexed.elderId})` : null;

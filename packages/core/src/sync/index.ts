@@ -9,3 +9,4 @@ export { applyPlan, type ApplyPlanOptions } from './apply-plan.js';
 export { ELDER_NAME_MAX, STAMP_ATTRIBUTE, entityKey, readStamp, type Stamp } from './projection.js';
 export * from './progress.js';
 export { parseShard, shardOf, shardStatePath, unitKey, type Shard } from './shard.js';
+export { createPlanSigner, planKeyOf, shortDigest, verifyPlanText, PLAN_SIGNATURE_ALGORITHM, type VerifiedPlan } from './plan-signature.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { contentHash } from '../json.js';
+import { createPlanSigner } from './plan-signature.js';
 import { maskSensitive } from './format-plan.js';
 import type { PlanChange, Projection, SyncReport } from './types.js';
 import type { StoredChange } from './plan-store.js';
@@ -79,6 +80,10 @@ export const planDocumentSchema = z.object({
   sources: z.array(z.object({ name: z.string(), connector: z.string(), scopes: z.array(scopeSchema) })),
   changes: z.array(changeSchema).describe('Sorted by source, scope and key; sensitive values replaced by "(sensitive)"'),
   totals: countsSchema,
+  signature: z
+    .object({ algorithm: z.literal('HMAC-SHA256'), keyId: z.string(), digest: z.string() })
+    .optional()
+    .describe('diff --out: HMAC-SHA256 of every byte before this member, keyed by a secret only the state file holds; apply refuses a plan whose bytes changed'),
 });
 
 export type PlanJson = z.infer<typeof planDocumentSchema>;
@@ -157,18 +162,39 @@ export function planToJson(report: SyncReport, options: { maskSecrets?: boolean 
 
 /**
  * The same document written piece by piece (`diff --out`), so a plan of any size is saved without
- * holding it in memory. Byte-identical to `JSON.stringify(planToJson(report), null, 2)`.
+ * holding it in memory. Byte-identical to `JSON.stringify(planToJson(report), null, 2)`; with a
+ * `key`, a `signature` member follows (plan-signature.ts) and its digest is returned.
+ * `redact` runs on every chunk before it is signed and written.
  */
-export async function writePlanJson(report: SyncReport, write: (chunk: string) => Promise<void> | void): Promise<void> {
+export async function writePlanJson(
+  report: SyncReport,
+  write: (chunk: string) => Promise<void> | void,
+  options: { key?: Buffer; redact?: (chunk: string) => string } = {},
+): Promise<{ digest: string | null }> {
+  const signer = options.key === undefined ? null : createPlanSigner(options.key);
+  const emit = async (chunk: string) => {
+    const text = options.redact ? options.redact(chunk) : chunk;
+    signer?.update(text);
+    await write(text);
+  };
   const header = JSON.stringify({ ...planHeader(report), changes: [] }, null, 2);
   const at = header.indexOf('"changes": []');
-  await write(header.slice(0, at) + '"changes": [');
+  await emit(header.slice(0, at) + '"changes": [');
   let first = true;
   for (const change of report.changes()) {
     const body = JSON.stringify(changeToJson(change), null, 2).replace(/\n/g, '\n    ');
-    await write(`${first ? '' : ','}\n    ${body}`);
+    await emit(`${first ? '' : ','}\n    ${body}`);
     first = false;
   }
-  await write(first ? ']' : '\n  ]');
-  await write(header.slice(at + '"changes": []'.length) + '\n');
+  await emit(first ? ']' : '\n  ]');
+  const tail = header.slice(at + '"changes": []'.length);
+  if (signer === null) {
+    await emit(tail + '\n');
+    return { digest: null };
+  }
+  // Everything but the closing brace is signed; the signature member closes the document.
+  await emit(tail.replace(/\n\}$/, ''));
+  const { trailer, digest } = signer.finish();
+  await write(trailer);
+  return { digest };
 }
