@@ -141,7 +141,7 @@ export function scopeIdOf(config: Pick<LdapConfig, 'baseDn'>): string {
   return normalizeDn(config.baseDn);
 }
 
-/** The id versions before 0.2 used (host:port plus base DN): a scope's former id, migrated on the first run. */
+/** The id earlier versions used (host:port plus base DN): a scope's former id, migrated on the first run. */
 export function legacyScopeIdOf(config: Pick<LdapConfig, 'url' | 'baseDn'>): string {
   const u = parseLdapUrl(config.url);
   const host = u.host.includes(':') ? `[${u.host}]` : u.host.toLowerCase();

@@ -50,7 +50,7 @@ export default defineConnector<LdapConfig>({
     },
   },
   // One scope per directory, named by its base DN; ownership recorded under the host:port id of
-  // versions before 0.2 (for the URL configured now) moves over on the first run.
+  // earlier versions (for the URL configured now) moves over on the first run.
   scopes: (config) => [{ id: scopeIdOf(config), label: scopeLabelOf(config), formerIds: [legacyScopeIdOf(config)] }],
   testConnection: (ctx) => testLdapConnection(ctx),
   read: (ctx) => readDirectory(ctx),

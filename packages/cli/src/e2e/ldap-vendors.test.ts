@@ -97,7 +97,7 @@ describe.each(DIRECTORY_VENDORS)('elder-sync against %s', (vendor) => {
   });
 
   it.runIf(vendor === 'openldap')('takes over what an earlier version recorded under the host:port scope id: nothing planned, deletes still seen', async () => {
-    // Make Elder and the state file look as versions before 0.2 left them: scope id host:port/baseDn.
+    // Make Elder and the state file look as earlier versions left them: scope id host:port/baseDn.
     configure({});
     const scopeId = normalizeDn(sampleBaseDn(peer));
     const legacy = `127.0.0.1:${peer.port}/${scopeId}`;
