@@ -210,26 +210,12 @@ describe('elder-sync CLI', () => {
     expect(unknownSource.code).toBe(64);
     expect(unknownSource.stderr).toMatch(/^error: SOURCE: no source or connector named "nosuch"; configured sources: corp-ldap$/m);
 
-    // Typos are errors listing the valid names, never a healthy-looking empty sync.
-    for (const command of ['diff', 'run']) {
-      const kind = await cli([command, '--only', 'users', '--only', 'bogus', '--config', 'ldap-only.yaml'], env, dir);
-      expect(kind.code, kind.stderr).toBe(64);
-      expect(kind.stderr).toBe('error: --only: "users", "bogus" are not kinds of the selected sources; valid kinds: group, ou, user\n');
-      expect(kind.stdout).toBe('');
-    }
-    const showUnknown = await cli(['state', 'show', 'nosuch', '--config', 'ldap-only.yaml'], env, dir);
-    expect(showUnknown.code).toBe(64);
-    expect(showUnknown.stderr).toBe('error: no source named "nosuch" in the configuration or the state file; known sources: corp-ldap\n');
-    const showKnown = await cli(['state', 'show', 'corp-ldap', '--config', 'ldap-only.yaml'], env, dir);
-    expect(showKnown.code).toBe(0);
     // Inspecting state needs no secret: none of the config's ${VAR}s is set here.
     for (const args of [['state', 'list'], ['state', 'show', 'corp-ldap']]) {
       const noSecrets = await cli([...args, '--config', 'ldap-only.yaml'], {}, dir);
       expect(noSecrets.code, noSecrets.stderr).toBe(0);
       expect(noSecrets.stderr).toBe('');
     }
-    // An empty answer says where the truth is, not just "No mappings".
-    expect(showKnown.stdout).toMatch(/No state yet .*Elder may still hold objects elder-sync owns .*the next run re-adopts them/);
 
     const both = await cli(['run', 'corp-ldap', '--all', '--config', 'ldap-only.yaml'], env, dir);
     expect(both.code).toBe(64);
@@ -243,6 +229,25 @@ describe('elder-sync CLI', () => {
     expect(missingPlan.code).toBe(64);
     expect(missingPlan.stderr).toMatch(/^error: no-such-plan\.json: cannot read the plan/m);
   }, 180_000); // fourteen CLI processes one after another: room for a loaded CI machine
+
+  it('typos are errors listing the valid names: unknown --only kinds, state show of an unknown source', async () => {
+    const dir = join(work.dir, 'init');
+    const env = { ELDER_EMAIL: 'ops@example.com', ELDER_PASSWORD: 'elder-pw-123', LDAP_PW: 'ldap-pw-456' };
+    // Typos are errors listing the valid names, never a healthy-looking empty sync.
+    for (const command of ['diff', 'run']) {
+      const kind = await cli([command, '--only', 'users', '--only', 'bogus', '--config', 'ldap-only.yaml'], env, dir);
+      expect(kind.code, kind.stderr).toBe(64);
+      expect(kind.stderr).toBe('error: --only: "users", "bogus" are not kinds of the selected sources; valid kinds: group, ou, user\n');
+      expect(kind.stdout).toBe('');
+    }
+    const showUnknown = await cli(['state', 'show', 'nosuch', '--config', 'ldap-only.yaml'], env, dir);
+    expect(showUnknown.code).toBe(64);
+    expect(showUnknown.stderr).toBe('error: no source named "nosuch" in the configuration or the state file; known sources: corp-ldap\n');
+    const showKnown = await cli(['state', 'show', 'corp-ldap', '--config', 'ldap-only.yaml'], env, dir);
+    expect(showKnown.code).toBe(0);
+    // An empty answer says where the truth is, not just "No mappings".
+    expect(showKnown.stdout).toMatch(/No state yet .*Elder may still hold objects elder-sync owns .*the next run re-adopts them/);
+  });
 
   it('state commands read without creating the state file; reset needs --yes', async () => {
     const dir = join(work.dir, 'state');
