@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -247,7 +247,84 @@ describe('StateStore', () => {
 
     const junk = join(dir, 'junk.db');
     writeFileSync(junk, 'this is not a database, just some text that is long enough to look like a header........');
-    expect(() => StateStore.open(junk)).toThrow(/cannot use the state file .*junk\.db/);
+    expect(() => StateStore.open(junk)).toThrow(/the state file .*junk\.db cannot be used: it is not an SQLite database/);
+  });
+
+  describe('an unusable state file is named with its path and the fix, and never written into', () => {
+    /** A real state file with mappings, large enough to span several pages. */
+    function populated(): string {
+      const path = join(dir, 'state.db');
+      const store = StateStore.open(path);
+      for (let i = 0; i < 2000; i++) store.putMapping(mapping({ key: `corp-ldap/user/u${i}`, elderId: i + 1 }));
+      store.close();
+      return path;
+    }
+    const FIX = /Nothing in Elder is lost: run "elder-sync state reset --yes" \(it moves the file aside, to .*state\.db\.unreadable-<time>\), and the next run re-adopts every object from the keys stored on it in Elder, creating no duplicates/;
+
+    const CASES: Array<{ name: string; code: string; reason: RegExp; damage: (path: string) => void }> = [
+      { name: 'cut to half its size', code: 'STATE_TRUNCATED', reason: /it is cut short \(\d+ bytes of the \d+ its header declares\)/, damage: (p) => truncateSync(p, Math.floor(statSync(p).size / 2)) },
+      { name: 'cut inside its header', code: 'STATE_TRUNCATED', reason: /not even a database header/, damage: (p) => truncateSync(p, 40) },
+      { name: 'overwritten with random bytes', code: 'STATE_NOT_SQLITE', reason: /it is not an SQLite database/, damage: (p) => writeFileSync(p, Buffer.from(Array.from({ length: 8192 }, (_, i) => (i * 131 + 7) % 256))) },
+      {
+        name: 'with its schema page scrambled',
+        code: 'STATE_CORRUPT',
+        reason: /it is corrupt \((database disk image is malformed|file is not a database)\)/,
+        damage: (p) => {
+          const bytes = readFileSync(p);
+          bytes.fill(0x5a, 100, 4096); // sqlite_master lives on page 1, after the 100-byte header
+          writeFileSync(p, bytes);
+        },
+      },
+      {
+        name: "another program's SQLite database",
+        code: 'STATE_FOREIGN',
+        reason: /it is an SQLite database, but not an elder-sync state file \(its tables: invoices, users\)/,
+        damage: (p) => {
+          rmSync(p);
+          const db = new Database(p);
+          db.exec('CREATE TABLE users (id INTEGER); CREATE TABLE invoices (id INTEGER)');
+          db.close();
+        },
+      },
+    ];
+
+    it.each(CASES)('$name', ({ code, reason, damage }) => {
+      const path = populated();
+      for (const suffix of ['-wal', '-shm']) rmSync(path + suffix, { force: true });
+      damage(path);
+      const before = readFileSync(path);
+      for (const readonly of [false, true]) {
+        let caught: unknown;
+        try {
+          StateStore.open(path, { readonly }).close();
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught, `readonly=${readonly}`).toBeInstanceOf(StateError);
+        expect((caught as StateError).code).toBe(code);
+        expect((caught as Error).message).toContain(`the state file ${path} cannot be used: `);
+        expect((caught as Error).message).toMatch(reason);
+        expect((caught as Error).message).toMatch(FIX);
+      }
+      // Refused, not repaired: the file is byte for byte what it was.
+      expect(readFileSync(path).equals(before)).toBe(true);
+      // state reset moves it aside (nothing deleted); a fresh store opens in its place.
+      const moved = StateStore.moveAside(path, new Date('2026-01-02T03:04:05.000Z'))!;
+      expect(moved).toBe(`${path}.unreadable-2026-01-02T03-04-05-000Z`);
+      expect(readFileSync(moved).equals(before)).toBe(true);
+      const fresh = StateStore.open(path);
+      expect(fresh.countMappings('corp-ldap')).toBe(0);
+      fresh.close();
+    });
+
+    it('a newer schema version names the upgrade and the reset', () => {
+      const path = populated();
+      const raw = new Database(path);
+      raw.prepare('UPDATE schema_version SET version = 99').run();
+      raw.close();
+      expect(() => StateStore.open(path)).toThrow(/upgrade elder-sync, or run "elder-sync state reset --yes" to move it aside and start over/i);
+      expect(() => StateStore.open(path, { readonly: true })).toThrow(/schema version 99/);
+    });
   });
 
   it('summarises every source and scope for state list', () => {

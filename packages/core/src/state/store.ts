@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ElderSyncError, errorMessage } from '../errors.js';
@@ -145,6 +145,10 @@ export class StateStore {
     const readonly = options.readonly === true;
     const busyTimeoutMs = Math.trunc(options.busyTimeoutMs ?? 5000);
     let db: Database.Database;
+    // Before SQLite sees it: a file that is not ours, or cut short, must not be "repaired" by
+    // creating our tables in it (silent loss) or fail later in the middle of a run.
+    const problem = inspectStateFile(file);
+    if (problem !== null) throw unusable(file, problem.code, problem.reason);
     try {
       if (!readonly) {
         mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -163,6 +167,7 @@ export class StateStore {
     }
     try {
       db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      checkOurs(db, file);
       if (readonly) {
         checkVersion(db, file);
       } else {
@@ -178,12 +183,31 @@ export class StateStore {
     } catch (error) {
       db.close();
       if (error instanceof StateError) throw error;
+      const code = (error as { code?: unknown }).code;
+      if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT_INDEX') {
+        throw unusable(file, 'STATE_CORRUPT', `it is corrupt (${errorMessage(error)})`, error);
+      }
       throw new StateError(
         'STATE_OPEN_FAILED',
-        `cannot use the state file ${file}: ${errorMessage(error)} (move it away to start with fresh state)`,
+        `cannot use the state file ${file}: ${errorMessage(error)} (if it stays unreadable, "elder-sync state reset --yes" moves it aside and the next run re-adopts from Elder)`,
         { cause: error },
       );
     }
+  }
+
+  /**
+   * Moves an unreadable state file (and its -wal and -shm) aside, to `<file>.unreadable-<time>`,
+   * so `state reset` works on exactly the files `open` refuses and nothing is deleted. Returns
+   * the new path of the main file, or null when there was nothing to move.
+   */
+  static moveAside(path: string, now: Date = new Date()): string | null {
+    const file = resolve(path);
+    if (!existsSync(file)) return null;
+    const target = `${file}.unreadable-${now.toISOString().replace(/[:.]/g, '-')}`;
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(file + suffix)) renameSync(file + suffix, target + suffix);
+    }
+    return target;
   }
 
   /** A throwaway in-memory store (tests, `--dry-run`). */
@@ -518,8 +542,67 @@ function storedVersion(db: Database.Database): number | undefined {
 function tooNew(file: string, version: number): StateError {
   return new StateError(
     'STATE_TOO_NEW',
-    `the state file ${file} has schema version ${version}, this elder-sync knows up to ${SCHEMA_VERSION}; upgrade elder-sync`,
+    `the state file ${file} has schema version ${version}, this elder-sync knows up to ${SCHEMA_VERSION} (it was written by a newer elder-sync); upgrade elder-sync, or run "elder-sync state reset --yes" to move it aside and start over (the next run re-adopts every object from the keys stored on it in Elder, creating no duplicates)`,
   );
+}
+
+/** The codes of a state file that cannot be used at all (`state reset --yes` moves it aside). */
+export const UNUSABLE_STATE_CODES: readonly string[] = ['STATE_CORRUPT', 'STATE_TRUNCATED', 'STATE_FOREIGN', 'STATE_NOT_SQLITE', 'STATE_TOO_NEW'];
+
+function unusable(file: string, code: string, reason: string, cause?: unknown): StateError {
+  return new StateError(
+    code,
+    `the state file ${file} cannot be used: ${reason}. Nothing in Elder is lost: run "elder-sync state reset --yes" (it moves the file aside, to ${file}.unreadable-<time>), and the next run re-adopts every object from the keys stored on it in Elder, creating no duplicates`,
+    cause === undefined ? {} : { cause },
+  );
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\u0000', 'latin1');
+
+/**
+ * What can be told from the file's first 100 bytes (https://www.sqlite.org/fileformat2.html#the_database_header):
+ * not SQLite at all, or shorter than the page count its header declares (cut short by a full disk,
+ * a partial copy, a `> state.db`). An empty file is a new one.
+ */
+function inspectStateFile(file: string): { code: string; reason: string } | null {
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) return stat.isDirectory() ? { code: 'STATE_NOT_SQLITE', reason: 'it is a directory; state.path must name a file' } : null;
+    size = stat.size;
+  } catch {
+    return null; // missing: created (or refused) by the open below
+  }
+  if (size === 0) return null;
+  const header = Buffer.alloc(100);
+  const fd = openSync(file, 'r');
+  let read: number;
+  try {
+    read = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (read < SQLITE_MAGIC.length || !header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
+    return { code: 'STATE_NOT_SQLITE', reason: 'it is not an SQLite database (overwritten, or another kind of file)' };
+  }
+  if (read < 100) return { code: 'STATE_TRUNCATED', reason: `it is cut short (${size} bytes, not even a database header)` };
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const pages = header.readUInt32BE(28);
+  // The in-header size is valid only when "version-valid-for" matches the change counter.
+  const valid = header.readUInt32BE(92) === header.readUInt32BE(24);
+  if (valid && pages > 0 && pageSize >= 512 && size < pages * pageSize) {
+    return { code: 'STATE_TRUNCATED', reason: `it is cut short (${size} bytes of the ${pages * pageSize} its header declares)` };
+  }
+  return null;
+}
+
+/** Another program's SQLite database has tables but none of ours: never write into it. */
+function checkOurs(db: Database.Database, file: string): void {
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((r) => r.name);
+  if (tables.length === 0 || tables.includes('schema_version')) return;
+  const shown = tables.slice(0, 5).join(', ') + (tables.length > 5 ? ', …' : '');
+  throw unusable(file, 'STATE_FOREIGN', `it is an SQLite database, but not an elder-sync state file (its tables: ${shown}); if state.path points at another program's database, point it elsewhere`);
 }
 
 /** A read-only handle cannot migrate, so it needs a file at exactly this version. */
