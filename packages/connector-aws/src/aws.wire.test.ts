@@ -231,6 +231,17 @@ describe('reading a region of a member account', () => {
   });
 });
 
+describe('clients', () => {
+  it('are closed when a scope\'s read, its check or the discovery ends (only the caller\'s STS client stays)', async () => {
+    const c = config();
+    const d = await discover(c);
+    for (const id of [`${M1}/eu-west-1`, `${M2}/us-east-1`, `${M2}/global`]) await read(c, scopeOf(d, id));
+    await connector.testConnection({ config: c, scope: scopeOf(d, `${M1}/us-east-1`), log: silentLogger, signal });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fake.openConnections()).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('the global scope', () => {
   it('reads the account\'s S3 buckets with their region and tags (none when S3 says NoSuchTagSet)', async () => {
     const d = await discover(config());

@@ -1,14 +1,14 @@
 import { PermissionDeniedError, errorMessage, type ConnectionCheck, type ConnectorContext } from '@elder-sync/connector-sdk';
 import type { AwsConfig, AwsService } from './config.js';
 import { GLOBAL_SERVICES } from './kinds.js';
-import { awsRuntime, sdk, type AwsRuntime, type Session } from './runtime.js';
+import { awsRuntime, closePool, sdk, type AwsRuntime, type ClientPool, type Session } from './runtime.js';
 import { scopeParams, sessionFor } from './sessions.js';
 
 interface Probe {
   action: string;
   /** The service whose kinds need the action, or `discovery` for what finding the scopes needs. */
   service: AwsService | 'discovery';
-  run(runtime: AwsRuntime, session: Session, region: string): Promise<string>;
+  run(runtime: AwsRuntime, session: Session, region: string, pool: ClientPool): Promise<string>;
 }
 
 /** One cheap read per IAM action the read of a scope needs (page size 1 where the API allows). */
@@ -16,8 +16,8 @@ const PROBES: Probe[] = [
   {
     action: 'ec2:DescribeRegions',
     service: 'discovery',
-    run: async (rt, s) => {
-      const c = await rt.client('ec2', s, rt.homeRegion, (m, cfg) => new m.EC2Client(cfg));
+    run: async (rt, s, _region, pool) => {
+      const c = await rt.client('ec2', s, rt.homeRegion, (m, cfg) => new m.EC2Client(cfg), pool);
       const { DescribeRegionsCommand } = await sdk('ec2');
       const out = await c.send(new DescribeRegionsCommand({}));
       return `${out.Regions?.length ?? 0} region(s) enabled`;
@@ -26,8 +26,8 @@ const PROBES: Probe[] = [
   {
     action: 'iam:ListAccountAliases',
     service: 'discovery',
-    run: async (rt, s) => {
-      const c = await rt.client('iam', s, 'global', (m, cfg) => new m.IAMClient(cfg));
+    run: async (rt, s, _region, pool) => {
+      const c = await rt.client('iam', s, 'global', (m, cfg) => new m.IAMClient(cfg), pool);
       const { ListAccountAliasesCommand } = await sdk('iam');
       const out = await c.send(new ListAccountAliasesCommand({}));
       return out.AccountAliases?.[0] ? `alias ${out.AccountAliases[0]}` : 'no alias';
@@ -36,8 +36,8 @@ const PROBES: Probe[] = [
   {
     action: 'ec2:DescribeVpcs',
     service: 'vpc',
-    run: async (rt, s, region) => {
-      const c = await rt.client('ec2', s, region, (m, cfg) => new m.EC2Client(cfg));
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('ec2', s, region, (m, cfg) => new m.EC2Client(cfg), pool);
       const { DescribeVpcsCommand } = await sdk('ec2');
       const out = await c.send(new DescribeVpcsCommand({ MaxResults: 5 }));
       return `${out.Vpcs?.length ?? 0} VPC(s) on the first page`;
@@ -46,8 +46,8 @@ const PROBES: Probe[] = [
   {
     action: 'ec2:DescribeSubnets',
     service: 'vpc',
-    run: async (rt, s, region) => {
-      const c = await rt.client('ec2', s, region, (m, cfg) => new m.EC2Client(cfg));
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('ec2', s, region, (m, cfg) => new m.EC2Client(cfg), pool);
       const { DescribeSubnetsCommand } = await sdk('ec2');
       await c.send(new DescribeSubnetsCommand({ MaxResults: 5 }));
       return 'allowed';
@@ -56,8 +56,8 @@ const PROBES: Probe[] = [
   {
     action: 'ec2:DescribeInstances',
     service: 'ec2',
-    run: async (rt, s, region) => {
-      const c = await rt.client('ec2', s, region, (m, cfg) => new m.EC2Client(cfg));
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('ec2', s, region, (m, cfg) => new m.EC2Client(cfg), pool);
       const { DescribeInstancesCommand } = await sdk('ec2');
       await c.send(new DescribeInstancesCommand({ MaxResults: 5 }));
       return 'allowed';
@@ -66,8 +66,8 @@ const PROBES: Probe[] = [
   {
     action: 'lambda:ListFunctions',
     service: 'lambda',
-    run: async (rt, s, region) => {
-      const c = await rt.client('lambda', s, region, (m, cfg) => new m.LambdaClient(cfg));
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('lambda', s, region, (m, cfg) => new m.LambdaClient(cfg), pool);
       const { ListFunctionsCommand } = await sdk('lambda');
       await c.send(new ListFunctionsCommand({ MaxItems: 1 }));
       return 'allowed';
@@ -76,8 +76,8 @@ const PROBES: Probe[] = [
   {
     action: 'rds:DescribeDBInstances',
     service: 'rds',
-    run: async (rt, s, region) => {
-      const c = await rt.client('rds', s, region, (m, cfg) => new m.RDSClient(cfg));
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('rds', s, region, (m, cfg) => new m.RDSClient(cfg), pool);
       const { DescribeDBInstancesCommand } = await sdk('rds');
       await c.send(new DescribeDBInstancesCommand({ MaxRecords: 20 }));
       return 'allowed';
@@ -86,8 +86,8 @@ const PROBES: Probe[] = [
   {
     action: 'rds:DescribeDBClusters',
     service: 'rds',
-    run: async (rt, s, region) => {
-      const c = await rt.client('rds', s, region, (m, cfg) => new m.RDSClient(cfg));
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('rds', s, region, (m, cfg) => new m.RDSClient(cfg), pool);
       const { DescribeDBClustersCommand } = await sdk('rds');
       await c.send(new DescribeDBClustersCommand({ MaxRecords: 20 }));
       return 'allowed';
@@ -96,8 +96,8 @@ const PROBES: Probe[] = [
   {
     action: 'elasticache:DescribeCacheClusters',
     service: 'elasticache',
-    run: async (rt, s, region) => {
-      const c = await rt.client('elasticache', s, region, (m, cfg) => new m.ElastiCacheClient(cfg));
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('elasticache', s, region, (m, cfg) => new m.ElastiCacheClient(cfg), pool);
       const { DescribeCacheClustersCommand } = await sdk('elasticache');
       await c.send(new DescribeCacheClustersCommand({ MaxRecords: 20 }));
       return 'allowed';
@@ -106,8 +106,8 @@ const PROBES: Probe[] = [
   {
     action: 'elasticache:DescribeCacheSubnetGroups',
     service: 'elasticache',
-    run: async (rt, s, region) => {
-      const c = await rt.client('elasticache', s, region, (m, cfg) => new m.ElastiCacheClient(cfg));
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('elasticache', s, region, (m, cfg) => new m.ElastiCacheClient(cfg), pool);
       const { DescribeCacheSubnetGroupsCommand } = await sdk('elasticache');
       await c.send(new DescribeCacheSubnetGroupsCommand({ MaxRecords: 20 }));
       return 'allowed';
@@ -116,8 +116,8 @@ const PROBES: Probe[] = [
   {
     action: 'sqs:ListQueues',
     service: 'sqs',
-    run: async (rt, s, region) => {
-      const c = await rt.client('sqs', s, region, (m, cfg) => new m.SQSClient(cfg));
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('sqs', s, region, (m, cfg) => new m.SQSClient(cfg), pool);
       const { ListQueuesCommand } = await sdk('sqs');
       await c.send(new ListQueuesCommand({ MaxResults: 1 }));
       return 'allowed';
@@ -126,8 +126,8 @@ const PROBES: Probe[] = [
   {
     action: 's3:ListAllMyBuckets',
     service: 's3',
-    run: async (rt, s) => {
-      const c = await rt.client('s3', s, rt.homeRegion, (m, cfg) => new m.S3Client(cfg));
+    run: async (rt, s, _region, pool) => {
+      const c = await rt.client('s3', s, rt.homeRegion, (m, cfg) => new m.S3Client(cfg), pool);
       const { ListBucketsCommand } = await sdk('s3');
       await c.send(new ListBucketsCommand({ MaxBuckets: 1 }));
       return 'allowed';
@@ -141,14 +141,21 @@ const PROBES: Probe[] = [
  * `missing`; nothing is written anywhere.
  */
 export async function testAwsConnection(ctx: ConnectorContext<AwsConfig>): Promise<ConnectionCheck[]> {
+  const pool: ClientPool = new Map();
+  try {
+    return await runChecks(ctx, awsRuntime(ctx.log), pool, []);
+  } finally {
+    await closePool(pool);
+  }
+}
+
+async function runChecks(ctx: ConnectorContext<AwsConfig>, runtime: AwsRuntime, pool: ClientPool, checks: ConnectionCheck[]): Promise<ConnectionCheck[]> {
   const { config, signal } = ctx;
   const params = scopeParams(ctx.scope);
-  const runtime = awsRuntime(ctx.log);
-  const checks: ConnectionCheck[] = [];
   let session: Session;
   try {
     session = await sessionFor(runtime, config, params, signal);
-    const sts = await runtime.client('sts', session, runtime.homeRegion, (m, c) => new m.STSClient(c));
+    const sts = await runtime.client('sts', session, runtime.homeRegion, (m, c) => new m.STSClient(c), pool);
     const { GetCallerIdentityCommand } = await sdk('sts');
     const who = await runtime.call(session, runtime.homeRegion, 'sts:GetCallerIdentity', () => sts.send(new GetCallerIdentityCommand({})), signal);
     checks.push({ name: 'sts:GetCallerIdentity', ok: true, detail: `${who.Arn} in account ${who.Account}` });
@@ -171,8 +178,8 @@ export async function testAwsConnection(ctx: ConnectorContext<AwsConfig>): Promi
     probes.unshift({
       action: 'organizations:ListAccounts',
       service: 'discovery',
-      run: async (rt, s) => {
-        const c = await rt.client('organizations', s, 'global', (m, cfg) => new m.OrganizationsClient(cfg));
+      run: async (rt, s, _region, pool) => {
+        const c = await rt.client('organizations', s, 'global', (m, cfg) => new m.OrganizationsClient(cfg), pool);
         const { ListAccountsCommand } = await sdk('organizations');
         const out = await c.send(new ListAccountsCommand({ MaxResults: 1 }));
         return `${out.Accounts?.length ?? 0} account(s) on the first page`;
@@ -188,7 +195,7 @@ export async function testAwsConnection(ctx: ConnectorContext<AwsConfig>): Promi
       break;
     }
     try {
-      const detail = await runtime.call(session, probe.service === 'discovery' ? 'global' : params.region, probe.action, () => probe.run(runtime, session, params.region), signal);
+      const detail = await runtime.call(session, probe.service === 'discovery' ? 'global' : params.region, probe.action, () => probe.run(runtime, session, params.region, pool), signal);
       checks.push({ name: probe.action, ok: true, detail });
     } catch (error) {
       const denied = error instanceof PermissionDeniedError;

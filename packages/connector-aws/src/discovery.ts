@@ -1,7 +1,7 @@
 import { pages, type DiscoveryContext, type Scope, type ScopeDiscovery, type ScopeDiscoveryFailure } from '@elder-sync/connector-sdk';
 import { accountOfRoleArn, type AwsConfig, type AwsService } from './config.js';
 import { GLOBAL_SERVICES } from './kinds.js';
-import { awsRuntime, sdk, type AwsRuntime, type Session } from './runtime.js';
+import { awsRuntime, closePool, sdk, type AwsRuntime, type ClientPool, type Session } from './runtime.js';
 import { externalIdFor, paramsJson } from './sessions.js';
 
 /** Accounts discovered at once (role, alias, regions): a 300-account Organization is not 300 sockets. */
@@ -34,6 +34,15 @@ interface Target {
  * scope of it to have vanished. A failure to list the Organization itself fails the whole discovery.
  */
 export async function discoverAwsScopes(config: AwsConfig, ctx: DiscoveryContext): Promise<ScopeDiscovery> {
+  const pool: ClientPool = new Map();
+  try {
+    return await discover(config, ctx, pool);
+  } finally {
+    await closePool(pool);
+  }
+}
+
+async function discover(config: AwsConfig, ctx: DiscoveryContext, pool: ClientPool): Promise<ScopeDiscovery> {
   const runtime = awsRuntime(ctx.log);
   const { signal } = ctx;
   const endpoints = config.endpoints ?? {};
@@ -44,7 +53,7 @@ export async function discoverAwsScopes(config: AwsConfig, ctx: DiscoveryContext
   }
   if (config.organization) {
     const partition = /^arn:(aws[a-z-]*):/.exec(caller.arn)?.[1] ?? 'aws';
-    for (const member of await organizationAccounts(runtime, caller.session, config.organization, signal)) {
+    for (const member of await organizationAccounts(runtime, caller.session, config.organization, signal, pool)) {
       const known = targets.get(member.id);
       if (known) {
         known.orgName = member.name;
@@ -72,10 +81,10 @@ export async function discoverAwsScopes(config: AwsConfig, ctx: DiscoveryContext
       failed.push({ id: t.accountId, label: `account ${label} (${t.accountId})`, error });
       return;
     }
-    const label = t.name ?? (await accountAlias(runtime, session, ctx)) ?? t.orgName ?? t.accountId;
+    const label = t.name ?? (await accountAlias(runtime, session, ctx, pool)) ?? t.orgName ?? t.accountId;
     let regions: string[];
     try {
-      regions = regional ? await regionsOf(runtime, session, config, signal) : [];
+      regions = regional ? await regionsOf(runtime, session, config, signal, pool) : [];
     } catch (error) {
       failed.push({ id: t.accountId, label: `account ${label} (${t.accountId})`, error });
       return;
@@ -107,8 +116,9 @@ async function organizationAccounts(
   session: Session,
   org: NonNullable<AwsConfig['organization']>,
   signal: AbortSignal,
+  pool: ClientPool,
 ): Promise<Member[]> {
-  const client = await runtime.client('organizations', session, 'global', (m, c) => new m.OrganizationsClient(c));
+  const client = await runtime.client('organizations', session, 'global', (m, c) => new m.OrganizationsClient(c), pool);
   const { ListAccountsCommand, ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand } = await sdk('organizations');
   const call = <T>(action: string, task: () => Promise<T>) => runtime.call(session, 'global', action, task, signal);
   const members = new Map<string, Member>();
@@ -155,9 +165,9 @@ async function organizationAccounts(
 }
 
 /** The account's alias (iam:ListAccountAliases); none when it has none or the call is denied. */
-async function accountAlias(runtime: AwsRuntime, session: Session, ctx: DiscoveryContext): Promise<string | undefined> {
+async function accountAlias(runtime: AwsRuntime, session: Session, ctx: DiscoveryContext, pool: ClientPool): Promise<string | undefined> {
   try {
-    const iam = await runtime.client('iam', session, 'global', (m, c) => new m.IAMClient(c));
+    const iam = await runtime.client('iam', session, 'global', (m, c) => new m.IAMClient(c), pool);
     const { ListAccountAliasesCommand } = await sdk('iam');
     const out = await runtime.call(session, 'global', 'iam:ListAccountAliases', () => iam.send(new ListAccountAliasesCommand({})), ctx.signal);
     return out.AccountAliases?.[0];
@@ -170,9 +180,9 @@ async function accountAlias(runtime: AwsRuntime, session: Session, ctx: Discover
 }
 
 /** The configured regions, or with `"*"` every region enabled for the account. */
-async function regionsOf(runtime: AwsRuntime, session: Session, config: AwsConfig, signal: AbortSignal): Promise<string[]> {
+async function regionsOf(runtime: AwsRuntime, session: Session, config: AwsConfig, signal: AbortSignal, pool: ClientPool): Promise<string[]> {
   if (!config.regions.includes('*')) return [...new Set(config.regions)].sort();
-  const ec2 = await runtime.client('ec2', session, runtime.homeRegion, (m, c) => new m.EC2Client(c));
+  const ec2 = await runtime.client('ec2', session, runtime.homeRegion, (m, c) => new m.EC2Client(c), pool);
   const { DescribeRegionsCommand } = await sdk('ec2');
   // Without AllRegions, DescribeRegions lists only the regions enabled for the account.
   const out = await runtime.call(session, runtime.homeRegion, 'ec2:DescribeRegions', () => ec2.send(new DescribeRegionsCommand({})), signal);

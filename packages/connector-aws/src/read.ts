@@ -20,15 +20,19 @@ export async function* readScope(ctx: ReadContext<AwsConfig>): AsyncGenerator<Re
   const services = new Set<AwsService>(config.services);
   const api = new ScopeApi(runtime, session, params.accountId, params.accountLabel, params.region, services, signal, log);
   const global = params.region === 'global';
-  for (const kind of KIND_ORDER) {
-    const { service, read } = AWS_KINDS[kind];
-    if (!services.has(service) || GLOBAL_SERVICES.has(service) !== global) continue;
-    try {
-      for await (const record of read(api)) yield { type: 'record', record };
-    } catch (error) {
-      if (!(error instanceof PermissionDeniedError)) throw error;
-      log.warn('AWS kind not read: permission denied', { kind, permission: error.permission, account: params.accountId, region: params.region });
-      yield { type: 'incomplete', kind, reason: error.message };
+  try {
+    for (const kind of KIND_ORDER) {
+      const { service, read } = AWS_KINDS[kind];
+      if (!services.has(service) || GLOBAL_SERVICES.has(service) !== global) continue;
+      try {
+        for await (const record of read(api)) yield { type: 'record', record };
+      } catch (error) {
+        if (!(error instanceof PermissionDeniedError)) throw error;
+        log.warn('AWS kind not read: permission denied', { kind, permission: error.permission, account: params.accountId, region: params.region });
+        yield { type: 'incomplete', kind, reason: error.message };
+      }
     }
+  } finally {
+    await api.close();
   }
 }

@@ -76,6 +76,16 @@ const MAX_RETRIES = 8;
 const REFRESH_BEFORE_MS = 5 * 60_000;
 const SESSION_SECONDS = 3600;
 
+/** Clients by (family, account, region, endpoint). */
+export type ClientPool = Map<string, Promise<unknown>>;
+
+/** Closes every client of a pool (their keep-alive sockets with them). */
+export async function closePool(pool: ClientPool): Promise<void> {
+  const clients = await Promise.allSettled(pool.values());
+  pool.clear();
+  for (const c of clients) if (c.status === 'fulfilled') (c.value as { destroy?: () => void }).destroy?.();
+}
+
 /** Where a call goes and whom it is made as. */
 export interface Session {
   accountId: string;
@@ -106,7 +116,7 @@ function customS3Endpoint(configured: string | undefined, env: NodeJS.ProcessEnv
 export class AwsRuntime {
   readonly limiter: KeyedLimiter;
   readonly homeRegion: string;
-  private readonly clients = new Map<string, Promise<unknown>>();
+  private readonly clients: ClientPool = new Map();
   private readonly roles = new Map<string, Session>();
   private readonly callers = new Map<string, Promise<{ session: Session; arn: string }>>();
   log: Logger | undefined;
@@ -118,6 +128,11 @@ export class AwsRuntime {
       maxRetries: MAX_RETRIES,
       onThrottle: (key, waitMs) => this.log?.warn('AWS throttled; slowing down', { bucket: key, waitMs }),
     });
+  }
+
+  /** Closes the shared (STS) clients. */
+  close(): Promise<void> {
+    return closePool(this.clients);
   }
 
   /** One call through the limiter, its errors translated (throttling and 5xx are retried there). */
@@ -137,11 +152,22 @@ export class AwsRuntime {
     );
   }
 
-  /** A client of `family` for (session, region), made once. */
-  async client<F extends ClientFamily, C>(family: F, session: Session, region: string, make: (m: ModuleOf<F>, config: ClientConfig) => C): Promise<C> {
+  /**
+   * A client of `family` for (session, region), made once per `pool`. Scopes, checks and discovery
+   * pass their own pool and close it when done: an Organization of 300 accounts × 17 regions would
+   * otherwise keep tens of thousands of clients, each with its own keep-alive sockets. The shared
+   * pool holds only the callers' STS clients (roles are refreshed through them).
+   */
+  async client<F extends ClientFamily, C>(
+    family: F,
+    session: Session,
+    region: string,
+    make: (m: ModuleOf<F>, config: ClientConfig) => C,
+    pool: ClientPool = this.clients,
+  ): Promise<C> {
     const endpoint = session.endpoints[family];
     const key = `${family}/${session.accountId}/${region}/${endpoint ?? ''}`;
-    let c = this.clients.get(key);
+    let c = pool.get(key);
     if (!c) {
       c = sdk(family).then((m) =>
         make(m, {
@@ -154,7 +180,7 @@ export class AwsRuntime {
           ...(family === 'sqs' ? { useQueueUrlAsEndpoint: false } : {}),
         }),
       );
-      this.clients.set(key, c);
+      pool.set(key, c);
     }
     return c as Promise<C>;
   }
@@ -249,7 +275,8 @@ export function awsRuntime(log?: Logger): AwsRuntime {
   return shared;
 }
 
-/** Tests only: forget clients, sessions and limiter state (e.g. after changing the environment). */
+/** Tests only: close the shared clients and forget sessions and limiter state (e.g. after changing the environment). */
 export function resetAwsRuntime(): void {
+  if (shared) void shared.close();
   shared = undefined;
 }

@@ -1,12 +1,13 @@
 import { pages, type Logger, type RecordRelation } from '@elder-sync/connector-sdk';
 import type { AwsService } from './config.js';
 import { DEPENDS, type RecordScope } from './mapping.js';
-import type { AwsRuntime, ClientConfig, ClientFamily, ModuleOf, Session } from './runtime.js';
+import { closePool, type AwsRuntime, type ClientConfig, type ClientFamily, type ClientPool, type ModuleOf, type Session } from './runtime.js';
 
 /** What a service reader gets: the scope, and calls that go through the limiter. */
 export class ScopeApi implements RecordScope {
   /** `kind/externalId` of the relation targets this scope has yielded (VPCs, subnets, clusters: few). */
   private readonly yielded = new Set<string>();
+  private readonly pool: ClientPool = new Map();
 
   constructor(
     readonly runtime: AwsRuntime,
@@ -20,7 +21,12 @@ export class ScopeApi implements RecordScope {
   ) {}
 
   client<F extends ClientFamily, C>(family: F, make: (m: ModuleOf<F>, config: ClientConfig) => C, region = this.region): Promise<C> {
-    return this.runtime.client(family, this.session, region, make);
+    return this.runtime.client(family, this.session, region, make, this.pool);
+  }
+
+  /** Closes the clients this scope made. */
+  close(): Promise<void> {
+    return closePool(this.pool);
   }
 
   call<T>(action: string, task: () => Promise<T>, region = this.region): Promise<T> {

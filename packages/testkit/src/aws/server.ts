@@ -77,6 +77,8 @@ export interface AwsFake {
   clearFaults(): void;
   requests(): AwsRequestRecord[];
   resetRequests(): void;
+  /** TCP connections open right now (clients that were not closed keep theirs alive). */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -247,6 +249,11 @@ export async function startAwsFake(options: AwsFakeOptions): Promise<AwsFake> {
       res.end(response.body);
     });
   });
+  const sockets = new Set<import('node:net').Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -278,6 +285,7 @@ export async function startAwsFake(options: AwsFakeOptions): Promise<AwsFake> {
     resetRequests: () => {
       log = [];
     },
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
