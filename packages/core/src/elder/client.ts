@@ -66,8 +66,10 @@ export const ELDER_CLIENT_DEFAULTS = {
 const PER_PAGE = 1000;
 /** `DELETE /dependencies/bulk` takes 1–100 ids (§6.1). */
 const BULK_DELETE_CHUNK = 100;
-/** A guard against a server whose `pages` never ends. */
+/** A guard against a server whose `pages` never ends (100 million items at 1000 a page). */
 const MAX_PAGES = 100_000;
+/** Passes over a listing that comes back shorter than its `total` before it is called a lie. */
+const MAX_LISTING_PASSES = 10;
 
 export interface ElderClientInternals {
   log?: Logger;
@@ -75,6 +77,8 @@ export interface ElderClientInternals {
   random?: () => number;
   /** Cap of a `Retry-After` delay (default 60 s). */
   retryAfterMaxMs?: number;
+  /** Largest response body read (default 32 MiB, transport.ts). */
+  maxResponseBytes?: number;
 }
 
 /**
@@ -117,6 +121,7 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     url: options.url,
     concurrency: options.concurrency ?? ELDER_CLIENT_DEFAULTS.concurrency,
     timeoutMs: options.timeoutMs ?? ELDER_CLIENT_DEFAULTS.timeoutMs,
+    ...(options.maxResponseBytes === undefined ? {} : { maxResponseBytes: options.maxResponseBytes }),
   });
   const stats = { reads: 0, writes: 0, retries: 0 };
 
@@ -277,7 +282,7 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
   /** Parse a JSON body we need, or fail with a permanent error naming the route. */
   function decode<T>(result: CallResult, method: string, resource: string, convert: (json: unknown) => T): T {
     try {
-      if (result.json === undefined) throw new WireFormatError('expected a JSON body');
+      if (result.json === undefined) throw new WireFormatError(notJson(result.text));
       return convert(result.json);
     } catch (error) {
       const path = transport.apiPath(resource);
@@ -295,25 +300,64 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
   ): AsyncGenerator<T[]> {
     // Lists have no stable order (entities by name only, §4.3; dependencies by a created_at that API
     // rows leave null, §6.1), so rows can shift between pages while paging: drop repeats.
+    //
+    // A listing is also checked for the ways a server (or what answers in its place) can lie, since
+    // an index built from a short list would plan duplicates: a page of nothing but repeats (a page
+    // that comes back forever), more items than the announced `total` allows, or fewer items than it
+    // at the end (listed once more before giving up: rows shift under concurrent writes).
     const seen = new Set<number>();
-    for (let page = 1; page <= MAX_PAGES; page++) {
-      const params = new URLSearchParams();
-      for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-      params.set('page', String(page));
-      params.set('per_page', String(PER_PAGE));
-      const target = `${resource}?${params.toString()}`;
-      const result = await call({ method: 'GET', resource: target, idempotent: true, auth: 'required' });
-      const envelope = decode(result, 'GET', target, (json) => toPage(json, page));
-      const fresh: T[] = [];
-      for (const raw of envelope.items) {
-        const item = decode(result, 'GET', target, () => convert(raw));
-        if (seen.has(item.id)) continue;
-        seen.add(item.id);
-        fresh.push(item);
+    const label = `${resource}${Object.values(query).some((v) => v !== undefined) ? ' (' + Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(', ') + ')' : ''}`;
+    for (let pass = 1; ; pass++) {
+      const before = seen.size;
+      let announced: number | null = null;
+      let highest = 0;
+      for (let page = 1; ; page++) {
+        if (page > MAX_PAGES) throw listingError(`Elder's listing of ${label} did not end after ${MAX_PAGES} pages`);
+        const params = new URLSearchParams();
+        for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+        params.set('page', String(page));
+        params.set('per_page', String(PER_PAGE));
+        const target = `${resource}?${params.toString()}`;
+        const result = await call({ method: 'GET', resource: target, idempotent: true, auth: 'required' });
+        const envelope = decode(result, 'GET', target, (json) => toPage(json, page));
+        if (envelope.total !== null) {
+          announced = envelope.total;
+          highest = Math.max(highest, envelope.total);
+        }
+        const fresh: T[] = [];
+        for (const raw of envelope.items) {
+          const item = decode(result, 'GET', target, () => convert(raw));
+          if (seen.has(item.id)) continue;
+          seen.add(item.id);
+          fresh.push(item);
+        }
+        if (fresh.length > 0) yield fresh;
+        if (envelope.items.length === 0 || envelope.page >= envelope.pages) break;
+        if (fresh.length === 0) {
+          throw listingError(
+            `Elder's listing of ${label} does not advance: page ${page} holds only items already listed (a page that repeats forever); stopped`,
+          );
+        }
+        if (envelope.total !== null && seen.size > highest + PER_PAGE) {
+          throw listingError(`Elder's listing of ${label} runs past the ${highest} items its total announced (${seen.size} so far); stopped`);
+        }
       }
-      if (fresh.length > 0) yield fresh;
-      if (envelope.items.length === 0 || envelope.page >= envelope.pages) return;
+      if (announced === null || seen.size >= announced) return;
+      // Rows with equal names come back in any order (§0.1 item 5), so a pass can miss some: list
+      // again while that finds new ones; a pass that finds none means the total is not true.
+      if ((pass > 1 && seen.size === before) || pass >= MAX_LISTING_PASSES) {
+        throw listingError(
+          `Elder's listing of ${label} ended after ${seen.size} of the ${announced} items its total announced (listed ${pass} times); an index built from it would be incomplete`,
+        );
+      }
+      log.debug('elder listing shorter than its total; listing again', { resource: label, listed: seen.size, total: announced, pass });
     }
+  }
+
+  function listingError(text: string): ElderApiError {
+    return Object.assign(new ElderApiError(message(text), { method: 'GET', path: transport.apiPath(''), transient: false }), {
+      code: 'ELDER_LISTING_INCONSISTENT',
+    });
   }
 
   /** One page of a list, with how many pages the list has (for fetching the others concurrently). */
@@ -331,7 +375,9 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     const result = await call({ method: 'GET', resource: target, idempotent: true, auth: 'required' });
     const envelope = decode(result, 'GET', target, (json) => toPage(json, page));
     const items = envelope.items.map((raw) => decode(result, 'GET', target, () => convert(raw)));
-    return { items, page: envelope.page, pages: Math.min(envelope.pages, MAX_PAGES) };
+    const filters = Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+    const what = `${resource}${filters.length ? ` (${filters.join(', ')})` : ''}`;
+    return { items, page: envelope.page, pages: Math.min(envelope.pages, MAX_PAGES), total: envelope.total, what };
   }
 
   const api: ElderApi = {
@@ -542,6 +588,17 @@ const ALL_PERMANENT: readonly number[] = Array.from({ length: 500 }, (_, i) => i
 function int(id: number): number {
   if (!Number.isSafeInteger(id) || id < 1) throw new TypeError(`Elder ids are positive integers, got ${id}`);
   return id;
+}
+
+/** Why a 2xx body is not the JSON Elder sends: an HTML page (a web UI, a login portal, a proxy) or other text. */
+function notJson(text: string): string {
+  const trimmed = text.trimStart();
+  if (trimmed === '') return 'expected a JSON body, got an empty one';
+  if (/^<(!doctype|html|head|body|\?xml)/i.test(trimmed)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(trimmed)?.[1]?.replace(/\s+/g, ' ').trim();
+    return `expected JSON, got an HTML page${title ? ` ("${title.slice(0, 80)}")` : ''}: is elder.url the Elder API, not its web UI, a login portal or a proxy's page?`;
+  }
+  return `expected JSON, got text starting ${JSON.stringify(trimmed.slice(0, 40))}`;
 }
 
 function elapsed(started: number): number {

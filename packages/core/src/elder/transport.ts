@@ -26,6 +26,27 @@ export interface TransportOptions {
   url: string;
   concurrency: number;
   timeoutMs: number;
+  /** Largest response body read (default MAX_RESPONSE_BYTES); a larger one fails the request. */
+  maxResponseBytes?: number;
+}
+
+/**
+ * A page of 1000 entities is a few MB even with large attributes; a body far beyond that is not an
+ * answer Elder gives (a proxy's file, a runaway server) and must not be held in memory.
+ */
+export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+/** Thrown when a response body exceeds `maxResponseBytes`; permanent (a retry gets the same). */
+export class ResponseTooLargeError extends Error {
+  readonly code = 'ELDER_RESPONSE_TOO_LARGE';
+  constructor(limit: number, announced: number | null) {
+    super(
+      `the answer is larger than the ${Math.round(limit / 1024 / 1024)} MiB elder-sync reads per response${
+        announced === null ? '' : ` (content-length ${announced} bytes)`
+      }; stopped reading it`,
+    );
+    this.name = 'ResponseTooLargeError';
+  }
 }
 
 /** Thrown (as the abort reason) when one exchange — headers and body — exceeds `timeoutMs`. */
@@ -83,9 +104,24 @@ export function createTransport(options: TransportOptions): Transport {
         body: request.body ?? null,
         signal: controller.signal,
       });
-      // Always drain the body, so the keep-alive socket goes back to the pool.
-      const text = await response.body.text();
-      return { status: response.statusCode, headers: response.headers, text };
+      const limit = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+      const length = Number(response.headers['content-length']);
+      if (Number.isFinite(length) && length > limit) {
+        response.body.destroy();
+        throw new ResponseTooLargeError(limit, length);
+      }
+      // Read (and so drain: the keep-alive socket goes back to the pool) at most `limit` bytes.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > limit) {
+          response.body.destroy();
+          throw new ResponseTooLargeError(limit, null);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
     } finally {
       clearTimeout(timer);
     }

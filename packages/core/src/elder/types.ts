@@ -107,6 +107,10 @@ export interface ListPage<T> {
   page: number;
   /** Pages the list has (at least `page`). */
   pages: number;
+  /** The items the list announces across all pages (`total`), when the answer says. */
+  total?: number | null;
+  /** What was listed, for messages (`/entities (entity_type=user)`). */
+  what?: string;
 }
 
 export type ElderRequestObserver = (event: ElderRequestEvent) => void;

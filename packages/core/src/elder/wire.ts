@@ -118,6 +118,8 @@ export interface Page {
   items: unknown[];
   page: number;
   pages: number;
+  /** The announced number of items across all pages, when the envelope has one. */
+  total: number | null;
 }
 
 /** The paginated envelope `{"items","total","page","per_page","pages"}` (§0.1 item 5). */
@@ -126,7 +128,8 @@ export function toPage(value: unknown, requestedPage: number): Page {
   if (!Array.isArray(raw.items)) throw new WireFormatError('expected a paginated envelope with an items list');
   const page = typeof raw.page === 'number' ? raw.page : requestedPage;
   const pages = typeof raw.pages === 'number' ? raw.pages : page;
-  return { items: raw.items, page, pages };
+  const total = typeof raw.total === 'number' && Number.isSafeInteger(raw.total) && raw.total >= 0 ? raw.total : null;
+  return { items: raw.items, page, pages, total };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import PQueue from 'p-queue';
+import { ListingGuard } from '../elder/listing-guard.js';
 import type { ElderEntity, ListPage } from '../elder/types.js';
 import { contentHash } from '../json.js';
 import type { Logger } from '../logger.js';
@@ -133,11 +134,20 @@ async function restOfPages<T>(
   onPage: (items: T[]) => void,
 ): Promise<void> {
   if (first.items.length === 0) return;
+  // A page that repeats, or a list shorter than its total, fails the listing (listing-guard.ts).
+  const guard = new ListingGuard(first.what ?? 'a list', first);
   const rest: Array<Promise<void>> = [];
   for (let page = first.page + 1; page <= first.pages; page++) {
-    rest.push(requests.add(async () => onPage((await fetch(page)).items)));
+    rest.push(
+      requests.add(async () => {
+        const next = await fetch(page);
+        guard.check(next);
+        onPage(next.items);
+      }),
+    );
   }
   await Promise.all(rest);
+  guard.finish();
 }
 
 /**

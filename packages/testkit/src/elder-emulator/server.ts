@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { AuthService, DEFAULT_ADMIN, DEFAULT_JWT_SECRET } from './auth.js';
 import { dependencyResponse, entityResponse, organizationResponse } from './dialect.js';
 import { FaultInjector, isWriteMethod, parseFaultConfig } from './faults.js';
+import { HUGE_BODY_BYTES } from './types.js';
 import {
   DatabaseError,
   HttpError,
@@ -104,6 +105,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+function isEnvelope(json: unknown): json is Record<string, unknown> {
+  return json !== null && typeof json === 'object' && Array.isArray((json as { items?: unknown }).items) && 'pages' in json;
 }
 
 export async function startElderEmulator(options: ElderEmulatorOptions = {}): Promise<ElderEmulator> {
@@ -308,6 +313,28 @@ export async function startElderEmulator(options: ElderEmulatorOptions = {}): Pr
           response = execute(match, ctx);
           await delay(faults.slowMs);
           break;
+        case 'html-200':
+          response = { status: 200, contentType: 'text/html; charset=utf-8', text: '<!DOCTYPE html>\n<html><head><title>Sign in · Elder</title></head><body><form action="/login"></form></body></html>\n' };
+          break;
+        case 'repeat-page': {
+          // Every page is page 1 again, and there is always one more.
+          const requested = Number(url.searchParams.get('page') ?? '1') || 1;
+          const first = new URLSearchParams(url.searchParams);
+          first.set('page', '1');
+          response = execute(match, { ...ctx, query: first });
+          if (isEnvelope(response.json)) response = { ...response, json: { ...response.json, page: requested, pages: requested + 1 } };
+          break;
+        }
+        case 'total-mismatch':
+          response = execute(match, ctx);
+          if (isEnvelope(response.json)) response = { ...response, json: { ...response.json, total: Number(response.json['total']) + 1000 } };
+          break;
+        case 'huge-body':
+          await streamBody(res, HUGE_BODY_BYTES, 0);
+          return;
+        case 'slow-loris':
+          await streamBody(res, 1024 * 1024, 100);
+          return;
       }
     } else {
       response = execute(match, ctx);
@@ -316,6 +343,26 @@ export async function startElderEmulator(options: ElderEmulatorOptions = {}): Pr
     if (closed) return;
     stats.status(response.status);
     send(req, res, response, settings.prettyJson);
+  }
+
+  /**
+   * A 200 JSON answer of `bytes` bytes (`{"items": [` and spaces, never closed), written in 64 KiB
+   * chunks, or one byte every `byteEveryMs`; it stops when the client goes away or the emulator closes.
+   */
+  async function streamBody(res: ServerResponse, bytes: number, byteEveryMs: number): Promise<void> {
+    res.writeHead(200, { server: 'uvicorn', 'content-type': 'application/json', 'content-length': bytes });
+    let sent = 0;
+    const open = () => !closed && !res.destroyed && !res.writableEnded;
+    const head = Buffer.from('{"items": [');
+    while (sent < bytes && open()) {
+      const size = byteEveryMs > 0 ? 1 : Math.min(64 * 1024, bytes - sent);
+      const chunk = sent < head.length ? head.subarray(sent, sent + size) : Buffer.alloc(size, 0x20);
+      const ok = res.write(chunk);
+      sent += chunk.length;
+      if (byteEveryMs > 0) await delay(byteEveryMs);
+      else if (!ok) await new Promise<void>((resolve) => { res.once('drain', resolve); res.once('close', resolve); });
+    }
+    if (open()) res.end();
   }
 
   const sockets = new Set<Socket>();

@@ -2,9 +2,43 @@
 
 export type ElderDialect = 'v3.2.1' | 'legacy';
 
-export type FaultKind = '5xx-json' | '5xx-html' | '5xx-text' | 'reset' | 'slow' | 'apply-then-fail' | '429';
+/**
+ * The first seven are failures a real deployment produces; the rest are peers that lie (issue 13):
+ * `html-200` a login portal or web UI answering 200 with HTML; `repeat-page` a list whose every page
+ * is page 1 and always announces one more; `total-mismatch` a list whose `total` announces 1000 more
+ * items than it holds; `huge-body` a 50 MB answer; `slow-loris` an answer dribbled a byte at a time.
+ */
+export type FaultKind =
+  | '5xx-json'
+  | '5xx-html'
+  | '5xx-text'
+  | 'reset'
+  | 'slow'
+  | 'apply-then-fail'
+  | '429'
+  | 'html-200'
+  | 'repeat-page'
+  | 'total-mismatch'
+  | 'huge-body'
+  | 'slow-loris';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['5xx-json', '5xx-html', '5xx-text', 'reset', 'slow', 'apply-then-fail', '429'];
+export const FAULT_KINDS: readonly FaultKind[] = [
+  '5xx-json',
+  '5xx-html',
+  '5xx-text',
+  'reset',
+  'slow',
+  'apply-then-fail',
+  '429',
+  'html-200',
+  'repeat-page',
+  'total-mismatch',
+  'huge-body',
+  'slow-loris',
+];
+
+/** Size of the `huge-body` fault's answer. */
+export const HUGE_BODY_BYTES = 50 * 1024 * 1024;
 
 export interface FaultConfig {
   /** Probability (0..1) that an eligible request is faulted. */
