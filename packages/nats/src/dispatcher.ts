@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  createElderClientFromConfig,
-  createRoots,
-  discoverScopes,
-  errorMessage,
-  redact,
-  selectSources,
-  validateSourceConfig,
+  runSync,
   type ConnectorLoader,
   type ElderSyncConfig,
   type Logger,
@@ -46,8 +40,8 @@ export interface Dispatched {
 }
 
 /**
- * `run --dispatch`: discovers every selected source's scopes, takes the source-wide step (missing
- * root organizations) itself, publishes one message per (source, scope) — its id the unit key and
+ * `run --dispatch`: discovers every selected source's scopes, takes the source-wide steps (missing
+ * root organizations, removal of vanished scopes) itself, publishes one message per (source, scope) — its id the unit key and
  * run id, so a republish is dropped — and, unless told not to, waits for each unit's result and
  * returns a report like a local run's (the plan's changes stay with the workers: only counts).
  */
@@ -57,19 +51,28 @@ export async function dispatchRun(options: DispatchOptions): Promise<Dispatched>
   const startedAt = new Date();
   const log = options.log.child({ runId });
   const signal = options.signal ?? new AbortController().signal;
-  const reports: ScopeReport[] = [];
   const units: WorkUnit[] = [];
-  for (const source of selectSources(options.config, options.sources)) {
-    const base = { source: source.name, connector: source.connector };
-    try {
-      const connector = await options.connectors(source.connector);
-      const connectorConfig = validateSourceConfig(options.config.sources.indexOf(source), source.config, connector, source.types);
-      const discovery = await discoverScopes(connector, connectorConfig, { log: log.child({ source: source.name }), signal });
-      for (const failure of discovery.failed) reports.push(failedReport(base, failure.id, failure.label, `discovery: ${errorMessage(failure.error)}`));
+  // The source-wide steps here, once: discovery, missing roots (workers starting at once would race
+  // to create them), and the removal of scopes that vanished. The discovered scopes become units.
+  const local = await runSync({
+    config: options.config,
+    connectors: options.connectors,
+    sources: options.sources,
+    mode: options.mode,
+    full: options.full ?? false,
+    only: options.only ?? [],
+    adopt: options.adopt ?? false,
+    allowMassDelete: options.allowMassDelete ?? false,
+    log,
+    signal,
+    sourceWideOnly: true,
+    // With state in JetStream KV the dispatcher keeps no state file of its own.
+    ...(options.config.state.url ? { statePath: ':memory:' } : {}),
+    onDiscovered: (source, discovery) => {
       for (const scope of discovery.scopes) {
         units.push({
           runId,
-          source: source.name,
+          source,
           scope,
           mode: options.mode,
           full: options.full ?? false,
@@ -78,21 +81,12 @@ export async function dispatchRun(options: DispatchOptions): Promise<Dispatched>
           allowMassDelete: options.allowMassDelete ?? false,
         });
       }
-    } catch (error) {
-      reports.push(failedReport(base, '*', source.connector, errorMessage(error)));
-    }
-  }
+    },
+  });
+  const reports: ScopeReport[] = [...local.scopes];
+  const elderBefore = { ...local.elder };
+  local.close();
   for (const r of reports) options.onScopeDone?.(r);
-
-  const elder = createElderClientFromConfig(options.config, log);
-  const elderBefore = { reads: 0, writes: 0, retries: 0 };
-  try {
-    // Workers never create roots: with many of them starting at once they would race.
-    if (options.mode === 'apply' && units.length > 0) await createRoots(options.config, [...new Set(units.map((u) => u.source))], elder);
-    Object.assign(elderBefore, elder.stats);
-  } finally {
-    await elder.close();
-  }
 
   const nc = await connectNats({ ...options.nats, name: `elder-sync dispatcher ${runId}` }, log);
   try {
@@ -133,10 +127,6 @@ export async function dispatchRun(options: DispatchOptions): Promise<Dispatched>
   } finally {
     await nc.drain().catch(() => undefined);
   }
-}
-
-function failedReport(base: { source: string; connector: string }, scope: string, label: string, error: string): ScopeReport {
-  return { ...base, scope, label, status: 'failed', error: redact(error), mode: 'full', counts: { read: 0, create: 0, update: 0, delete: 0, unchanged: 0, withheld: 0, errors: 1 }, durationMs: 0 };
 }
 
 function dispatchedReport(runId: string, options: DispatchOptions, startedAt: Date, reports: ScopeReport[], elder: SyncReport['elder']): SyncReport {

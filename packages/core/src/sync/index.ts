@@ -3,7 +3,7 @@ export * from './format-plan.js';
 export * from './format-summary.js';
 export * from './plan-json.js';
 export * from './format-markdown.js';
-export { createElderClientFromConfig, createRoots, runSync, selectSources, ROOT_SCOPE } from './run-sync.js';
+export { createElderClientFromConfig, runSync, selectSources, ROOT_SCOPE } from './run-sync.js';
 export { testConnectivity } from './connectivity.js';
 export { applyPlan, type ApplyPlanOptions } from './apply-plan.js';
 export { ELDER_NAME_MAX, STAMP_ATTRIBUTE, entityKey, readStamp, type Stamp } from './projection.js';

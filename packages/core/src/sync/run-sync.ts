@@ -157,7 +157,9 @@ async function prepareSource(input: {
   for (const failure of discovery.failed) {
     if (inShard(options.shard, source.name, failure.id)) reports.push(failedScope(settings, failure, failure.error, 'discovery: '));
   }
-  const scopes = discovery.scopes.filter((scope) => inShard(options.shard, source.name, scope.id));
+  options.onDiscovered?.(source.name, discovery);
+  // A dispatcher runs no scope itself: the workers do.
+  const scopes = options.sourceWideOnly ? [] : discovery.scopes.filter((scope) => inShard(options.shard, source.name, scope.id));
   if (!tree) {
     for (const scope of scopes) reports.push(failedScope(settings, scope, input.elderError, 'Elder: '));
     return null;
@@ -384,26 +386,6 @@ async function waitForRoot(
       );
     }
   }
-}
-
-/**
- * The source-wide step a dispatcher takes before it hands out units: every selected source's root
- * organization exists afterwards (created where missing), so workers never race to create one.
- */
-export async function createRoots(config: ElderSyncConfig, sourceNames: readonly string[], elder: ElderApi): Promise<number> {
-  const tree = await OrgTree.load(elder);
-  let created = 0;
-  for (const source of selectSources(config, sourceNames)) {
-    const ref = source.organization ?? config.elder.organization;
-    const options = {
-      createMissing: config.elder.createMissingOrganizations,
-      configPath: source.organization ? `sources[${config.sources.indexOf(source)}].organization` : 'elder.organization',
-    };
-    const { missing } = await resolveRoot(elder, tree, ref, { ...options, create: false });
-    if (missing.length > 0) await resolveRoot(elder, tree, ref, { ...options, create: true });
-    created += missing.length;
-  }
-  return created;
 }
 
 function rootCreator(shard: Shard | undefined): string {

@@ -1,4 +1,4 @@
-import type { ConnectionCheck, ConnectorDefinition, Scope } from '../connector.js';
+import type { ConnectionCheck, ConnectorDefinition, Scope, ScopeDiscovery } from '../connector.js';
 import type { ElderApi } from '../elder/types.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import type { Logger } from '../logger.js';
@@ -125,6 +125,13 @@ export interface SyncOptions {
    * source-wide steps; a missing root is waited for, as in a shard other than 1.
    */
   scopes?: Record<string, Scope[]>;
+  /**
+   * Only the source-wide steps (a dispatcher's part): discovery, missing roots, and the removal of
+   * vanished scopes; no discovered scope runs. `onDiscovered` hands the scopes to whoever runs them.
+   */
+  sourceWideOnly?: boolean;
+  /** Told each source's discovery (all of it, unsharded). */
+  onDiscovered?: (source: string, discovery: Required<ScopeDiscovery>) => void;
   /** A state store the caller opened and will close (a worker's unit state from JetStream KV). */
   state?: StateStore;
   /** How long a shard other than 1 waits for shard 1 to create a missing root organization (default 120 s). */
