@@ -14,7 +14,7 @@ export default class Run extends SyncCommand<typeof Run> {
   static override summary = 'Read the sources, plan against Elder, and apply the plan.';
   static override description = `With no SOURCE and no --all, every configured source runs. A SOURCE is a source name, or a connector id meaning every source of that connector.
 
-On a terminal, run shows the plan first and asks before writing anything (only "yes" applies; --yes skips the question). Without a terminal (cron, CI, a pipe) and with --json it never asks.
+On a terminal, run shows the plan first and asks before writing anything (only "yes" applies; --yes skips the question). Without a terminal (cron, CI, a pipe) and with --json or --quiet it never asks.
 
 Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were applied; 1 every scope failed, the question was not answered "yes" (or another error); 64 bad usage or configuration; 130 stopped by Ctrl-C (at the question: nothing written).`;
   static override examples = [
