@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { isIP } from 'node:net';
+import { connect as netConnect, isIP, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { ConnectionOptions } from 'node:tls';
 import type { Client, Entry } from 'ldapts';
 import { parseLdapUrl, type LdapConfig, type LdapUrl } from './config.js';
 import type { LdapEntry } from './entry.js';
 import { LdapError, LdapErrorCode } from './errors.js';
+import { MessageSizeGuard, PageLoopGuard } from './wire-guard.js';
 import { detectVendor, ROOT_DSE_ATTRIBUTES, type LdapVendor } from './vendors.js';
 
 /** What the client needs from the config; the password is used for the bind and never appears in a message. */
@@ -164,7 +166,7 @@ export class LdapSession {
       return searchEntries[0] === undefined ? undefined : toEntry(searchEntries[0]);
     } catch (error) {
       if ((error as { code?: unknown }).code === 32) return undefined;
-      throw toLdapError(error, `LDAP read of "${dn}"`, this.config);
+      throw toLdapError(guarded(this.client, error), `LDAP read of "${dn}"`, this.config);
     }
   }
 
@@ -180,15 +182,24 @@ export class LdapSession {
       explicitBufferAttributes: [...(options.binaryAttributes ?? [])],
       paged: { pageSize: options.pageSize },
     });
+    const operation = `LDAP search at "${base}" with ${options.filter}`;
+    const loop = new PageLoopGuard(operation);
     for (;;) {
       options.signal?.throwIfAborted();
       let next: IteratorResult<{ searchEntries: Entry[] }>;
       try {
         next = await pages.next();
       } catch (error) {
-        throw toLdapError(error, `LDAP search at "${base}" with ${options.filter}`, this.config);
+        throw toLdapError(guarded(this.client, error), operation, this.config);
       }
       if (next.done) return;
+      try {
+        loop.check(next.value.searchEntries.map((e) => e.dn));
+      } catch (error) {
+        // Stop following the server's cookie (and the socket with it: the search is abandoned).
+        await pages.return(undefined).catch(() => undefined);
+        throw error;
+      }
       yield next.value.searchEntries.map(toEntry);
     }
   }
@@ -213,12 +224,30 @@ export class LdapSession {
 export async function createClient(config: ClientConfig): Promise<Client> {
   const { Client } = await import('ldapts');
   const url = parseLdapUrl(config.url);
-  return new Client({
-    url: `${url.scheme}://${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}`,
+  const address = `${url.scheme}://${url.host.includes(':') ? `[${url.host}]` : url.host}:${url.port}`;
+  // Every socket the client reads from (plain, ldaps, and the one StartTLS upgrades to) is watched.
+  const guard = new MessageSizeGuard(config.url);
+  const client = new Client({
+    url: address,
     timeout: config.timeoutMs,
     connectTimeout: config.timeoutMs,
     ...(url.scheme === 'ldaps' ? { tlsOptions: await tlsOptionsFor(config, url) } : {}),
+    createConnection: ((...args: Parameters<typeof netConnect>) => guard.watch(netConnect(...args))) as typeof netConnect,
+    createSecureConnection: ((...args: Parameters<typeof tlsConnect>) => {
+      const existing = (args[0] as { socket?: unknown } | undefined)?.socket;
+      if (existing instanceof Socket) guard.release(existing);
+      return guard.watch(tlsConnect(...args));
+    }) as typeof tlsConnect,
   });
+  GUARDS.set(client, guard);
+  return client;
+}
+
+const GUARDS = new WeakMap<Client, MessageSizeGuard>();
+
+/** The wire guard's own error when it cut the connection (ldapts reports only "Socket error"). */
+function guarded(client: Client, error: unknown): unknown {
+  return GUARDS.get(client)?.tripped ?? error;
 }
 
 export async function startTls(client: Client, config: ClientConfig, url: LdapUrl): Promise<void> {

@@ -20,6 +20,10 @@ export const LdapErrorCode = {
   PagingUnsupported: 'LDAP_PAGING_UNSUPPORTED',
   /** Transient server states (busy 51, unavailable 52): worth a retry. */
   ServerBusy: 'LDAP_SERVER_BUSY',
+  /** The server sent a message larger than one entry may be (wire-guard.ts). */
+  ResponseTooLarge: 'LDAP_RESPONSE_TOO_LARGE',
+  /** A paged search that does not end: a page sent again, or no end of pages (wire-guard.ts). */
+  PagingLoop: 'LDAP_PAGING_LOOP',
   Failed: 'LDAP_FAILED',
 } as const;
 export type LdapErrorCode = (typeof LdapErrorCode)[keyof typeof LdapErrorCode];
