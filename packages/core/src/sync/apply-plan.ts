@@ -222,6 +222,9 @@ async function checkUnchanged(ctx: SourceContext, change: PlanJsonChange): Promi
 
 async function applyPlannedScope(ctx: SourceContext, scope: Scope, planned: PlanJson['sources'][number]['scopes'][number]): Promise<ScopeReport> {
   const started = Date.now();
+  // The progress rows of an applied plan: the scope's label, and the planned writes to count down from.
+  ctx.progress?.({ type: 'scope-start', source: ctx.source.name, scope: scope.id, label: scope.label });
+  ctx.progress?.({ type: 'planned', source: ctx.source.name, scope: scope.id, counts: { ...planned.counts } });
   const applied = await applyScope(ctx, scope, ctx.log.child({ scope: scope.id }));
   const ok = applied.errors === 0 && !applied.interrupted;
   ctx.state.commitScope(ctx.source.name, scope.id, {
