@@ -69,7 +69,9 @@ const BULK_DELETE_CHUNK = 100;
 /** A guard against a server whose `pages` never ends (100 million items at 1000 a page). */
 const MAX_PAGES = 100_000;
 /** Passes over a listing that comes back shorter than its `total` before it is called a lie. */
-const MAX_LISTING_PASSES = 10;
+const MAX_LISTING_PASSES = 15;
+/** Consecutive passes that find nothing new before a short listing is called a lie. */
+const STALLED_PASSES = 5;
 
 export interface ElderClientInternals {
   log?: Logger;
@@ -307,8 +309,11 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     // at the end (listed once more before giving up: rows shift under concurrent writes).
     const seen = new Set<number>();
     const label = `${resource}${Object.values(query).some((v) => v !== undefined) ? ' (' + Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(', ') + ')' : ''}`;
+    let stalled = 0;
     for (let pass = 1; ; pass++) {
       const before = seen.size;
+      // A page that repeats is one whose items this pass has already listed (a later pass relists them all).
+      const thisPass = new Set<number>();
       let announced: number | null = null;
       let highest = 0;
       for (let page = 1; ; page++) {
@@ -325,15 +330,20 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
           highest = Math.max(highest, envelope.total);
         }
         const fresh: T[] = [];
+        let newThisPass = 0;
         for (const raw of envelope.items) {
           const item = decode(result, 'GET', target, () => convert(raw));
+          if (!thisPass.has(item.id)) {
+            thisPass.add(item.id);
+            newThisPass++;
+          }
           if (seen.has(item.id)) continue;
           seen.add(item.id);
           fresh.push(item);
         }
         if (fresh.length > 0) yield fresh;
         if (envelope.items.length === 0 || envelope.page >= envelope.pages) break;
-        if (fresh.length === 0) {
+        if (newThisPass === 0) {
           throw listingError(
             `Elder's listing of ${label} does not advance: page ${page} holds only items already listed (a page that repeats forever); stopped`,
           );
@@ -344,8 +354,9 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
       }
       if (announced === null || seen.size >= announced) return;
       // Rows with equal names come back in any order (§0.1 item 5), so a pass can miss some: list
-      // again while that finds new ones; a pass that finds none means the total is not true.
-      if ((pass > 1 && seen.size === before) || pass >= MAX_LISTING_PASSES) {
+      // again while that finds new ones; several passes in a row that find none mean the total is not true.
+      stalled = pass > 1 && seen.size === before ? stalled + 1 : 0;
+      if (stalled >= STALLED_PASSES || pass >= MAX_LISTING_PASSES) {
         throw listingError(
           `Elder's listing of ${label} ended after ${seen.size} of the ${announced} items its total announced (listed ${pass} times); an index built from it would be incomplete`,
         );

@@ -4,7 +4,7 @@
  * non-JSON 5xx bodies, dropped connections, timeouts, and writes that were applied although the client saw
  * an error.
  */
-import { FAULT_KINDS } from './types.js';
+import { FAULT_KINDS, LYING_FAULT_KINDS } from './types.js';
 import type { FaultConfig, FaultKind } from './types.js';
 
 /** mulberry32: tiny, fast, and good enough to make a fault schedule reproducible from a seed. */
@@ -40,8 +40,9 @@ export function parseFaultConfig(input: unknown): FaultConfig | null {
   const rate = raw['rate'] ?? 0;
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new FaultConfigError('faults.rate must be a number between 0 and 1');
   const kinds = raw['kinds'] ?? [];
-  if (!Array.isArray(kinds) || kinds.some((kind) => !FAULT_KINDS.includes(kind as FaultKind))) {
-    throw new FaultConfigError(`faults.kinds must be a list of: ${FAULT_KINDS.join(', ')}`);
+  const known = [...FAULT_KINDS, ...LYING_FAULT_KINDS];
+  if (!Array.isArray(kinds) || kinds.some((kind) => !known.includes(kind as FaultKind))) {
+    throw new FaultConfigError(`faults.kinds must be a list of: ${known.join(', ')}`);
   }
   if (rate > 0 && kinds.length === 0) throw new FaultConfigError('faults.kinds must not be empty when faults.rate > 0');
   const config: FaultConfig = { rate, kinds: kinds as FaultKind[] };

@@ -22,20 +22,14 @@ export type FaultKind =
   | 'huge-body'
   | 'slow-loris';
 
-export const FAULT_KINDS: readonly FaultKind[] = [
-  '5xx-json',
-  '5xx-html',
-  '5xx-text',
-  'reset',
-  'slow',
-  'apply-then-fail',
-  '429',
-  'html-200',
-  'repeat-page',
-  'total-mismatch',
-  'huge-body',
-  'slow-loris',
-];
+/** Failures a real deployment produces, which a sink must survive and converge through (soak, fault matrix). */
+export const FAULT_KINDS: readonly FaultKind[] = ['5xx-json', '5xx-html', '5xx-text', 'reset', 'slow', 'apply-then-fail', '429'];
+
+/**
+ * Answers that lie (a write "done" that was not, a list that does not hold what it says): a sink can
+ * only refuse them by name and converge once they stop, so they are never mixed into a soak.
+ */
+export const LYING_FAULT_KINDS: readonly FaultKind[] = ['html-200', 'repeat-page', 'total-mismatch', 'huge-body', 'slow-loris'];
 
 /** Size of the `huge-body` fault's answer. */
 export const HUGE_BODY_BYTES = 50 * 1024 * 1024;
