@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // `pnpm bench`: the performance contract of DESIGN §9, measured. Plain ESM over the packages' built
 // dist/ (the root script builds first). Every sync runs in its own child process (lib/cli-child.mjs
-// runs the real CLI; lib/sweep-child.mjs the engine alone), so peak RSS and CPU are the sync's; the
-// Elder emulator lives in this process and slapd in its own. Writes bench/results.json and
+// runs the real CLI; lib/sweep-child.mjs and lib/scopes-child.mjs the engine alone), so peak RSS and CPU
+// are the sync's; for the LDAP series, the floors and the sweep the Elder emulator runs in a process of
+// its own (lib/emulator.mjs), slapd in its own. Writes bench/results.json and
 // docs/benchmarks.md, and prints each scenario as a `BENCH {json}` line.
 //
 //   node bench/run.mjs [--quick] [--scenario NAME]... [--sizes 10000,100000] [--latency-sizes 10000] [--gcp-sizes 1000,10000]
 //
-// Scenarios: first-sync, no-change, one-percent, diff, startup, concurrency, graph (--graph-tenants 40 --graph-objects 100000),
+// Scenarios: first-sync, no-change, one-percent, diff (each with its floors: a bare HTTP client, the
+// connector's read alone, a bare ldapts read), scopes (5,000 scopes, 20 000 objects), startup, concurrency, graph (--graph-tenants 40 --graph-objects 100000),
 // aws (--aws-resources 20000), gcp (--gcp-sizes 1000,10000), workspace (--workspace-users 10000),
 // scale-out (1, 2 and 4 workers; --scale-per-region 10 --scale-latency 20).
 import { spawn, spawnSync } from 'node:child_process';
@@ -17,13 +19,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDirectory } from './lib/directory.mjs';
+import { startRemoteEmulator } from './lib/emulator.mjs';
 import { graphSeries } from './lib/graph.mjs';
 import { awsSeries } from './lib/aws.mjs';
 import { scaleOutSeries } from './lib/scale-out.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI_BIN = join(ROOT, 'packages/cli/bin/run.js');
-const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'startup', 'concurrency', 'graph', 'aws', 'gcp', 'workspace', 'scale-out'];
+const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'scopes', 'startup', 'concurrency', 'graph', 'aws', 'gcp', 'workspace', 'scale-out'];
 const LDAP_SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff'];
 /** Streaming promise (issue 4): peak RSS at the large size within this factor of the small one. */
 const RSS_GROWTH_LIMIT = 1.5;
@@ -63,7 +66,7 @@ const round = (n, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 /** Runs the real CLI in a child; returns its own wall, peak RSS and CPU, and the emulator's counts. */
 async function cli(work, emulator, args, extraEnv = {}) {
-  emulator.resetStats();
+  await emulator.resetStats();
   const usageFile = join(work, `usage-${Date.now()}.json`);
   const started = performance.now();
   const child = spawn(process.execPath, [join(ROOT, 'bench/lib/cli-child.mjs'), usageFile, ...args, '--config', join(work, 'elder-sync.yaml'), '--log-format', 'json', '--log-level', 'warn'], {
@@ -76,7 +79,7 @@ async function cli(work, emulator, args, extraEnv = {}) {
   const code = await new Promise((resolve) => child.on('close', resolve));
   const wallS = (performance.now() - started) / 1000;
   const usage = JSON.parse(readFileSync(usageFile, 'utf8'));
-  const stats = emulator.stats();
+  const stats = await emulator.stats();
   if (code !== 0 && !(args[0] === 'diff' && code === 2)) throw new Error(`elder-sync ${args.join(' ')} exited ${code}:\n${stderr}`);
   return { code, wallS, maxRssMb: usage.maxRssMb, cpuSeconds: usage.cpuSeconds, reads: stats.reads, writes: stats.writes };
 }
@@ -102,19 +105,64 @@ function writeConfig(work, emulator, directory) {
   writeFileSync(join(work, 'elder-sync.yaml'), lines.join('\n') + '\n');
 }
 
+/** Runs a bench/lib child script; returns the JSON line it prints. */
+async function child(script, args) {
+  const proc = spawn(process.execPath, [join(ROOT, 'bench/lib', script), ...args.map(String)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+  proc.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-4000)));
+  const code = await new Promise((resolve) => proc.on('close', resolve));
+  if (code !== 0) throw new Error(`${script} exited ${code}: ${err}`);
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+/**
+ * The floors the LDAP series is measured against, in the same run on the same peers: a bare HTTP
+ * client sending the first sync's creates at the same concurrency (on the same emulator, reset
+ * after), the LDAP connector's read alone, and a bare ldapts paged read.
+ */
+async function floors(users, emulator, directory) {
+  const bareHttp = await child('bare-http-child.mjs', [emulator.url, await emulator.token(), 8, users]);
+  await emulator.reset();
+  const connectorRead = await child('read-child.mjs', ['connector', directory.url, directory.bindDn, directory.bindPassword, directory.baseDn]);
+  const ldaptsRead = await child('read-child.mjs', ['ldapts', directory.url, directory.bindDn, directory.bindPassword, directory.baseDn]);
+  const row = {
+    scenario: 'floors', users, bareHttpS: round(bareHttp.wallMs / 1000), bareHttpPerS: round(bareHttp.perS, 0),
+    connectorReadS: round(connectorRead.wallMs / 1000), connectorRecords: connectorRead.records, connectorReadRssMb: round(connectorRead.maxRssMb, 1),
+    ldaptsReadS: round(ldaptsRead.wallMs / 1000), ldaptsRecords: ldaptsRead.records,
+    readRatio: round(connectorRead.wallMs / ldaptsRead.wallMs),
+  };
+  return row;
+}
+
 /** First sync, no-change run, diff over a 1 % change, then the 1 % run, on one directory and one Elder. */
 async function ldapSeries(users, latencyMs) {
   const t0 = performance.now();
   const directory = await startDirectory(users);
   const loadS = (performance.now() - t0) / 1000;
-  const emulator = await testkit.startElderEmulator({ latencyMs });
+  const emulator = await startRemoteEmulator({ latencyMs });
   const work = mkdtempSync(join(tmpdir(), 'elder-sync-bench-'));
   const base = { users, latencyMs };
   try {
+    const floor = latencyMs === 0 ? await floors(users, emulator, directory) : null;
     writeConfig(work, emulator, directory);
     const first = await cli(work, emulator, ['run']);
-    const entities = emulator.entities().length;
+    const entities = await emulator.entityCount();
     if (entities !== users) throw new Error(`first sync left ${entities} entities in Elder, expected ${users}`);
+    const same = await cli(work, emulator, ['run']);
+    if (floor) {
+      // Issue 10's contract, as ratios of the same run: the first sync at >= 0.6 x the bare client's
+      // rate and <= 200 us of CLI CPU per entity; no-change wall <= 1.5 x the connector's own read;
+      // the connector's read <= 1.3 x a bare ldapts read.
+      const firstRatio = round(users / first.wallS / floor.bareHttpPerS);
+      const cpuUsPerEntity = round((first.cpuSeconds / users) * 1e6, 0);
+      const noChangeRatio = round(same.wallS / floor.connectorReadS);
+      emit({
+        ...floor, firstSyncRatio: firstRatio, cpuUsPerEntity, noChangeRatio,
+        ok: firstRatio >= 0.6 && cpuUsPerEntity <= 200 && noChangeRatio <= 1.5 && floor.readRatio <= 1.3,
+      });
+    }
     if (selected.has('first-sync')) {
       emit({
         scenario: 'first-sync', ...base, slapdLoadS: round(loadS), wallS: round(first.wallS), entitiesPerS: round(users / first.wallS, 0),
@@ -122,7 +170,6 @@ async function ldapSeries(users, latencyMs) {
         peakRssMb: round(first.maxRssMb, 1), cpuSeconds: round(first.cpuSeconds),
       });
     }
-    const same = await cli(work, emulator, ['run']);
     if (selected.has('no-change')) {
       emit({ scenario: 'no-change', ...base, wallS: round(same.wallS), writes: same.writes, reads: same.reads, peakRssMb: round(same.maxRssMb, 1), cpuSeconds: round(same.cpuSeconds), ok: same.writes === 0 });
     }
@@ -139,6 +186,33 @@ async function ldapSeries(users, latencyMs) {
   } finally {
     await emulator.close();
     await directory.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * 5,000 scopes, most of them empty, holding 20 000 objects: a first sync, then a no-change run whose
+ * Elder reads must stay within objects / 1000 + 50 (the index grows with objects, not scopes).
+ */
+async function manyScopes(scopes, objects) {
+  const emulator = await startRemoteEmulator({ latencyMs: 0 });
+  const work = mkdtempSync(join(tmpdir(), 'elder-sync-scopes-'));
+  try {
+    const statePath = join(work, 'state.db');
+    await emulator.resetStats();
+    const first = await child('scopes-child.mjs', [emulator.url, scopes, objects, statePath]);
+    const firstStats = await emulator.stats();
+    await emulator.resetStats();
+    const again = await child('scopes-child.mjs', [emulator.url, scopes, objects, statePath]);
+    const stats = await emulator.stats();
+    const limit = Math.floor(objects / 1000) + 50;
+    emit({
+      scenario: 'scopes', scopes, objects, firstWallS: round(first.wallMs / 1000), firstReads: firstStats.reads, firstWrites: firstStats.writes,
+      wallS: round(again.wallMs / 1000), reads: stats.reads, writes: stats.writes, readLimit: limit, peakRssMb: round(again.maxRssMb, 1),
+      ok: first.ok && again.ok && stats.writes === 0 && stats.reads <= limit,
+    });
+  } finally {
+    await emulator.close();
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -166,7 +240,7 @@ function startup() {
 }
 
 async function sweepOnce(concurrency, latencyMs) {
-  const emulator = await testkit.startElderEmulator({ latencyMs });
+  const emulator = await startRemoteEmulator({ latencyMs });
   const work = mkdtempSync(join(tmpdir(), 'elder-sync-sweep-'));
   try {
     const entities = Math.max(150, Math.round((concurrency / (latencyMs / 1000)) * 3));
@@ -178,11 +252,11 @@ async function sweepOnce(concurrency, latencyMs) {
     const code = await new Promise((resolve) => child.on('close', resolve));
     if (code !== 0) throw new Error(`sweep child exited ${code}: ${err}`);
     const r = JSON.parse(out.trim().split('\n').pop());
-    const stats = emulator.stats();
+    const stats = await emulator.stats();
     const requests = stats.reads + stats.writes;
     const throughput = requests / (r.wallMs / 1000);
     const ideal = concurrency / (latencyMs / 1000);
-    emit({ scenario: 'concurrency', latencyMs, concurrency, entities, requests, wallS: round(r.wallMs / 1000), requestsPerS: round(throughput, 0), idealPerS: round(ideal, 0), ratioToIdeal: round(throughput / ideal), ok: r.ok && emulator.entities().length === entities });
+    emit({ scenario: 'concurrency', latencyMs, concurrency, entities, requests, wallS: round(r.wallMs / 1000), requestsPerS: round(throughput, 0), idealPerS: round(ideal, 0), ratioToIdeal: round(throughput / ideal), ok: r.ok && (await emulator.entityCount()) === entities });
   } finally {
     await emulator.close();
     rmSync(work, { recursive: true, force: true });
@@ -228,6 +302,7 @@ if (LDAP_SCENARIOS.some((s) => selected.has(s))) {
     if (latencySizes.includes(users)) await ldapSeries(users, 20);
   }
 }
+if (selected.has('scopes')) await manyScopes(opts.quick ? 1000 : 5000, opts.quick ? 4000 : 20000);
 if (selected.has('concurrency')) for (const c of [1, 4, 16, 64]) await sweepOnce(c, 20);
 if (selected.has('graph')) {
   await graphSeries({

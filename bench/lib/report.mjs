@@ -25,7 +25,8 @@ regression check can compare two runs as ratios.
 - **Peers.** LDAP scenarios read a real OpenLDAP \`slapd\` loaded with \`generateUsersLdif(N)\` users (one OU,
   inetOrgPerson, no groups), bulk-loaded offline with \`slapadd -q\` (online \`ldapadd\` manages ~600 entries/s here, so
   100 000 users would take minutes). Elder is the testkit's Elder v3.2.1 emulator with a fixed per-request latency
-  (0 or 20 ms), in the bench's own process.
+  (0 or 20 ms), in a process of its own (\`elder-emulator\`, \`bench/lib/emulator.mjs\`) for the LDAP series, the floors,
+  the many-scopes fixture and the concurrency sweep.
 - **Each sync is its own process**: the real CLI (\`elder-sync run\` / \`diff\`, default \`elder.concurrency: 8\`, JSON logs at
   warn, plan output discarded) started by \`bench/lib/cli-child.mjs\`, which records that process's own peak RSS
   (\`maxRSS\`) and CPU (user + system) at exit. Wall time is measured by the parent and includes Node's start-up.
@@ -33,11 +34,28 @@ regression check can compare two runs as ratios.
 - The 20 ms latency runs are at ${doc.latencySizes.join(', ')} users only: at 100 000 users the first sync would spend
   100 000 × 20 ms / 8 in flight ≈ 4 minutes in latency alone, which the concurrency sweep already characterises.
 - **Concurrency sweep**: the engine and Elder client only (\`bench/lib/sweep-child.mjs\`, an in-memory connector, no
-  LDAP) creating ~3 s worth of entities at 20 ms latency; ratio = measured requests/s ÷ (concurrency ÷ latency).
-  The emulator and the sync share the machine's cores, so once the CPU is busy (on 2 cores, from about 16 in flight)
-  the sweep measures CPU per request (client + emulator), not Elder's latency: throughput still grows with
-  concurrency, but the ratio falls. Figures on a shared machine vary by ±20 % between runs; compare ratios.
+  LDAP) creating ~3 s worth of entities at 20 ms latency against the emulator in its own process; ratio = measured
+  requests/s ÷ (concurrency ÷ latency). Both processes still share the machine's 2 cores, so once the CPU is busy the
+  sweep measures CPU per request (client + emulator), not Elder's latency. Figures on a shared machine vary by ±20 %
+  between runs; compare ratios.
 
+## 0. Floors and the engine's contract (issue 10), at 0 ms, same run, same peers
+
+Each LDAP size first measures what the sync cannot beat: a bare HTTP client (\`bench/lib/bare-http-child.mjs\`: undici,
+keep-alive, 8 in flight) sending the first sync's creates to the same emulator (reset afterwards), the LDAP connector's
+read alone (\`bench/lib/read-child.mjs connector\`: scopes and every record mapped, nothing planned) and a bare ldapts
+paged search of the same users and attributes. Targets: first sync ≥ 0.6 × the bare client's rate and ≤ 200 µs of CLI
+CPU per entity; the no-change run's wall ≤ 1.5 × the connector's read; the connector's read ≤ 1.3 × the bare read.
+
+${table(of('floors'), [['users', 'users'], ['bareHttpPerS', 'bare HTTP creates/s'], ['firstSyncRatio', 'first sync ÷ bare (≥ 0.6)'], ['cpuUsPerEntity', 'CLI CPU µs/entity (≤ 200)'], ['connectorReadS', 'connector read s'], ['noChangeRatio', 'no-change ÷ connector read (≤ 1.5)'], ['ldaptsReadS', 'bare ldapts read s'], ['readRatio', 'connector ÷ ldapts (≤ 1.3)'], ['connectorReadRssMb', 'read peak RSS MB'], ['ok', 'all met']])}
+## 0b. Many scopes: 5,000 scopes (most empty), 20 000 objects
+
+The engine alone (\`bench/lib/scopes-child.mjs\`, a synthetic connector: every fifth scope holds objects under an
+organization of its own, like the accounts × regions of an AWS Organization). The no-change run's Elder reads must stay
+within objects / 1000 + 50: the index lists a type across Elder when that is cheaper than one slice per organization,
+so its reads grow with the objects, not with the scopes.
+
+${table(of('scopes'), [['scopes', 'scopes'], ['objects', 'objects'], ['firstWallS', 'first sync s'], ['firstReads', 'first reads'], ['firstWrites', 'first writes'], ['wallS', 'no-change s'], ['reads', 'no-change reads'], ['readLimit', 'read limit'], ['writes', 'writes'], ['peakRssMb', 'peak RSS MB'], ['ok', 'within']])}
 ## 1. First sync (LDAP → Elder)
 
 ${table(of('first-sync'), [['users', 'users'], ['latencyMs', 'latency ms'], ['wallS', 'wall s'], ['entitiesPerS', 'entities/s'], ['elderCallsPerEntity', 'Elder calls/entity'], ['reads', 'reads'], ['writes', 'writes'], ['peakRssMb', 'peak RSS MB'], ['cpuSeconds', 'CPU s'], ['slapdLoadS', 'slapd load s']])}
