@@ -47,6 +47,7 @@ export function parseDn(dn: string): Rdn[] {
   let i = 0;
   let rdn: Rdn = [];
   const n = dn.length;
+  let plainEnd: number;
   for (;;) {
     while (i < n && dn[i] === ' ') i++;
     const eq = dn.indexOf('=', i);
@@ -74,6 +75,12 @@ export function parseDn(dn: string): Rdn[] {
       i++;
       value = Buffer.from(bytes).toString('utf8');
       while (i < n && dn[i] === ' ') i++;
+    } else if ((plainEnd = plainValueEnd(dn, i)) >= 0) {
+      // The common case (no escapes, ASCII): the text as written, trailing spaces dropped.
+      let end = plainEnd;
+      while (end > i && dn.charCodeAt(end - 1) === 0x20) end--;
+      value = dn.slice(i, end);
+      i = plainEnd;
     } else {
       const bytes: number[] = [];
       // Trailing spaces are insignificant unless escaped: remember where the last escaped byte ended.
@@ -99,9 +106,29 @@ export function parseDn(dn: string): Rdn[] {
   return rdns;
 }
 
+/**
+ * Where a value starting at `i` ends (the next `,` `+` `;` or the end) when it is plain printable
+ * ASCII with nothing escaped or forbidden in it; -1 when it needs the byte-wise reader.
+ */
+function plainValueEnd(dn: string, i: number): number {
+  const n = dn.length;
+  for (let k = i; k < n; k++) {
+    const c = dn.charCodeAt(k);
+    if (c === 0x2c || c === 0x2b || c === 0x3b) return k;
+    // \\ " < > and anything outside printable ASCII go the long way.
+    if (c === 0x5c || c === 0x22 || c === 0x3c || c === 0x3e || c < 0x20 || c > 0x7e) return -1;
+  }
+  return n;
+}
+
 /** Reads one (possibly escaped) character at `i` into UTF-8 `bytes`; returns the next index. */
 function readChar(dn: string, i: number, bytes: number[]): number {
   const c = dn[i]!;
+  const code = dn.charCodeAt(i);
+  if (code < 0x80 && c !== '\\') {
+    bytes.push(code);
+    return i + 1;
+  }
   if (c !== '\\') {
     const cp = dn.codePointAt(i)!;
     const s = String.fromCodePoint(cp);
