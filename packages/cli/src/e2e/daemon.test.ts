@@ -177,7 +177,7 @@ describe('daemon: two sources on 2 s and 3 s schedules', () => {
     daemon.child.kill('SIGHUP');
     await daemon.waitFor(/configuration reload rejected/, 10_000, mark);
     const log = daemon.stderr().slice(mark);
-    expect(log).toMatch(/reload: sources\[0\]\.schedule: must be a cron expression/);
+    expect(log).toMatch(/reload: sources\[0\]\.schedule: \\"every two seconds\\" is not a cron expression the scheduler accepts/);
     expect(log).toMatch(/reload: sources\[1\]\.deletes: must be one of delete, mark, keep/);
     await sleep(4500);
     const doc = await status();
