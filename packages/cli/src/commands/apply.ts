@@ -9,7 +9,7 @@ export interface ApplyResult {
 
 export default class Apply extends SyncCommand<typeof Apply> {
   static override summary = 'Apply exactly a saved plan (from "diff --out"), refusing if Elder changed underneath it.';
-  static override description = `Before writing anything, every object the plan touches is checked against the Elder id and content hash the plan was computed against. If any moved (edited, deleted, or created by someone else since), nothing is applied and the objects are listed: make a new plan and review it.
+  static override description = `Before writing anything, the plan's signature is checked with the key in the state file: a plan edited in any way since "diff --out" saved it, unsigned, or signed with another state's key is refused, and the digest that was verified is printed so it can be matched with the reviewed one. Then every object the plan touches is checked against the Elder id and content hash the plan was computed against. If any moved (edited, deleted, or created by someone else since), nothing is applied and the objects are listed: make a new plan and review it.
 
 The plan is applied with the configuration it was made with (same Elder URL, same source names). Its scope cursors are committed once their writes are confirmed.
 
