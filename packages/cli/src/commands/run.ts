@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import type { PlanJson } from '@elder-sync/core';
+import type { PlanJson, SyncReport } from '@elder-sync/core';
 import { askYes, canAsk } from '../confirm.js';
 import { ExitCode } from '../exit-codes.js';
 import { shardFlag, shardOption } from '../shard-flag.js';
@@ -61,22 +61,50 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     const { config, connectors, sources } = prepared;
     const core = await this.core();
     const log = await this.logger();
-    const observers = await this.runObservers(config, sources, flags['serve-metrics'] ? (flags.listen ?? config.daemon?.listen ?? '127.0.0.1:9464') : null);
+    const { report, interrupted } = await this.observed(config, sources, (hooks, signal) =>
+      core.runSync({
+        signal,
+        config,
+        connectors,
+        sources,
+        mode: flags['dry-run'] ? 'plan' : 'apply',
+        full: flags.full,
+        only: flags.only,
+        allowMassDelete: flags['allow-mass-delete'],
+        log,
+        ...hooks,
+        adopt: flags.adopt,
+        ...shardOption(core, flags.shard),
+      }),
+    );
+    try {
+      this.printFailures(report);
+      await this.printPlan(report, flags.verbose);
+      await this.printSummary(report);
+      process.exitCode = interrupted() ? ExitCode.interrupted : this.runExitCode(report);
+      // The JSON plan holds every change in memory: build it only when it is printed.
+      return this.jsonEnabled() ? { plan: core.planToJson(report), summary: summaryJson(report) } : undefined;
+    } finally {
+      report.close();
+    }
+  }
+
+  /**
+   * Runs `work` (a sync or an apply) with its progress observers — live rows, scope lines, the
+   * health server under --serve-metrics — and Ctrl-C handling around it, and hands back its report.
+   */
+  private async observed<R extends SyncReport>(
+    config: PreparedRun['config'],
+    sources: string[],
+    work: (hooks: Awaited<ReturnType<Run['runObservers']>>['hooks'], signal: AbortSignal) => Promise<R>,
+  ): Promise<{ report: R; interrupted: () => boolean }> {
+    const { flags } = this;
+    const serve = flags['serve-metrics'] ? (flags.listen ?? config.daemon?.listen ?? '127.0.0.1:9464') : null;
+    const observers = await this.runObservers(config, sources, serve);
     const stop = this.interruptible();
-    const report = await core.runSync({
-      signal: stop.signal,
-      config,
-      connectors,
-      sources,
-      mode: flags['dry-run'] ? 'plan' : 'apply',
-      full: flags.full,
-      only: flags.only,
-      allowMassDelete: flags['allow-mass-delete'],
-      log,
-      ...observers.hooks,
-      adopt: flags.adopt,
-      ...shardOption(core, flags.shard),
-    })
+    // Through a promise, so a synchronous throw (a bad --shard) also closes the observers.
+    const report = await Promise.resolve()
+      .then(() => work(observers.hooks, stop.signal))
       .catch(async (error: unknown) => {
         observers.finished(null);
         await observers.close();
@@ -86,15 +114,11 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     try {
       observers.finished(report);
       await observers.close();
-      this.printFailures(report);
-      await this.printPlan(report, flags.verbose);
-      await this.printSummary(report);
-      process.exitCode = stop.interrupted() ? ExitCode.interrupted : this.runExitCode(report);
-      // The JSON plan holds every change in memory: build it only when it is printed.
-      return this.jsonEnabled() ? { plan: core.planToJson(report), summary: summaryJson(report) } : undefined;
-    } finally {
+    } catch (error) {
       report.close();
+      throw error;
     }
+    return { report, interrupted: stop.interrupted };
   }
 
   /** Whether to show the plan and ask before writing: a person at a terminal, who did not say --yes. */
@@ -112,12 +136,9 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
     const { flags } = this;
     const core = await this.core();
     const log = await this.logger();
-    const serve = flags['serve-metrics'] ? (flags.listen ?? config.daemon?.listen ?? '127.0.0.1:9464') : null;
-    let observers = await this.runObservers(config, sources, serve);
-    let stop = this.interruptible();
-    const planned = await core
-      .runSync({
-        signal: stop.signal,
+    const { report: planned, interrupted: planInterrupted } = await this.observed(config, sources, (hooks, signal) =>
+      core.runSync({
+        signal,
         config,
         connectors,
         sources,
@@ -127,21 +148,14 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
         allowMassDelete: flags['allow-mass-delete'],
         adopt: flags.adopt,
         log,
-        ...observers.hooks,
-      })
-      .catch(async (error: unknown) => {
-        observers.finished(null);
-        await observers.close();
-        throw error;
-      })
-      .finally(stop.dispose);
+        ...hooks,
+      }),
+    );
     let plan;
     try {
-      observers.finished(planned);
-      await observers.close();
       this.printFailures(planned);
       await this.printPlan(planned, flags.verbose);
-      if (stop.interrupted()) {
+      if (planInterrupted()) {
         process.exitCode = ExitCode.interrupted;
         return undefined;
       }
@@ -164,21 +178,10 @@ Exit codes: 0 every scope succeeded; 3 some scopes failed and the others were ap
       planned.close();
     }
     // Applies the plan just shown; with no changes, it commits the scopes' cursors and writes nothing.
-    observers = await this.runObservers(config, sources, serve);
-    stop = this.interruptible();
-    const report = await core
-      .applyPlan({ config, connectors, plan, log, signal: stop.signal, ...observers.hooks })
-      .catch(async (error: unknown) => {
-        observers.finished(null);
-        await observers.close();
-        throw error;
-      })
-      .finally(stop.dispose);
+    const { report, interrupted } = await this.observed(config, sources, (hooks, signal) => core.applyPlan({ config, connectors, plan, log, signal, ...hooks }));
     try {
-      observers.finished(report);
-      await observers.close();
       await this.printSummary(report);
-      process.exitCode = stop.interrupted() ? ExitCode.interrupted : this.runExitCode(report);
+      process.exitCode = interrupted() ? ExitCode.interrupted : this.runExitCode(report);
       return undefined;
     } finally {
       report.close();
