@@ -10,6 +10,7 @@ import { slapdConf } from './conf.js';
 import { run } from './exec.js';
 import { baseLdif, FIXTURE_SUFFIX, rewriteSuffix, sshaHash } from './ldif.js';
 import { makeTls } from './tls.js';
+import type { DirectoryPeer } from '../peer/directory.js';
 
 /** A failure to install, start, load or stop the throwaway slapd. */
 export class SlapdError extends ElderSyncError {
@@ -42,35 +43,10 @@ export interface StartSlapdOptions {
   logLevel?: string;
 }
 
-export interface SlapdPeer {
+/** The OpenLDAP peer: every directory peer's members, and slapd's own log file. */
+export interface SlapdPeer extends DirectoryPeer {
   readonly vendor: 'openldap';
-  /** `ldap://127.0.0.1:<port>` (StartTLS works on it too). */
-  url: string;
-  /** `ldaps://127.0.0.1:<ldapsPort>`, certificate signed by `caFile`. */
-  ldapsUrl: string;
-  host: string;
-  port: number;
-  ldapsPort: number;
-  baseDn: string;
-  /** `cn=reader,<suffix>`: a non-root account that can read everything except passwords. */
-  bindDn: string;
-  bindPassword: string;
-  /** The rootdn: may write, exempt from size limits. */
-  adminDn: string;
-  adminPassword: string;
-  /** PEM of the throwaway CA that signed the server certificate. */
-  caFile: string;
-  dir: string;
-  pid: number;
   logFile: string;
-  /** `ldapadd` the LDIF text as the admin. */
-  add(ldif: string): Promise<void>;
-  /** `ldapmodify` the LDIF text (changetype records) as the admin. */
-  modify(ldif: string): Promise<void>;
-  /** Delete one entry as the admin. */
-  delete(dn: string): Promise<void>;
-  /** SIGTERM (SIGKILL after 10 s), then remove the temp dir if startSlapd made it. Idempotent. */
-  stop(): Promise<void>;
 }
 
 const SLAPD_BIN = process.env.SLAPD_BIN ?? '/usr/sbin/slapd';
