@@ -44,8 +44,38 @@ function fail(dn: string, why: string): never {
 export function parseDn(dn: string): Rdn[] {
   const rdns: Rdn[] = [];
   if (dn.trim() === '') return rdns;
+  const n = dn.length;
   let i = 0;
-  let rdn: Rdn = [];
+  for (;;) {
+    rdns.push(readRdn(dn, i));
+    if (rdnEnd >= n) return rdns;
+    i = rdnEnd + 1;
+    if (i >= n) fail(dn, 'trailing separator');
+  }
+}
+
+/**
+ * The entry's own (leftmost) RDN of a non-empty DN, and the index of the separator after it (the DN's
+ * length when there is no parent). Throws like `parseDn` when that RDN is malformed.
+ */
+export function readOwnRdn(dn: string): { rdn: Rdn; end: number } {
+  const rdn = readRdn(dn, 0);
+  return { rdn, end: rdnEnd };
+}
+
+/**
+ * Where the RDN last read by `readRdn` ended: the index of the `,` or `;` after it, or the DN's length.
+ * A module variable rather than a returned pair, so that the per-RDN hot path allocates nothing extra.
+ */
+let rdnEnd = 0;
+
+/**
+ * Reads the RDN starting at `i` (its AVAs joined by `+`) and sets `rdnEnd`. Looks only at `dn` from `i`
+ * on, so the RDNs after a separator parse the same whatever came before it (what lets `DnCache` reuse
+ * the parse of a parent DN).
+ */
+function readRdn(dn: string, i: number): Rdn {
+  const rdn: Rdn = [];
   const n = dn.length;
   let plainEnd: number;
   for (;;) {
@@ -94,16 +124,12 @@ export function parseDn(dn: string): Rdn[] {
       value = Buffer.from(bytes.slice(0, significantEnd)).toString('utf8');
     }
     rdn.push({ type, value });
-    if (i >= n) break;
-    const sep = dn[i];
+    if (i >= n || dn[i] !== '+') {
+      rdnEnd = i >= n ? n : i;
+      return rdn;
+    }
     i++;
-    if (sep === '+') continue;
-    rdns.push(rdn);
-    rdn = [];
-    if (i >= n) fail(dn, 'trailing separator');
   }
-  rdns.push(rdn);
-  return rdns;
 }
 
 /**
@@ -171,16 +197,18 @@ function normalValue(value: string): string {
   return value.normalize('NFC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
+/** The canonical form of one parsed RDN (AVAs sorted, joined by `+`). */
+export function formatNormalizedRdn(rdn: Rdn): string {
+  if (rdn.length === 1) return `${normalType(rdn[0]!.type)}=${escapeDnValue(normalValue(rdn[0]!.value))}`;
+  return rdn
+    .map((ava) => `${normalType(ava.type)}=${escapeDnValue(normalValue(ava.value))}`)
+    .sort()
+    .join('+');
+}
+
 /** The canonical form of parsed RDNs (see the module comment). */
 export function formatNormalized(rdns: readonly Rdn[]): string {
-  return rdns
-    .map((rdn) =>
-      rdn
-        .map((ava) => `${normalType(ava.type)}=${escapeDnValue(normalValue(ava.value))}`)
-        .sort()
-        .join('+'),
-    )
-    .join(',');
+  return rdns.map(formatNormalizedRdn).join(',');
 }
 
 /** Normalises a DN string for comparison; throws LdapError(LDAP_INVALID_DN) when it does not parse. */
@@ -190,9 +218,13 @@ export function normalizeDn(dn: string): string {
 
 /** True when `dn` equals `base` or lies below it (both already parsed). */
 export function isWithin(dn: readonly Rdn[], base: readonly Rdn[]): boolean {
-  if (dn.length < base.length) return false;
-  const tail = dn.slice(dn.length - base.length);
-  return formatNormalized(tail) === formatNormalized(base);
+  return isWithinNormalized(dn, base.length, formatNormalized(base));
+}
+
+/** `isWithin` against a base whose length and normal form were worked out once, not on every call. */
+export function isWithinNormalized(dn: readonly Rdn[], baseLength: number, baseNormalized: string): boolean {
+  if (dn.length < baseLength) return false;
+  return formatNormalized(dn.slice(dn.length - baseLength)) === baseNormalized;
 }
 
 /** Attribute type of an RDN as a lower-case name (`ou`, `cn`, ...). */
@@ -207,10 +239,16 @@ export function rdnType(rdn: Rdn): string {
  * An entry outside `baseDn` (should not happen with a subtree search) gets `[]`.
  */
 export function organizationPathOf(dn: readonly Rdn[], base: readonly Rdn[]): string[] {
-  if (!isWithin(dn, base) || dn.length === base.length) return [];
-  const between = dn.slice(1, dn.length - base.length);
-  return between
-    .filter((rdn) => rdn.length === 1 && rdnType(rdn) === 'ou')
-    .map((rdn) => rdn[0]!.value)
-    .reverse();
+  return organizationPathBelow(dn, base.length, formatNormalized(base));
+}
+
+/** `organizationPathOf` against a base whose length and normal form were worked out once. */
+export function organizationPathBelow(dn: readonly Rdn[], baseLength: number, baseNormalized: string): string[] {
+  if (dn.length === baseLength || !isWithinNormalized(dn, baseLength, baseNormalized)) return [];
+  const path: string[] = [];
+  for (let k = dn.length - baseLength - 1; k >= 1; k--) {
+    const rdn = dn[k]!;
+    if (rdn.length === 1 && rdnType(rdn) === 'ou') path.push(rdn[0]!.value);
+  }
+  return path;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { directoryNameOf, ldapConfigSchema, legacyScopeIdOf, scopeIdOf, scopeLabelOf, parseLdapUrl, DEFAULT_USER_FILTER } from './config.js';
 import { parseDn } from './dn.js';
+import { DnCache } from './dn-cache.js';
 import type { LdapEntry } from './entry.js';
 import { mapGroup, mapOu, mapUser, type MappingContext } from './mapping.js';
 import { GroupIndex } from './membership.js';
@@ -15,7 +16,7 @@ const entry = (dn: string, attrs: Record<string, string[]>): LdapEntry => ({
   dn,
   attrs: Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k.toLowerCase(), v])),
 });
-const ctxWith = (groups = new GroupIndex(), vendor = openLdap): MappingContext => ({ base: parseDn(BASE), server: 'ldap.example.test', vendor, groups });
+const ctxWith = (groups = new GroupIndex(), vendor = openLdap): MappingContext => ({ dns: new DnCache(parseDn(BASE)), server: 'ldap.example.test', vendor, groups });
 
 describe('mapUser', () => {
   const bob = entry('uid=bob,ou=Engineering,ou=People,ou=Corp,dc=example,dc=test', {

@@ -1,12 +1,13 @@
 import type { SourceRecord } from '@elder-sync/connector-sdk';
-import { organizationPathOf, parseDn, rdnType, type Rdn } from './dn.js';
+import { parseDn, rdnType } from './dn.js';
+import type { DnCache } from './dn-cache.js';
 import { first, values, type LdapEntry } from './entry.js';
 import type { GroupIndex } from './membership.js';
 import type { LdapVendor } from './vendors.js';
 
 export interface MappingContext {
-  /** Parsed base DN. */
-  base: readonly Rdn[];
+  /** DN parsing and placement below the base DN, shared by every entry of the read. */
+  dns: DnCache;
   /** Host name of the directory (no scheme, port or credentials): the `ldap_server` attribute. */
   server: string;
   vendor: LdapVendor;
@@ -30,7 +31,7 @@ export function mapOu(entry: LdapEntry, ctx: MappingContext): SourceRecord | und
     externalId,
     name,
     attributes: { ldap_dn: entry.dn, description: first(entry, 'description') },
-    organizationPath: organizationPathOf(rdns, ctx.base),
+    organizationPath: ctx.dns.pathOf(rdns),
   };
 }
 
@@ -63,7 +64,7 @@ export function mapUser(entry: LdapEntry, ctx: MappingContext): SourceRecord | u
       ldap_server: ctx.server,
       kind: 'person',
     },
-    organizationPath: organizationPathOf(parseDn(entry.dn), ctx.base),
+    organizationPath: ctx.dns.organizationPath(entry.dn),
     relations: ctx.groups.relationsFor({ dn: entry.dn, memberOf: values(entry, 'memberOf'), uid, selfId: externalId }),
   };
 }
@@ -94,7 +95,7 @@ export function mapGroup(entry: LdapEntry, ctx: MappingContext): SourceRecord | 
       description: first(entry, 'description'),
       kind: 'group',
     },
-    organizationPath: organizationPathOf(parseDn(entry.dn), ctx.base),
+    organizationPath: ctx.dns.organizationPath(entry.dn),
     // Nested groups: a group is a member of the groups listing it.
     relations: ctx.groups.relationsFor({ dn: entry.dn, memberOf: values(entry, 'memberOf'), uid: null, selfId: externalId }),
   };

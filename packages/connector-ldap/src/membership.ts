@@ -1,5 +1,6 @@
 import type { RecordRelation } from '@elder-sync/connector-sdk';
 import { normalizeDn } from './dn.js';
+import type { DnCache } from './dn-cache.js';
 
 /**
  * Which groups an entry belongs to, resolved to the groups' external ids.
@@ -20,8 +21,16 @@ export class GroupIndex {
   private readonly byDn = new Map<string, number>();
   private readonly byMemberDn = new Map<string, number[]>();
   private readonly byUid = new Map<string, number[]>();
+  /**
+   * memberOf value text → group index (-1: no such group indexed, -2: not a DN). Users repeat the same
+   * few group DNs, spelled the same way, so each spelling is normalised once. Cleared at its limit.
+   */
+  private readonly memberOfSeen = new Map<string, number>();
   /** Member values that were not DNs (skipped): reported once per read. */
   unparsable = 0;
+
+  /** `dns`, when given, shares the parse of parent DNs with the rest of the read. */
+  constructor(private readonly dns?: DnCache) {}
 
   get size(): number {
     return this.ids.length;
@@ -32,6 +41,7 @@ export class GroupIndex {
     const existing = key === undefined ? undefined : this.byDn.get(key);
     if (existing !== undefined) return existing;
     const index = this.ids.push(externalId) - 1;
+    this.memberOfSeen.clear(); // a spelling remembered as "not indexed" may name this group
     if (key !== undefined) this.byDn.set(key, index);
     return index;
   }
@@ -60,25 +70,46 @@ export class GroupIndex {
   relationsFor(member: { dn: string; memberOf: readonly string[]; uid: string | null; selfId: string }): RecordRelation[] {
     const found = new Set<string>();
     for (const groupDn of member.memberOf) {
-      const id = this.groupIdOf(groupDn);
-      if (id !== undefined) found.add(id);
+      const index = this.groupIndexOfMemberOf(groupDn);
+      if (index >= 0) found.add(this.ids[index]!);
     }
-    const key = this.normal(member.dn);
-    for (const index of (key === undefined ? undefined : this.byMemberDn.get(key)) ?? []) found.add(this.ids[index]!);
-    if (member.uid !== null) for (const index of this.byUid.get(member.uid.toLowerCase()) ?? []) found.add(this.ids[index]!);
+    // Looked up only when some group lists members by DN (the member DN need not be normalised otherwise).
+    if (this.byMemberDn.size > 0) {
+      const key = this.normal(member.dn);
+      for (const index of (key === undefined ? undefined : this.byMemberDn.get(key)) ?? []) found.add(this.ids[index]!);
+    }
+    if (member.uid !== null && this.byUid.size > 0) for (const index of this.byUid.get(member.uid.toLowerCase()) ?? []) found.add(this.ids[index]!);
     found.delete(member.selfId);
+    if (found.size === 0) return [];
     return [...found].sort().map((externalId) => ({ type: 'member_of', kind: 'group', externalId }));
+  }
+
+  /** Like `groupIdOf`, by index, remembering each memberOf spelling (-1: not indexed). */
+  private groupIndexOfMemberOf(groupDn: string): number {
+    let index = this.memberOfSeen.get(groupDn);
+    if (index === undefined) {
+      const key = this.normal(groupDn);
+      index = key === undefined ? -2 : (this.byDn.get(key) ?? -1);
+      if (this.memberOfSeen.size >= MEMBER_OF_LIMIT) this.memberOfSeen.clear();
+      this.memberOfSeen.set(groupDn, index);
+    } else if (index === -2) {
+      this.unparsable++; // counted per value, as if it were parsed again
+    }
+    return index;
   }
 
   private normal(dn: string): string | undefined {
     try {
-      return normalizeDn(dn);
+      return this.dns === undefined ? normalizeDn(dn) : this.dns.normalize(dn);
     } catch {
       this.unparsable++;
       return undefined;
     }
   }
 }
+
+/** Distinct memberOf spellings remembered; past it the map starts over (bounded memory, same answers). */
+const MEMBER_OF_LIMIT = 10_000;
 
 function push(map: Map<string, number[]>, key: string, value: number): void {
   const list = map.get(key);

@@ -4,6 +4,7 @@ import { LdapError, LdapErrorCode } from './errors.js';
 import { directoryNameOf, type LdapConfig, type LdapKind } from './config.js';
 import { CursorTracker, parseCursor, type LdapCursor } from './cursor.js';
 import { normalizeDn, parseDn } from './dn.js';
+import { DnCache } from './dn-cache.js';
 import { first, values, type LdapEntry } from './entry.js';
 import { mapGroup, mapOu, mapUser, GROUP_ATTRIBUTES, OU_ATTRIBUTES, USER_ATTRIBUTES, type MappingContext } from './mapping.js';
 import { GroupIndex } from './membership.js';
@@ -62,8 +63,9 @@ export async function* readDirectory(ctx: ReadContext<LdapConfig>): AsyncGenerat
     const memberOf = await useMemberOf(session, config, log);
     log.debug('LDAP directory', { vendor: vendor.name, memberOf, incremental: since !== undefined, namingContext });
 
-    const groups = new GroupIndex();
-    const mctx: MappingContext = { base: baseRdns, server: directoryNameOf(namingContext ?? config.baseDn), vendor, groups };
+    const dns = new DnCache(baseRdns);
+    const groups = new GroupIndex(dns);
+    const mctx: MappingContext = { dns, server: directoryNameOf(namingContext ?? config.baseDn), vendor, groups };
     const common = [...vendor.idAttributes, vendor.cursor.attribute];
     const search = (filter: string, attributes: string[]) =>
       session.search(config.baseDn, {
