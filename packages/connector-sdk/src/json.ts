@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
@@ -24,7 +24,8 @@ function sortKeys(value: unknown): unknown {
 
 /** Short, stable content hash of any JSON-able value. */
 export function contentHash(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 32);
+  // One-shot `hash` (no Hash object): every record of a run is hashed, twice in a no-change run.
+  return hash('sha256', canonicalJson(value), 'hex').slice(0, 32);
 }
 
 export function isJsonObject(value: unknown): value is JsonObject {
