@@ -330,14 +330,17 @@ export class StateStore {
    * statement on the connection while an iterator is open, and callers write (put, delete)
    * while walking mappings. Rows changed behind the cursor are seen at most once.
    */
-  *mappings(source: string, scope?: string): IterableIterator<Mapping> {
+  *mappings(source: string, scope?: string, elderKind?: Mapping['elderKind']): IterableIterator<Mapping> {
     this.flushMappings();
     let after = '';
     for (;;) {
       const rows = (
         scope === undefined
           ? this.stmts.pageBySource.all(source, after, MAPPING_PAGE_SIZE)
-          : this.stmts.pageByScope.all(source, scope, after, MAPPING_PAGE_SIZE)
+          : elderKind === undefined
+            ? this.stmts.pageByScope.all(source, scope, after, MAPPING_PAGE_SIZE)
+            // A scope's organizations among its (many more) entities, without a row object per entity.
+            : this.stmts.pageByScopeKind.all(source, scope, elderKind, after, MAPPING_PAGE_SIZE)
       ) as MappingRow[];
       for (const row of rows) yield mappingFromRow(row);
       const last = rows[rows.length - 1];
@@ -512,6 +515,9 @@ function prepareStatements(db: Database.Database) {
     ),
     pageByScope: db.prepare(
       `SELECT ${MAPPING_COLUMNS} FROM mappings WHERE source = ? AND scope = ? AND key > ? ORDER BY key LIMIT ?`,
+    ),
+    pageByScopeKind: db.prepare(
+      `SELECT ${MAPPING_COLUMNS} FROM mappings WHERE source = ? AND scope = ? AND elder_kind = ? AND key > ? ORDER BY key LIMIT ?`,
     ),
     countBySource: db.prepare('SELECT count(*) AS n FROM mappings WHERE source = ?'),
     countByScope: db.prepare('SELECT count(*) AS n FROM mappings WHERE source = ? AND scope = ?'),

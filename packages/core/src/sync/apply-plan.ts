@@ -78,7 +78,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
           const path = joinPath(change.organizationPath);
           ctx.plannedOrganizations.set(path, [...(ctx.plannedOrganizations.get(path) ?? []), change.key]);
         }
-        store.addChange(
+        store.changes.add(
           // The document was validated by its schema; attribute values are JSON by construction.
           change as unknown as PlanChange,
           { organizationPath: change.organizationPath, ...(change.duplicate ? { duplicate: true } : {}) },
@@ -206,7 +206,7 @@ async function checkUnchanged(ctx: SourceContext, change: PlanJsonChange): Promi
       ? null
       : `${label} (#${change.elderId}): not an object of source "${ctx.source.name}" with this key (its stamp says ${stamp ? `"${stamp.key}"` : 'nothing'}); never touched`;
   }
-  const indexed = ctx.store.getIndexed(ctx.source.name, change.key);
+  const indexed = ctx.store.owned.get(ctx.source.name, change.key);
   if (change.action === 'create') {
     return indexed ? `${label}: created in Elder since (#${indexed.elderId})` : null;
   }

@@ -6,7 +6,7 @@ import { errorMessage } from '../errors.js';
 import { canonicalJson, contentHash, type JsonObject } from '../json.js';
 import type { Logger } from '../logger.js';
 import { ensureOrganizationPath } from './organizations.js';
-import type { ChangeOutcome, StoredChange } from './plan-store.js';
+import type { StoredChange } from './plan-store.js';
 import {
   STAMP_ATTRIBUTE,
   makeStamp,
@@ -54,8 +54,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
     });
   };
   const queue = new PQueue({ concurrency: ctx.writeConcurrency });
-  const changes = (target: 'entity' | 'organization', action: StoredChange['action'], outcome: ChangeOutcome = 'planned') =>
-    store.changesOf(source.name, scope.id, target, action, outcome);
+  const changes = (target: 'entity' | 'organization', action: StoredChange['action']) => store.changes.of(source.name, scope.id, target, action);
   /** Queues work with backpressure: the plan is walked page by page, never loaded whole. */
   const enqueue = async (task: () => Promise<void>) => {
     await queue.onSizeLessThan(ctx.writeConcurrency * 4);
@@ -102,11 +101,11 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
       await enqueue(async () => {
         try {
           await writeEntity(ctx, scope, change);
-          store.setOutcome(change.seq, 'applied');
+          store.changes.setOutcome(change.seq, 'applied');
           if (change.action === 'create') applied.create++;
           else applied.update++;
         } catch (error) {
-          store.setOutcome(change.seq, 'failed');
+          store.changes.setOutcome(change.seq, 'failed');
           fail(change, error);
         }
       });
@@ -114,9 +113,9 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   }
   await queue.onIdle();
 
-  // Relations and late parents, once every entity of this scope exists.
+  // Relations and late parents, once every entity of this scope exists (only the changes that have any).
   for (const action of ['create', 'update', 'adopt'] as const) {
-    for (const change of changes('entity', action, 'applied')) {
+    for (const change of store.changes.withLinks(source.name, scope.id, action)) {
       if (stopping()) break;
       await enqueue(async () => {
         try {
@@ -176,7 +175,7 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
   // here would be a lie whenever this write is applied but the dependencies are not (a 500 after
   // apply, a crash): the next run would read the stamp, find the hash unchanged, and never create them.
   // The parent likewise: set now when it already exists in Elder, else in the links pass, once it does.
-  const parentId = desired.parent ? store.elderIdOf(source.name, desired.parent) : null;
+  const parentId = desired.parent ? store.owned.elderIdOf(source.name, desired.parent) : null;
   const claimed: Projection = { ...desired, relations: change.before?.relations ?? [] };
   delete claimed.parent;
   if (parentId !== null) claimed.parent = desired.parent!;
@@ -198,7 +197,7 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
     const indexed =
       change.action === 'adopt'
         ? await elder.getEntity(change.elderId!).then((e) => e && { ...e, elderId: e.id })
-        : store.getIndexed(source.name, change.key);
+        : store.owned.get(source.name, change.key);
     if (!indexed) throw new Error(`${change.key} is no longer in Elder`);
     const previous = readStamp(indexed.attributes);
     const attributes = mergeAttributes(indexed.attributes, previous, desired, stamp);
@@ -215,8 +214,8 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
     if (canonicalJson(tags) !== canonicalJson(indexed.tags)) patch.tags = tags;
     entity = await elder.updateEntity(indexed.elderId, patch);
   }
-  const hash = contentHash(desired);
-  store.upsertIndexed({
+  const hash = change.detail.hash ?? contentHash(desired);
+  store.owned.put({
     source: source.name,
     key: change.key,
     elderId: entity.id,
@@ -283,7 +282,7 @@ async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<voi
   const after = new Set(change.after?.relations ?? []);
   const added = [...after].filter((r) => !before.has(r));
   const removed = [...before].filter((r) => !after.has(r));
-  const indexed = store.getIndexed(source.name, change.key);
+  const indexed = store.owned.get(source.name, change.key);
   const stamp = indexed ? readStamp(indexed.attributes) : null;
   const parent = change.after?.parent;
   const pendingParent = parent !== undefined && stamp?.parent !== parent ? parent : null;
@@ -295,7 +294,7 @@ async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<voi
   let firstError: unknown;
   for (const relation of added) {
     const { type, targetKey } = splitRelation(relation);
-    const targetId = store.elderIdOf(source.name, targetKey);
+    const targetId = store.owned.elderIdOf(source.name, targetKey);
     try {
       if (targetId === null) throw new Error(`relation target ${targetKey} is not in Elder`);
       await elder.createDependency({ sourceId, targetId, dependencyType: type });
@@ -308,7 +307,7 @@ async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<voi
     try {
       const targets = new Set(removed.map((r) => {
         const { type, targetKey } = splitRelation(r);
-        return `${type}:${store.elderIdOf(source.name, targetKey)}`;
+        return `${type}:${store.owned.elderIdOf(source.name, targetKey)}`;
       }));
       const ids = (await elder.entityDependencies(sourceId))
         .filter((d) => d.sourceType === 'entity' && d.sourceId === sourceId && targets.has(`${d.dependencyType}:${d.targetId}`))
@@ -319,7 +318,7 @@ async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<voi
       firstError ??= error;
     }
   }
-  const parentId = pendingParent === null ? null : store.elderIdOf(source.name, pendingParent);
+  const parentId = pendingParent === null ? null : store.owned.elderIdOf(source.name, pendingParent);
   if (pendingParent !== null && parentId === null) firstError ??= new Error(`parent ${pendingParent} is not in Elder`);
   // Claim what Elder confirmed. When everything was confirmed that is the new state; otherwise the
   // confirmed part, so this run's successful writes are not redone (best effort: the old claim is
@@ -332,7 +331,7 @@ async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<voi
       attributes: { ...indexed.attributes, [STAMP_ATTRIBUTE]: claimed as unknown as JsonObject },
       ...(parentId !== null ? { parentId } : {}),
     })
-    .then((entity) => store.upsertIndexed({ ...indexed, attributes: entity.attributes }));
+    .then((entity) => store.owned.put({ ...indexed, attributes: entity.attributes }));
   if (firstError === undefined) return write;
   await write.catch(() => undefined);
   throw firstError;
@@ -346,18 +345,18 @@ async function deleteEntity(ctx: SourceContext, change: StoredChange): Promise<v
   await elder.deleteDependencies(dependencies.map((d) => d.id));
   await elder.deleteEntity(id);
   if (change.detail.duplicate) return;
-  store.removeIndexed(source.name, change.key);
+  store.owned.remove(source.name, change.key);
   ctx.state.deferMapping({ delete: { source: source.name, key: change.key } });
 }
 
 async function markStale(ctx: SourceContext, scope: Scope, change: StoredChange): Promise<void> {
-  const indexed = ctx.store.getIndexed(ctx.source.name, change.key);
+  const indexed = ctx.store.owned.get(ctx.source.name, change.key);
   if (!indexed) throw new Error(`${change.key} is no longer in the Elder index`);
   const stamp = readStamp(indexed.attributes);
   const marked: Stamp = { ...(stamp ?? makeStamp({ key: change.key, source: ctx.source.name, scope: scope.id, kind: change.kind }, indexed.projection)), stale_since: change.after!.staleSince };
   const attributes = { ...indexed.attributes, [STAMP_ATTRIBUTE]: marked as unknown as JsonObject };
   const entity = await ctx.elder.updateEntity(indexed.elderId, { attributes });
-  ctx.store.upsertIndexed({ ...indexed, attributes: entity.attributes, projection: change.after!, hash: contentHash(change.after!) });
+  ctx.store.owned.put({ ...indexed, attributes: entity.attributes, projection: change.after!, hash: contentHash(change.after!) });
 }
 
 async function deleteOrganizationIfEmpty(ctx: SourceContext, change: StoredChange, log: Logger): Promise<boolean> {

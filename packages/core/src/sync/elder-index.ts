@@ -63,7 +63,7 @@ async function indexOwned(ctx: SourceContext, requests: PQueue, log: Logger): Pr
         const organization = organizations.get(entity.organizationId);
         if (organization === undefined) continue;
         const projection = actualProjection(entity, stamp, organization);
-        const outcome = ctx.store.index({
+        const outcome = ctx.store.owned.add({
           source: ctx.source.name,
           key: stamp.key,
           elderId: entity.id,
@@ -161,23 +161,23 @@ async function restOfPages<T>(
 async function checkClaimedRelations(ctx: SourceContext, requests: PQueue, log: Logger): Promise<void> {
   const source = ctx.source.name;
   await Promise.all(
-    ctx.store.claimedRelationTypes(source).map((type) =>
+    ctx.store.claims.types(source).map((type) =>
       allPages(
         requests,
         (page) => ctx.elder.listDependenciesPage(page, { dependencyType: type, sourceType: 'entity', targetType: 'entity' }),
         (dependencies) =>
           ctx.store.transaction(() => {
-            for (const dependency of dependencies) ctx.store.confirmRelation(source, type, dependency.sourceId, dependency.targetId);
+            for (const dependency of dependencies) ctx.store.claims.confirm(source, type, dependency.sourceId, dependency.targetId);
           }),
       ),
     ),
   );
   let entities = 0;
-  for (const { key, relations } of ctx.store.unconfirmedRelations(source)) {
-    const entry = ctx.store.getIndexed(source, key)!;
+  for (const { key, relations } of ctx.store.claims.unconfirmed(source)) {
+    const entry = ctx.store.owned.get(source, key)!;
     const missing = new Set(relations);
     const projection = { ...entry.projection, relations: entry.projection.relations.filter((r) => !missing.has(r)) };
-    ctx.store.replaceIndexed({ ...entry, projection, hash: contentHash(projection) });
+    ctx.store.owned.replace({ ...entry, projection, hash: contentHash(projection) });
     entities++;
   }
   if (entities > 0) log.info('relations missing in Elder are planned again', { entities });
@@ -213,7 +213,7 @@ async function indexAdoptableEntities(ctx: SourceContext, requests: PQueue, log:
               for (const key of naturalKeys) {
                 const value = entity.attributes[key];
                 if (value === null || value === undefined || value === '') continue;
-                ctx.store.addAdoptable(ctx.source.name, entity, key, value, foldsNaturalKey(ctx, entityType, key));
+                ctx.store.adoptable.add(ctx.source.name, entity, key, value, foldsNaturalKey(ctx, entityType, key));
                 candidates++;
               }
             }

@@ -19,11 +19,11 @@ export function planStaleEntities(
 ): string | null {
   const { source, store } = ctx;
   const entityKinds = completeKinds.filter((k) => ctx.connector.kinds[k]?.target === 'entity');
-  const owned = store.countOwned(source.name, scope.id);
+  const owned = store.owned.count(source.name, scope.id);
   let stale = 0;
   const emptyKinds = new Set<string>();
   for (const kind of entityKinds) {
-    const unseen = store.countUnseen(source.name, scope.id, kind);
+    const unseen = store.owned.countUnseen(source.name, scope.id, kind);
     if (unseen > 0 && (readCounts.get(kind) ?? 0) === 0) emptyKinds.add(kind);
     else stale += unseen;
   }
@@ -34,12 +34,12 @@ export function planStaleEntities(
     owned >= MASS_DELETE_MIN_OWNED &&
     percent > source.maxDeletePercent;
   for (const kind of entityKinds) {
-    for (const entry of store.unseen(source.name, scope.id, kind)) {
+    for (const entry of store.owned.unseen(source.name, scope.id, kind)) {
       if (emptyKinds.has(kind)) {
         planner.change({
           key: entry.key, action: 'withheld', target: 'entity', kind, name: entry.projection.name,
           elderId: entry.elderId, before: entry.projection, after: null,
-          reason: `the source returned no ${kind} objects where Elder has ${store.countOwned(source.name, scope.id, kind)}; an empty read never deletes`,
+          reason: `the source returned no ${kind} objects where Elder has ${store.owned.count(source.name, scope.id, kind)}; an empty read never deletes`,
         });
       } else if (tooMany) {
         planner.change({
@@ -54,7 +54,7 @@ export function planStaleEntities(
   }
   const guards: string[] = [];
   for (const kind of emptyKinds) {
-    guards.push(`deletes withheld: the source returned no ${kind} objects where Elder has ${store.countOwned(source.name, scope.id, kind)}; an empty read never deletes`);
+    guards.push(`deletes withheld: the source returned no ${kind} objects where Elder has ${store.owned.count(source.name, scope.id, kind)}; an empty read never deletes`);
   }
   if (tooMany) {
     guards.push(`deletes withheld: they would remove ${stale} of ${owned} owned objects (${percent.toFixed(0)}% > maxDeletePercent ${source.maxDeletePercent}%); check the source, then rerun with --allow-mass-delete`);
@@ -76,7 +76,7 @@ export function planIncompleteKinds(ctx: SourceContext, scope: Scope, planner: S
     if (!spec || (ctx.only && !ctx.only.has(kind))) continue;
     const reason = `the source did not read all ${kind} objects (${why}); none is deleted until it does`;
     if (spec.target === 'entity') {
-      for (const entry of store.unseen(source.name, scope.id, kind)) {
+      for (const entry of store.owned.unseen(source.name, scope.id, kind)) {
         planner.change({
           key: entry.key, action: 'withheld', target: 'entity', kind, name: entry.projection.name,
           elderId: entry.elderId, before: entry.projection, after: null, reason,
@@ -98,8 +98,8 @@ export function planStaleOrganizations(
   if (ctx.rootId === null || ctx.source.deletes !== 'delete') return;
   const organizationKinds = new Set(completeKinds.filter((k) => ctx.connector.kinds[k]?.target === 'organization'));
   if (organizationKinds.size === 0) return;
-  for (const mapping of ctx.state.mappings(ctx.source.name, scope.id)) {
-    if (mapping.elderKind !== 'organization' || !mapping.owned || planner.seenOrganizationKeys.has(mapping.key)) continue;
+  for (const mapping of ctx.state.mappings(ctx.source.name, scope.id, 'organization')) {
+    if (!mapping.owned || planner.seenOrganizationKeys.has(mapping.key)) continue;
     if (!organizationKinds.has(mapping.kind)) continue;
     const org = ctx.tree.get(mapping.elderId);
     const path = org ? ctx.tree.pathBelow(ctx.rootId, org.id) : null;
@@ -113,7 +113,7 @@ export function planStaleOrganizations(
 
 /** Extra Elder entities carrying a key already indexed: deleted (the lowest id is the object). */
 export function planDuplicates(ctx: SourceContext, scope: Scope, planner: ScopePlanner): void {
-  for (const duplicate of ctx.store.duplicates(ctx.source.name, scope.id)) {
+  for (const duplicate of ctx.store.owned.duplicates(ctx.source.name, scope.id)) {
     planner.change({
       key: duplicate.key,
       action: 'delete',

@@ -38,7 +38,7 @@ export class ScopePlanner {
 
   /** Adds a change of this scope to the plan and counts it. */
   change(c: ScopeChange, detail = {}): void {
-    this.ctx.store.addChange({ ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label }, detail);
+    this.ctx.store.changes.add({ ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label }, detail);
     if (c.action === 'create') this.counts.create++;
     else if (c.action === 'update' || c.action === 'mark' || c.action === 'adopt') this.counts.update++;
     else if (c.action === 'delete') this.counts.delete++;
@@ -135,15 +135,14 @@ export class ScopePlanner {
     const path = record.organizationPath ?? [];
     this.organizationPath(path);
     const hash = contentHash(desired);
-    // An unchanged record costs this look-up and a (batched) mark; the entry is read only to change it.
-    const found = this.ctx.store.lookup(this.ctx.source.name, key);
+    // An unchanged record costs this look-up (which marks it seen); the entry is read only to change it.
+    const found = this.ctx.store.owned.see(this.ctx.source.name, key);
     if (found) {
-      this.ctx.store.markSeen(this.ctx.source.name, key);
       if (found.hash === hash) {
         this.counts.unchanged++;
         return;
       }
-      const indexed = this.ctx.store.getIndexed(this.ctx.source.name, key)!;
+      const indexed = this.ctx.store.owned.get(this.ctx.source.name, key)!;
       this.change(
         {
           key,
@@ -156,7 +155,7 @@ export class ScopePlanner {
           after: desired,
           reason: null,
         },
-        { organizationPath: path },
+        { organizationPath: path, hash },
       );
       return;
     }
@@ -186,7 +185,7 @@ export class ScopePlanner {
           after: desired,
           reason: `matched on ${adoptable.naturalKey}`,
         },
-        { organizationPath: path },
+        { organizationPath: path, hash },
       );
       return;
     }
@@ -202,7 +201,7 @@ export class ScopePlanner {
         after: desired,
         reason: createReason,
       },
-      { organizationPath: path },
+      { organizationPath: path, hash },
     );
   }
 
@@ -210,9 +209,8 @@ export class ScopePlanner {
   /** A deletion the source reported (incremental reads). */
   sourceDeletion(kind: string, externalId: string): void {
     const key = entityKey(this.ctx.source.name, kind, externalId);
-    const indexed = this.ctx.store.getIndexed(this.ctx.source.name, key);
-    if (!indexed) return;
-    this.ctx.store.markSeen(this.ctx.source.name, key);
+    if (!this.ctx.store.owned.see(this.ctx.source.name, key)) return;
+    const indexed = this.ctx.store.owned.get(this.ctx.source.name, key)!;
     this.removal(indexed.key, kind, indexed.elderId, indexed.projection, null);
   }
 
@@ -249,7 +247,7 @@ function findAdoptable(
     const value = desired.attributes[naturalKey];
     if (value === null || value === undefined || value === '') continue;
     // Compared the way the source compares them (an LDAP DN case-folded).
-    const found = ctx.store.findAdoptable(ctx.source.name, entityType, naturalKey, value, { fold: foldsNaturalKey(ctx, entityType, naturalKey), claim });
+    const found = ctx.store.adoptable.find(ctx.source.name, entityType, naturalKey, value, { fold: foldsNaturalKey(ctx, entityType, naturalKey), claim });
     if (!found) continue;
     if ('ambiguous' in found) return { ambiguous: found.ambiguous, naturalKey };
     const entity = found.entity;

@@ -38,7 +38,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log)
   const full = mode === 'full';
   const planner = new ScopePlanner(ctx, scope, log);
   const { counts } = planner;
-  ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label, expected: store.countOwned(source.name, scope.id) });
+  ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label, expected: store.owned.count(source.name, scope.id) });
 
   // Steps 2 and 3, record by record: read, and plan what each record means.
   const read: ReadOutcome = { cursor: undefined, incomplete: new Map(), readCounts: new Map() };
@@ -86,7 +86,7 @@ function readModeOf(ctx: SourceContext, scope: Scope): { mode: 'full' | 'increme
   const { source, store } = ctx;
   const formerIds = (scope.formerIds ?? []).filter((id) => id !== scope.id);
   for (const formerId of formerIds) {
-    store.moveScope(source.name, formerId, scope.id);
+    store.owned.moveScope(source.name, formerId, scope.id);
     if (ctx.mode === 'apply') ctx.state.renameScope(source.name, formerId, scope.id);
   }
   const previous =

@@ -2,49 +2,134 @@ import { describe, expect, it } from 'vitest';
 import { PlanStore, type IndexedEntity } from './plan-store.js';
 import type { PlanChange, Projection } from './types.js';
 
-const projection = (name: string): Projection => ({
-  name, type: 'user', subType: null, organization: '', attributes: { n: name }, tags: [], relations: [], staleSince: null,
+const projection = (name: string, extra: Partial<Projection> = {}): Projection => ({
+  name, type: 'user', subType: null, organization: '', attributes: { n: name }, tags: [], relations: [], staleSince: null, ...extra,
 });
-const entity = (key: string, elderId: number): IndexedEntity => ({
+const entity = (key: string, elderId: number, extra: Partial<IndexedEntity> = {}): IndexedEntity => ({
   source: 's', key, elderId, scope: 'dir', kind: 'user', hash: `h-${key}`, projection: projection(key),
-  attributes: {}, tags: [], organizationId: 1,
+  attributes: { a: key }, tags: ['t'], organizationId: 1, ...extra,
 });
-const create = (key: string): PlanChange => ({
+const change = (key: string, extra: Partial<PlanChange> = {}): PlanChange => ({
   source: 's', scope: 'dir', scopeLabel: 'dir', key, action: 'create', target: 'entity', kind: 'user', name: key,
-  elderId: null, before: null, after: projection(key), reason: null,
+  elderId: null, before: null, after: projection(key), reason: null, ...extra,
 });
 
 describe('PlanStore (the run\'s working set, written in batches)', () => {
-  it('answers an unchanged record with its Elder id and hash alone, and sees its own batched writes at once', () => {
-    const store = new PlanStore();
-    store.index(entity('s/user/a', 7));
-    expect(store.lookup('s', 's/user/a')).toEqual({ elderId: 7, hash: 'h-s/user/a' });
-    expect(store.lookup('s', 's/user/b')).toBeNull();
-    store.markSeen('s', 's/user/a');
-    expect([...store.unseen('s', 'dir', 'user')]).toEqual([]);
-    store.upsertIndexed(entity('s/user/b', 8));
-    expect(store.getIndexed('s', 's/user/b')?.elderId).toBe(8);
-    store.close();
+  describe('owned: what a source owns in Elder', () => {
+    it('answers an unchanged record with its Elder id and hash alone, marks it seen, and sees its own batched writes at once', () => {
+      const store = new PlanStore();
+      store.owned.add(entity('s/user/a', 7));
+      store.owned.add(entity('s/user/c', 9));
+      expect(store.owned.see('s', 's/user/a')).toEqual({ elderId: 7, hash: 'h-s/user/a' });
+      expect(store.owned.see('s', 's/user/b')).toBeNull();
+      expect([...store.owned.unseen('s', 'dir', 'user')].map((e) => e.key)).toEqual(['s/user/c']);
+      expect(store.owned.countUnseen('s', 'dir', 'user')).toBe(1);
+      store.owned.put(entity('s/user/b', 8));
+      expect(store.owned.get('s', 's/user/b')).toEqual(entity('s/user/b', 8));
+      expect(store.owned.countUnseen('s', 'dir', 'user')).toBe(1);
+      store.close();
+    });
+
+    it('keeps the lowest Elder id of a key as the object and lists the others as duplicates', () => {
+      const store = new PlanStore();
+      expect(store.owned.add(entity('s/user/a', 20))).toBe('indexed');
+      expect(store.owned.add(entity('s/user/a', 10))).toBe('duplicate');
+      expect(store.owned.add(entity('s/user/a', 10))).toBe('indexed');
+      expect(store.owned.elderIdOf('s', 's/user/a')).toBe(10);
+      expect(store.owned.duplicates('s', 'dir').map((d) => d.elderId)).toEqual([20]);
+      store.close();
+    });
+
+    it('replaces an entry without changing whether it was seen, and forgets a removed one', () => {
+      const store = new PlanStore();
+      store.owned.add(entity('s/user/a', 1));
+      store.owned.add(entity('s/user/b', 2));
+      store.owned.see('s', 's/user/a');
+      store.owned.replace(entity('s/user/a', 1, { hash: 'new' }));
+      store.owned.replace(entity('s/user/b', 2, { hash: 'new' }));
+      expect([...store.owned.unseen('s', 'dir', 'user')].map((e) => [e.key, e.hash])).toEqual([['s/user/b', 'new']]);
+      store.owned.remove('s', 's/user/b');
+      expect(store.owned.get('s', 's/user/b')).toBeNull();
+      expect(store.owned.count('s', 'dir')).toBe(1);
+      store.close();
+    });
+
+    it('lists unseen entities of more than one page in key order, and moves a renamed scope', () => {
+      const store = new PlanStore();
+      const keys = Array.from({ length: 2500 }, (_, i) => `s/user/${String(i).padStart(5, '0')}`);
+      store.transaction(() => { for (const key of [...keys].reverse()) store.owned.add(entity(key, keys.indexOf(key) + 1, { scope: 'old' })); });
+      expect(store.owned.moveScope('s', 'old', 'dir')).toBe(2500);
+      for (const key of keys.filter((_, i) => i % 2 === 0)) store.owned.see('s', key);
+      expect([...store.owned.unseen('s', 'dir', 'user')].map((e) => e.key)).toEqual(keys.filter((_, i) => i % 2 === 1));
+      expect([...store.owned.ofScope('s', 'dir')]).toHaveLength(2500);
+      expect(store.owned.scopes('s')).toEqual(['dir']);
+      store.close();
+    });
   });
 
-  it('writes more than one batch and lists every change, in key order, while a batch is open', () => {
-    const store = new PlanStore();
-    const keys = Array.from({ length: 12_000 }, (_, i) => `s/user/${String(i).padStart(5, '0')}`);
-    for (const key of [...keys].reverse()) store.addChange(create(key));
-    const listed = [...store.changes()].map((c) => c.key);
-    expect(listed).toEqual(keys);
-    // Paged by (key, seq) through the index: every planned change once, outcomes recorded.
-    const planned = [...store.changesOf('s', 'dir', 'entity', 'create')];
-    expect(planned).toHaveLength(12_000);
-    for (const change of planned.slice(0, 10)) store.setOutcome(change.seq, 'applied');
-    expect([...store.changesOf('s', 'dir', 'entity', 'create', 'applied')].map((c) => c.key)).toEqual(keys.slice(0, 10));
-    store.close();
+  describe('claims: relations owned entities\' stamps claim', () => {
+    it('holds a claim Elder confirms by both ends\' ids, and lists the unconfirmed ones', () => {
+      const store = new PlanStore();
+      store.owned.add(entity('s/group/g', 1, { kind: 'group' }));
+      store.owned.add(entity('s/user/a', 2, { projection: projection('a', { relations: ['member_of:s/group/g'] }) }));
+      store.owned.add(entity('s/user/b', 3, { projection: projection('b', { relations: ['member_of:s/group/g'] }) }));
+      expect(store.claims.types('s')).toEqual(['member_of']);
+      store.claims.confirm('s', 'member_of', 2, 1);
+      expect([...store.claims.unconfirmed('s')]).toEqual([{ key: 's/user/b', relations: ['member_of:s/group/g'] }]);
+      store.close();
+    });
   });
 
-  it('closes with a batch open, and its pending commit then does nothing', async () => {
-    const store = new PlanStore();
-    store.addChange(create('s/user/a'));
-    store.close();
-    await new Promise((r) => setTimeout(r, 150));
+  describe('adoptable: unowned entities --adopt may take over', () => {
+    it('finds one by a natural key, case-folded when asked, takes it once, and refuses an ambiguous match', () => {
+      const store = new PlanStore();
+      const elder = (id: number, dn: string) => ({ id, name: dn, type: 'identity', subType: 'user', organizationId: 1, attributes: { ldap_dn: dn }, tags: [] }) as never;
+      store.adoptable.add('s', elder(5, 'CN=A'), 'ldap_dn', 'CN=A', true);
+      store.adoptable.add('s', elder(6, 'cn=b'), 'ldap_dn', 'cn=b', true);
+      store.adoptable.add('s', elder(7, 'CN=B'), 'ldap_dn', 'CN=B', true);
+      expect(store.adoptable.find('s', 'identity', 'ldap_dn', 'cn=a', { fold: true, claim: true })).toMatchObject({ entity: { id: 5 } });
+      expect(store.adoptable.find('s', 'identity', 'ldap_dn', 'cn=a', { fold: true })).toBeNull();
+      expect(store.adoptable.find('s', 'identity', 'ldap_dn', 'cn=b', { fold: true })).toEqual({ ambiguous: [6, 7] });
+      store.close();
+    });
+  });
+
+  describe('changes: the plan', () => {
+    it('writes more than one batch and lists every change, in key order, while a batch is open', () => {
+      const store = new PlanStore();
+      const keys = Array.from({ length: 12_000 }, (_, i) => `s/user/${String(i).padStart(5, '0')}`);
+      for (const key of [...keys].reverse()) store.changes.add(change(key));
+      expect([...store.changes.all()].map((c) => c.key)).toEqual(keys);
+      // Paged by (key, seq) through the index: every planned change once, outcomes recorded.
+      const planned = [...store.changes.of('s', 'dir', 'entity', 'create')];
+      expect(planned).toHaveLength(12_000);
+      for (const c of planned.slice(0, 10)) store.changes.setOutcome(c.seq, 'applied');
+      expect([...store.changes.of('s', 'dir', 'entity', 'create', 'applied')].map((c) => c.key)).toEqual(keys.slice(0, 10));
+      expect([...store.changes.of('s', 'dir', 'entity', 'create')]).toHaveLength(11_990);
+      store.close();
+    });
+
+    it('gives the links pass only applied changes that add or drop relations or set a parent', () => {
+      const store = new PlanStore();
+      const related = projection('x', { relations: ['member_of:s/group/g'] });
+      store.changes.add(change('s/user/plain'));
+      store.changes.add(change('s/user/joins', { after: related }));
+      store.changes.add(change('s/user/child', { after: projection('c', { parent: 's/user/plain' }) }));
+      store.changes.add(change('s/user/same', { action: 'update', before: related, after: { ...related, name: 'y' } }));
+      store.changes.add(change('s/user/leaves', { action: 'update', before: related, after: projection('z') }));
+      store.changes.add(change('s/user/failed', { after: related }));
+      for (const c of store.changes.all()) store.changes.setOutcome(c.seq, c.key === 's/user/failed' ? 'failed' : 'applied');
+      const linked = (action: 'create' | 'update') => [...store.changes.withLinks('s', 'dir', action)].map((c) => c.key);
+      expect(linked('create')).toEqual(['s/user/child', 's/user/joins']);
+      expect(linked('update')).toEqual(['s/user/leaves']);
+      store.close();
+    });
+
+    it('closes with a batch open, and its pending commit then does nothing', async () => {
+      const store = new PlanStore();
+      store.changes.add(change('s/user/a'));
+      store.close();
+      await new Promise((r) => setTimeout(r, 150));
+    });
   });
 });

@@ -15,25 +15,25 @@ export function planVanishedScope(ctx: SourceContext, scope: Scope): ScopePlan {
   // Its owned organizations (few): deleted when empty by then, after the entities, like any stale one.
   const organizations: Array<{ key: string; kind: string; elderId: number; path: string[] }> = [];
   if (ctx.rootId !== null) {
-    for (const mapping of ctx.state.mappings(source.name, scope.id)) {
-      if (mapping.elderKind !== 'organization' || !mapping.owned) continue;
+    for (const mapping of ctx.state.mappings(source.name, scope.id, 'organization')) {
+      if (!mapping.owned) continue;
       const path = ctx.tree.get(mapping.elderId) ? ctx.tree.pathBelow(ctx.rootId, mapping.elderId) : null;
       if (path) organizations.push({ key: mapping.key, kind: mapping.kind, elderId: mapping.elderId, path });
     }
   }
-  const owned = store.countOwned(source.name, scope.id) + organizations.length;
+  const owned = store.owned.count(source.name, scope.id) + organizations.length;
   const gone = `scope "${scope.id}" is no longer in the source`;
   const guarded = !ctx.allowMassDelete && source.deletes !== 'keep';
   const withheldReason = `${gone}: would remove its ${owned} owned object(s); rerun with --allow-mass-delete to apply`;
   const change = (c: Omit<PlanChange, 'source' | 'scope' | 'scopeLabel'>, detail = {}) => {
-    store.addChange({ ...c, source: source.name, scope: scope.id, scopeLabel: scope.label }, detail);
+    store.changes.add({ ...c, source: source.name, scope: scope.id, scopeLabel: scope.label }, detail);
     if (c.action === 'delete') counts.delete++;
     else if (c.action === 'mark') counts.update++;
     else counts.withheld++;
   };
   let held = 0;
   ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label });
-  for (const entry of store.indexedOf(source.name, scope.id)) {
+  for (const entry of store.owned.ofScope(source.name, scope.id)) {
     const base = { key: entry.key, target: 'entity' as const, kind: entry.kind, name: entry.projection.name, elderId: entry.elderId, before: entry.projection };
     if (source.deletes === 'keep') change({ ...base, action: 'withheld', after: null, reason: 'deletes: keep' });
     else if (source.deletes === 'mark' && entry.projection.staleSince) counts.unchanged++;

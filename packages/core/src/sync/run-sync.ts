@@ -190,7 +190,7 @@ async function indexSource(run: SourceRun, sourceWide: boolean, reports: ScopeRe
     return;
   }
   if (!sourceWide || run.ctx.only) return;
-  const owned = run.ctx.store.indexedScopes(run.ctx.source.name);
+  const owned = run.ctx.store.owned.scopes(run.ctx.source.name);
   for (const summary of run.ctx.state.sources()) {
     if (summary.source === run.ctx.source.name && summary.ownedMappings > 0) owned.push(summary.scope);
   }
@@ -226,7 +226,7 @@ export function finishReport(input: {
     elder: { ...input.elder.stats },
     elderUrl: input.elderUrl,
     options: input.options,
-    changes: () => input.store.changes(),
+    changes: () => input.store.changes.all(),
     close: () => input.store.close(),
   };
 }
@@ -397,7 +397,7 @@ function planRootOrganizations(store: PlanStore, source: string, ref: { path: st
   if (missing.length === 0 || !('path' in ref)) return 0;
   for (let depth = ref.path.length - missing.length; depth < ref.path.length; depth++) {
     const prefix = ref.path.slice(0, depth + 1);
-    store.addChange({
+    store.changes.add({
       source,
       scope: ROOT_SCOPE,
       scopeLabel: 'root organization',

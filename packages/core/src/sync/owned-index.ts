@@ -1,0 +1,235 @@
+import type { JsonObject } from '../json.js';
+import type { RelationClaims } from './relation-claims.js';
+import { PAGE_SIZE, RowMarks, type RunDatabase } from './run-database.js';
+import type { Projection } from './types.js';
+
+/** One Elder entity this tool owns, as found by scanning Elder at the start of a run. */
+export interface IndexedEntity {
+  source: string;
+  key: string;
+  elderId: number;
+  scope: string;
+  kind: string;
+  hash: string;
+  projection: Projection;
+  attributes: JsonObject;
+  tags: string[];
+  organizationId: number;
+}
+
+export interface DuplicateEntity {
+  key: string;
+  elderId: number;
+  kind: string;
+  name: string;
+  projection: Projection;
+}
+
+/**
+ * Step 1's result: the Elder entities each source owns, by key. Split in two so that what every
+ * record costs stays small: `owned` holds what a look-up needs (key, Elder id, hash, scope, kind; a
+ * slim row, so the table stays in SQLite's cache), `owned_body` the projection, attributes and tags,
+ * read only for a change. Whether this run saw an entity is a mark in memory by the row's slot, a
+ * byte per entity, not an UPDATE per record.
+ */
+export class OwnedIndex {
+  private readonly seen = new RowMarks();
+  private nextSlot = 1;
+  private readonly stmts;
+
+  constructor(
+    private readonly run: RunDatabase,
+    private readonly claims: RelationClaims,
+  ) {
+    run.db.exec(`
+      CREATE TABLE owned (
+        source TEXT NOT NULL, key TEXT NOT NULL, slot INTEGER NOT NULL, elder_id INTEGER NOT NULL,
+        scope TEXT NOT NULL, kind TEXT NOT NULL, hash TEXT NOT NULL, org_id INTEGER NOT NULL,
+        PRIMARY KEY (source, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX owned_scope ON owned (source, scope, kind);
+      CREATE INDEX owned_elder_id ON owned (source, elder_id);
+      CREATE TABLE owned_body (slot INTEGER PRIMARY KEY, body TEXT NOT NULL);
+      CREATE TABLE duplicates (
+        source TEXT NOT NULL, key TEXT NOT NULL, elder_id INTEGER NOT NULL, scope TEXT NOT NULL,
+        kind TEXT NOT NULL, name TEXT NOT NULL, projection TEXT NOT NULL
+      );
+    `);
+    const db = run.db;
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT OR IGNORE INTO owned (source, key, slot, elder_id, scope, kind, hash, org_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      update: db.prepare(`UPDATE owned SET elder_id = ?, scope = ?, kind = ?, hash = ?, org_id = ? WHERE source = ? AND key = ?`),
+      bodyPut: db.prepare(`INSERT OR REPLACE INTO owned_body (slot, body) VALUES (?, ?)`),
+      slotOf: db.prepare(`SELECT slot, elder_id FROM owned WHERE source = ? AND key = ?`).raw(),
+      see: db.prepare(`SELECT slot, elder_id, hash FROM owned WHERE source = ? AND key = ?`).raw(),
+      get: db.prepare(
+        `SELECT o.source, o.key, o.elder_id, o.scope, o.kind, o.hash, o.org_id, b.body
+         FROM owned o JOIN owned_body b ON b.slot = o.slot WHERE o.source = ? AND o.key = ?`,
+      ).raw(),
+      remove: db.prepare(`DELETE FROM owned WHERE source = ? AND key = ? RETURNING slot`).pluck(),
+      bodyRemove: db.prepare(`DELETE FROM owned_body WHERE slot = ?`),
+      slotsOfKind: db.prepare(`SELECT slot FROM owned WHERE source = ? AND scope = ? AND kind = ?`).pluck(),
+      pageOfKind: db.prepare(`SELECT slot, key FROM owned WHERE source = ? AND scope = ? AND kind = ? AND key > ? ORDER BY key LIMIT ?`).raw(),
+      pageOfScope: db.prepare(`SELECT key FROM owned WHERE source = ? AND scope = ? AND key > ? ORDER BY key LIMIT ?`).pluck(),
+      countScope: db.prepare(`SELECT count(*) FROM owned WHERE source = ? AND scope = ?`).pluck(),
+      countKind: db.prepare(`SELECT count(*) FROM owned WHERE source = ? AND scope = ? AND kind = ?`).pluck(),
+      scopes: db.prepare(`SELECT DISTINCT scope FROM owned WHERE source = ? ORDER BY scope`).pluck(),
+      moveScope: db.prepare(`UPDATE owned SET scope = ? WHERE source = ? AND scope = ?`),
+      duplicateInsert: db.prepare(
+        `INSERT INTO duplicates (source, key, elder_id, scope, kind, name, projection) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      duplicatesOf: db.prepare(`SELECT key, elder_id, kind, name, projection FROM duplicates WHERE source = ? AND scope = ? ORDER BY key, elder_id`).raw(),
+    };
+  }
+
+  /**
+   * Adds an owned entity found in Elder; a second entity with the same key is a duplicate (the lowest
+   * id is kept as the object, so every run picks the same one). The relations its stamp claims are
+   * remembered until Elder's dependencies confirm them.
+   */
+  add(entry: IndexedEntity): 'indexed' | 'duplicate' {
+    return this.run.write(() => {
+      const slot = this.nextSlot;
+      if (this.stmts.insert.run(entry.source, entry.key, slot, entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId).changes === 1) {
+        this.nextSlot++;
+        this.stmts.bodyPut.run(slot, bodyOf(entry));
+        this.claims.claim(entry);
+        return 'indexed';
+      }
+      const first = this.get(entry.source, entry.key)!;
+      if (first.elderId === entry.elderId) return 'indexed';
+      const [kept, extra] = entry.elderId < first.elderId ? [entry, first] : [first, entry];
+      if (kept === entry) {
+        this.replace(entry);
+        this.claims.clear(entry.source, entry.key);
+        this.claims.claim(entry);
+      }
+      this.stmts.duplicateInsert.run(extra.source, extra.key, extra.elderId, extra.scope, extra.kind, extra.projection.name, JSON.stringify(extra.projection));
+      return 'duplicate';
+    });
+  }
+
+  /**
+   * What an unchanged record costs: the Elder id and content hash of the owned entity, and a mark
+   * that this run saw it; nothing parsed. `get` reads the whole entry when it is needed (a change).
+   */
+  see(source: string, key: string): { elderId: number; hash: string } | null {
+    const row = this.stmts.see.get(source, key) as [number, number, string] | undefined;
+    if (!row) return null;
+    this.seen.set(row[0], 1);
+    return { elderId: row[1], hash: row[2] };
+  }
+
+  get(source: string, key: string): IndexedEntity | null {
+    const row = this.stmts.get.get(source, key) as EntityRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  elderIdOf(source: string, key: string): number | null {
+    const row = this.stmts.slotOf.get(source, key) as [number, number] | undefined;
+    return row ? row[1] : null;
+  }
+
+  /** Records an entity this run created or updated (it counts as seen). */
+  put(entry: IndexedEntity): void {
+    this.run.write(() => {
+      const slot = this.write(entry);
+      this.seen.set(slot, 1);
+    });
+  }
+
+  /** Replaces what the index holds for an entity, keeping whether this run saw it. */
+  replace(entry: IndexedEntity): void {
+    this.run.write(() => this.write(entry));
+  }
+
+  remove(source: string, key: string): void {
+    this.run.write(() => {
+      const slot = this.stmts.remove.get(source, key) as number | undefined;
+      if (slot !== undefined) this.stmts.bodyRemove.run(slot);
+    });
+  }
+
+  /** Owned entities of a kind not seen by this run, in key order (paged: see PAGE_SIZE). */
+  *unseen(source: string, scope: string, kind: string): IterableIterator<IndexedEntity> {
+    let after = '';
+    for (;;) {
+      const rows = this.stmts.pageOfKind.all(source, scope, kind, after, PAGE_SIZE) as Array<[number, string]>;
+      for (const [slot, key] of rows) {
+        if (this.seen.get(slot) === 0) yield this.get(source, key)!;
+      }
+      if (rows.length < PAGE_SIZE) return;
+      after = rows[rows.length - 1]![1];
+    }
+  }
+
+  countUnseen(source: string, scope: string, kind: string): number {
+    let n = 0;
+    for (const slot of this.stmts.slotsOfKind.iterate(source, scope, kind) as IterableIterator<number>) if (this.seen.get(slot) === 0) n++;
+    return n;
+  }
+
+  count(source: string, scope: string, kind?: string): number {
+    return (kind === undefined ? this.stmts.countScope.get(source, scope) : this.stmts.countKind.get(source, scope, kind)) as number;
+  }
+
+  /** The scopes that owned entities of a source name in their stamps. */
+  scopes(source: string): string[] {
+    return this.stmts.scopes.all(source) as string[];
+  }
+
+  /** Every owned entity of a scope, in key order (paged). */
+  *ofScope(source: string, scope: string): IterableIterator<IndexedEntity> {
+    let after = '';
+    for (;;) {
+      const keys = this.stmts.pageOfScope.all(source, scope, after, PAGE_SIZE) as string[];
+      for (const key of keys) yield this.get(source, key)!;
+      if (keys.length < PAGE_SIZE) return;
+      after = keys[keys.length - 1]!;
+    }
+  }
+
+  /** Re-files the entities stamped with scope id `from` under `to` (Scope.formerIds). */
+  moveScope(source: string, from: string, to: string): number {
+    return this.run.write(() => this.stmts.moveScope.run(to, source, from).changes);
+  }
+
+  /** Extra Elder entities carrying an already indexed key (few: materialised). */
+  duplicates(source: string, scope: string): DuplicateEntity[] {
+    return (this.stmts.duplicatesOf.all(source, scope) as Array<[string, number, string, string, string]>).map(([key, elderId, kind, name, projection]) => ({
+      key,
+      elderId,
+      kind,
+      name,
+      projection: JSON.parse(projection) as Projection,
+    }));
+  }
+
+  /** Inserts or updates an entry (its slot kept when it exists); returns the slot. */
+  private write(entry: IndexedEntity): number {
+    const existing = this.stmts.slotOf.get(entry.source, entry.key) as [number, number] | undefined;
+    let slot: number;
+    if (existing) {
+      slot = existing[0];
+      this.stmts.update.run(entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId, entry.source, entry.key);
+    } else {
+      slot = this.nextSlot++;
+      this.stmts.insert.run(entry.source, entry.key, slot, entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId);
+    }
+    this.stmts.bodyPut.run(slot, bodyOf(entry));
+    return slot;
+  }
+}
+
+type EntityRow = [source: string, key: string, elderId: number, scope: string, kind: string, hash: string, orgId: number, body: string];
+
+function bodyOf(entry: IndexedEntity): string {
+  return JSON.stringify({ projection: entry.projection, attributes: entry.attributes, tags: entry.tags });
+}
+
+function fromRow([source, key, elderId, scope, kind, hash, organizationId, body]: EntityRow): IndexedEntity {
+  const { projection, attributes, tags } = JSON.parse(body) as Pick<IndexedEntity, 'projection' | 'attributes' | 'tags'>;
+  return { source, key, elderId, scope, kind, hash, projection, attributes, tags, organizationId };
+}

@@ -1,0 +1,167 @@
+import type { Statement } from 'better-sqlite3';
+import { PAGE_SIZE, RowMarks, type RunDatabase } from './run-database.js';
+import type { ChangeAction, PlanChange, Projection } from './types.js';
+
+/** Details the applier needs beyond what the plan shows. */
+export interface ChangeDetail {
+  organizationPath?: string[];
+  /** A delete of an extra Elder entity carrying an already indexed key, not of the object itself. */
+  duplicate?: boolean;
+  /** The content hash of `after`, computed once by the planner (saved plans do not carry it). */
+  hash?: string;
+}
+
+export type ChangeOutcome = 'planned' | 'applied' | 'failed';
+const OUTCOMES: ChangeOutcome[] = ['planned', 'applied', 'failed'];
+
+export interface StoredChange extends PlanChange {
+  seq: number;
+  detail: ChangeDetail;
+}
+
+/**
+ * Step 3's result and step 4's work list: the plan's changes, in the run database, so a plan of any
+ * size is printed and applied without holding it (DESIGN §9). How applying each ended is a mark in
+ * memory by its sequence number, not an UPDATE of an indexed row.
+ */
+export class PlanChanges {
+  private readonly outcomes = new RowMarks();
+  private readonly stmts;
+
+  constructor(private readonly run: RunDatabase) {
+    run.db.exec(`
+      CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY, source TEXT NOT NULL, scope TEXT NOT NULL, scope_label TEXT NOT NULL,
+        key TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+        elder_id INTEGER, before TEXT, after TEXT, reason TEXT, sensitive TEXT, detail TEXT NOT NULL,
+        links INTEGER NOT NULL
+      );
+      CREATE INDEX changes_apply ON changes (source, scope, target, action, key);
+      CREATE INDEX changes_links ON changes (source, scope, target, action, key) WHERE links = 1;
+    `);
+    const db = run.db;
+    this.stmts = {
+      insert: db.prepare(
+        `INSERT INTO changes (source, scope, scope_label, key, action, target, kind, name, elder_id, before, after, reason, sensitive, detail, links)
+         VALUES (@source, @scope, @scopeLabel, @key, @action, @target, @kind, @name, @elderId, @before, @after, @reason, @sensitive, @detail, @links)`,
+      ),
+      // The root organization comes first in a source's plan: it is created before everything else.
+      all: db.prepare(`SELECT * FROM changes ORDER BY source, scope <> '@root', scope, key, seq`),
+      page: db.prepare(
+        `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ?
+         AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
+      ),
+      linkedPage: db.prepare(
+        `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ? AND links = 1
+         AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
+      ),
+    };
+  }
+
+  add(change: PlanChange, detail: ChangeDetail = {}): void {
+    this.run.write(() =>
+      this.stmts.insert.run({
+        source: change.source,
+        scope: change.scope,
+        scopeLabel: change.scopeLabel,
+        key: change.key,
+        action: change.action,
+        target: change.target,
+        kind: change.kind,
+        name: change.name,
+        elderId: change.elderId,
+        before: change.before ? JSON.stringify(change.before) : null,
+        after: change.after ? JSON.stringify(change.after) : null,
+        reason: change.reason,
+        sensitive: change.sensitive?.length ? JSON.stringify(change.sensitive) : null,
+        detail: JSON.stringify(detail),
+        links: change.target === 'entity' && hasLinks(change.before, change.after) ? 1 : 0,
+      }),
+    );
+  }
+
+  /** Every change, the order the plan is shown in. */
+  *all(): IterableIterator<StoredChange> {
+    this.run.commit();
+    for (const row of this.stmts.all.iterate() as IterableIterator<ChangeRow>) yield fromRow(row);
+  }
+
+  /**
+   * Changes of one scope, target, action and outcome in key order, a page at a time (the applier
+   * writes to this database while it walks).
+   */
+  of(source: string, scope: string, target: 'entity' | 'organization', action: ChangeAction, outcome: ChangeOutcome = 'planned'): IterableIterator<StoredChange> {
+    return this.paged(this.stmts.page, source, scope, target, action, outcome);
+  }
+
+  /** Applied entity changes whose relations or parent are still to be written (the links pass). */
+  withLinks(source: string, scope: string, action: ChangeAction): IterableIterator<StoredChange> {
+    return this.paged(this.stmts.linkedPage, source, scope, 'entity', action, 'applied');
+  }
+
+  /** Records how applying a change ended. */
+  setOutcome(seq: number, outcome: ChangeOutcome): void {
+    this.outcomes.set(seq, OUTCOMES.indexOf(outcome));
+  }
+
+  private *paged(query: Statement, source: string, scope: string, target: string, action: ChangeAction, outcome: ChangeOutcome): IterableIterator<StoredChange> {
+    const wanted = OUTCOMES.indexOf(outcome);
+    let afterKey = '';
+    let afterSeq = -1;
+    for (;;) {
+      const rows = query.all(source, scope, target, action, afterKey, afterSeq, PAGE_SIZE) as ChangeRow[];
+      for (const row of rows) if (this.outcomes.get(row.seq) === wanted) yield fromRow(row);
+      if (rows.length < PAGE_SIZE) return;
+      afterKey = rows[rows.length - 1]!.key;
+      afterSeq = rows[rows.length - 1]!.seq;
+    }
+  }
+}
+
+/** Whether applying the change leaves dependencies or a parent for the links pass (apply-scope.ts). */
+function hasLinks(before: Projection | null, after: Projection | null): boolean {
+  if (after?.parent !== undefined) return true;
+  const a = before?.relations ?? [];
+  const b = after?.relations ?? [];
+  if (a.length !== b.length) return true;
+  const had = new Set(a);
+  return b.some((r) => !had.has(r));
+}
+
+interface ChangeRow {
+  seq: number;
+  source: string;
+  scope: string;
+  scope_label: string;
+  key: string;
+  action: ChangeAction;
+  target: 'entity' | 'organization';
+  kind: string;
+  name: string;
+  elder_id: number | null;
+  before: string | null;
+  after: string | null;
+  reason: string | null;
+  sensitive: string | null;
+  detail: string;
+}
+
+function fromRow(row: ChangeRow): StoredChange {
+  return {
+    seq: row.seq,
+    source: row.source,
+    scope: row.scope,
+    scopeLabel: row.scope_label,
+    key: row.key,
+    action: row.action,
+    target: row.target,
+    kind: row.kind,
+    name: row.name,
+    elderId: row.elder_id,
+    before: row.before ? JSON.parse(row.before) : null,
+    after: row.after ? JSON.parse(row.after) : null,
+    reason: row.reason,
+    ...(row.sensitive ? { sensitive: JSON.parse(row.sensitive) as string[] } : {}),
+    detail: JSON.parse(row.detail) as ChangeDetail,
+  };
+}
