@@ -182,8 +182,9 @@ function bucketOf(action: ChangeAction): keyof Tally {
 }
 
 /** The organization a change happens in (an organization's own parent path). */
-function organizationOf(change: PlanChange): string {
-  return (change.after ?? change.before)?.organization ?? '';
+function organizationOf(change: PlanChange & { organization?: string }): string {
+  // A stored change carries it, so counting a long plan's tail parses nothing.
+  return change.organization ?? (change.after ?? change.before)?.organization ?? '';
 }
 
 function* formatChange(change: PlanChange, paint: Paint, verbose: boolean): Generator<string> {

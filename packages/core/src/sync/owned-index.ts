@@ -35,6 +35,8 @@ export interface DuplicateEntity {
 export class OwnedIndex {
   private readonly seen = new RowMarks();
   private nextSlot = 1;
+  /** Whether the by-scope index exists (see `byScope`). */
+  private scopeIndexed = false;
   private readonly stmts;
 
   constructor(
@@ -47,8 +49,6 @@ export class OwnedIndex {
         scope TEXT NOT NULL, kind TEXT NOT NULL, hash TEXT NOT NULL, org_id INTEGER NOT NULL,
         PRIMARY KEY (source, key)
       ) WITHOUT ROWID;
-      CREATE INDEX owned_scope ON owned (source, scope, kind);
-      CREATE INDEX owned_elder_id ON owned (source, elder_id);
       CREATE TABLE owned_body (slot INTEGER PRIMARY KEY, body TEXT NOT NULL);
       CREATE TABLE duplicates (
         source TEXT NOT NULL, key TEXT NOT NULL, elder_id INTEGER NOT NULL, scope TEXT NOT NULL,
@@ -154,6 +154,7 @@ export class OwnedIndex {
 
   /** Owned entities of a kind not seen by this run, in key order (paged: see PAGE_SIZE). */
   *unseen(source: string, scope: string, kind: string): IterableIterator<IndexedEntity> {
+    this.byScope();
     let after = '';
     for (;;) {
       const rows = this.stmts.pageOfKind.all(source, scope, kind, after, PAGE_SIZE) as Array<[number, string]>;
@@ -166,22 +167,26 @@ export class OwnedIndex {
   }
 
   countUnseen(source: string, scope: string, kind: string): number {
+    this.byScope();
     let n = 0;
     for (const slot of this.stmts.slotsOfKind.iterate(source, scope, kind) as IterableIterator<number>) if (this.seen.get(slot) === 0) n++;
     return n;
   }
 
   count(source: string, scope: string, kind?: string): number {
+    this.byScope();
     return (kind === undefined ? this.stmts.countScope.get(source, scope) : this.stmts.countKind.get(source, scope, kind)) as number;
   }
 
   /** The scopes that owned entities of a source name in their stamps. */
   scopes(source: string): string[] {
+    this.byScope();
     return this.stmts.scopes.all(source) as string[];
   }
 
   /** Every owned entity of a scope, in key order (paged). */
   *ofScope(source: string, scope: string): IterableIterator<IndexedEntity> {
+    this.byScope();
     let after = '';
     for (;;) {
       const keys = this.stmts.pageOfScope.all(source, scope, after, PAGE_SIZE) as string[];
@@ -193,6 +198,7 @@ export class OwnedIndex {
 
   /** Re-files the entities stamped with scope id `from` under `to` (Scope.formerIds). */
   moveScope(source: string, from: string, to: string): number {
+    this.byScope();
     return this.run.write(() => this.stmts.moveScope.run(to, source, from).changes);
   }
 
@@ -209,17 +215,25 @@ export class OwnedIndex {
 
   /** Inserts or updates an entry (its slot kept when it exists); returns the slot. */
   private write(entry: IndexedEntity): number {
-    const existing = this.stmts.slotOf.get(entry.source, entry.key) as [number, number] | undefined;
-    let slot: number;
-    if (existing) {
-      slot = existing[0];
-      this.stmts.update.run(entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId, entry.source, entry.key);
+    let slot = this.nextSlot;
+    if (this.stmts.insert.run(entry.source, entry.key, slot, entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId).changes === 1) {
+      this.nextSlot++;
     } else {
-      slot = this.nextSlot++;
-      this.stmts.insert.run(entry.source, entry.key, slot, entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId);
+      slot = (this.stmts.slotOf.get(entry.source, entry.key) as [number, number])[0];
+      this.stmts.update.run(entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId, entry.source, entry.key);
     }
     this.stmts.bodyPut.run(slot, bodyOf(entry));
     return slot;
+  }
+
+  /**
+   * The index by (source, scope, kind), built when first needed: after step 1 has loaded what Elder
+   * holds, in one sort, rather than kept up to date through the load one random insert at a time.
+   */
+  private byScope(): void {
+    if (this.scopeIndexed) return;
+    this.run.db.exec('CREATE INDEX IF NOT EXISTS owned_scope ON owned (source, scope, kind)');
+    this.scopeIndexed = true;
   }
 }
 

@@ -17,6 +17,8 @@ const OUTCOMES: ChangeOutcome[] = ['planned', 'applied', 'failed'];
 export interface StoredChange extends PlanChange {
   seq: number;
   detail: ChangeDetail;
+  /** The organization path the change is in (`after`'s, else `before`'s), without parsing either. */
+  organization: string;
 }
 
 /**
@@ -34,7 +36,7 @@ export class PlanChanges {
         seq INTEGER PRIMARY KEY, source TEXT NOT NULL, scope TEXT NOT NULL, scope_label TEXT NOT NULL,
         key TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
         elder_id INTEGER, before TEXT, after TEXT, reason TEXT, sensitive TEXT, detail TEXT NOT NULL,
-        links INTEGER NOT NULL
+        organization TEXT NOT NULL, links INTEGER NOT NULL
       );
       CREATE INDEX changes_apply ON changes (source, scope, target, action, key);
       CREATE INDEX changes_links ON changes (source, scope, target, action, key) WHERE links = 1;
@@ -42,8 +44,8 @@ export class PlanChanges {
     const db = run.db;
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO changes (source, scope, scope_label, key, action, target, kind, name, elder_id, before, after, reason, sensitive, detail, links)
-         VALUES (@source, @scope, @scopeLabel, @key, @action, @target, @kind, @name, @elderId, @before, @after, @reason, @sensitive, @detail, @links)`,
+        `INSERT INTO changes (source, scope, scope_label, key, action, target, kind, name, elder_id, before, after, reason, sensitive, detail, organization, links)
+         VALUES (@source, @scope, @scopeLabel, @key, @action, @target, @kind, @name, @elderId, @before, @after, @reason, @sensitive, @detail, @organization, @links)`,
       ),
       // The root organization comes first in a source's plan: it is created before everything else.
       all: db.prepare(`SELECT * FROM changes ORDER BY source, scope <> '@root', scope, key, seq`),
@@ -75,6 +77,7 @@ export class PlanChanges {
         reason: change.reason,
         sensitive: change.sensitive?.length ? JSON.stringify(change.sensitive) : null,
         detail: JSON.stringify(detail),
+        organization: (change.after ?? change.before)?.organization ?? '',
         links: change.target === 'entity' && hasLinks(change.before, change.after) ? 1 : 0,
       }),
     );
@@ -144,9 +147,16 @@ interface ChangeRow {
   reason: string | null;
   sensitive: string | null;
   detail: string;
+  organization: string;
 }
 
+/**
+ * A change as read back. `before` and `after` are parsed when first read: a long plan prints its
+ * first lines and only counts the rest, by action, kind and organization.
+ */
 function fromRow(row: ChangeRow): StoredChange {
+  let before: Projection | null | undefined;
+  let after: Projection | null | undefined;
   return {
     seq: row.seq,
     source: row.source,
@@ -158,10 +168,15 @@ function fromRow(row: ChangeRow): StoredChange {
     kind: row.kind,
     name: row.name,
     elderId: row.elder_id,
-    before: row.before ? JSON.parse(row.before) : null,
-    after: row.after ? JSON.parse(row.after) : null,
+    get before() {
+      return (before ??= row.before ? (JSON.parse(row.before) as Projection) : null);
+    },
+    get after() {
+      return (after ??= row.after ? (JSON.parse(row.after) as Projection) : null);
+    },
     reason: row.reason,
     ...(row.sensitive ? { sensitive: JSON.parse(row.sensitive) as string[] } : {}),
     detail: JSON.parse(row.detail) as ChangeDetail,
+    organization: row.organization,
   };
 }
