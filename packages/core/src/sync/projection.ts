@@ -46,7 +46,9 @@ export function joinPath(path: readonly string[]): string {
 }
 
 export function truncateName(name: string, max = ELDER_NAME_MAX): string {
-  // Count code points, not UTF-16 units, so a surrogate pair is never split.
+  // Count code points, not UTF-16 units, so a surrogate pair is never split. A name of at most
+  // `max` UTF-16 units has at most that many code points (every record's name goes through here).
+  if (name.length <= max) return name;
   const chars = Array.from(name);
   return chars.length <= max ? name : chars.slice(0, max - 1).join('') + '…';
 }
@@ -91,24 +93,27 @@ export function desiredProjection(
   record: SourceRecord,
   type: { type: string; subType: string | null },
 ): Projection {
+  // Keys in sorted order here and below, so hashing the projection (every record, every run)
+  // finds it canonical and copies nothing (canonicalJson).
   const attributes: JsonObject = {};
-  for (const [k, v] of Object.entries(record.attributes)) {
+  for (const k of Object.keys(record.attributes).sort()) {
+    const v = record.attributes[k];
     if (k === STAMP_ATTRIBUTE || v === undefined) continue;
     attributes[k] = v;
   }
   return {
-    name: truncateName(record.name),
-    type: type.type,
-    subType: type.subType,
-    organization: joinPath(record.organizationPath ?? []),
     attributes,
-    tags: uniqueSorted(record.tags ?? []),
+    name: truncateName(record.name),
+    organization: joinPath(record.organizationPath ?? []),
+    // Absent rather than null when there is none, so entities without parents hash as before.
+    ...(record.parentExternalId ? { parent: entityKey(source, record.parentKind ?? record.kind, record.parentExternalId) } : {}),
     relations: uniqueSorted(
       (record.relations ?? []).map((r) => `${r.type}:${entityKey(source, r.kind, r.externalId)}`),
     ),
-    // Absent rather than null when there is none, so entities without parents hash as before.
-    ...(record.parentExternalId ? { parent: entityKey(source, record.parentKind ?? record.kind, record.parentExternalId) } : {}),
     staleSince: null,
+    subType: type.subType,
+    tags: uniqueSorted(record.tags ?? []),
+    type: type.type,
   };
 }
 
@@ -125,16 +130,17 @@ export function actualProjection(entity: ElderEntity, stamp: Stamp, organization
     if (field in entity.attributes) attributes[field] = entity.attributes[field] as JsonValue;
   }
   const owned = new Set(stamp.tags);
+  // In key order, like desiredProjection (the stamp's fields are sorted).
   return {
-    name: entity.name,
-    type: entity.type,
-    subType: entity.subType,
-    organization,
     attributes,
-    tags: uniqueSorted(entity.tags.filter((t) => owned.has(t))),
-    relations: uniqueSorted(stamp.relations),
+    name: entity.name,
+    organization,
     ...(stamp.parent ? { parent: stamp.parent } : {}),
+    relations: uniqueSorted(stamp.relations),
     staleSince: stamp.stale_since ?? null,
+    subType: entity.subType,
+    tags: uniqueSorted(entity.tags.filter((t) => owned.has(t))),
+    type: entity.type,
   };
 }
 

@@ -18,7 +18,12 @@ export const ATTRIBUTE_VALUE_MAX = 64 * 1024;
 const NUL = /\u0000/g;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Any NUL or surrogate at all: most strings have neither, and then need no replacing. */
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\u0000\uD800-\uDFFF]/;
+
 function clean(text: string): string {
+  if (!SUSPECT.test(text)) return text;
   return text.replace(NUL, '').replace(LONE_SURROGATE, '\uFFFD');
 }
 
@@ -37,6 +42,8 @@ function cut(text: string, max: number): string {
  * Each change is logged once per record as a warning naming the key and the fields.
  */
 export function sanitizeRecord(record: SourceRecord, key: string, log: Logger): SourceRecord {
+  // Every record is checked; almost none needs a change, and checking copies nothing.
+  if (isSafe(record)) return record;
   const notes: string[] = [];
   let name = clean(record.name);
   if (name !== record.name) notes.push('name: removed NUL or invalid UTF-16');
@@ -92,4 +99,29 @@ export function sanitizeRecord(record: SourceRecord, key: string, log: Logger): 
     ...(organizationPath ? { organizationPath } : {}),
     ...(tags ? { tags } : {}),
   };
+}
+
+/** True when `sanitizeRecord` would return the record as it is. */
+function isSafe(record: SourceRecord): boolean {
+  return (
+    safeName(record.name) &&
+    (record.organizationPath ?? []).every(safeName) &&
+    (record.tags ?? []).every(safeName) &&
+    safeValue(record.attributes)
+  );
+}
+
+function safeName(text: string): boolean {
+  return text.length <= ELDER_NAME_MAX && text.trim() !== '' && !SUSPECT.test(text);
+}
+
+function safeValue(value: JsonValue | undefined): boolean {
+  if (typeof value === 'string') return value.length <= ATTRIBUTE_VALUE_MAX && !SUSPECT.test(value);
+  if (Array.isArray(value)) return value.every(safeValue);
+  if (value !== null && typeof value === 'object') {
+    for (const k in value) {
+      if (SUSPECT.test(k) || !safeValue(value[k])) return false;
+    }
+  }
+  return true;
 }
