@@ -3,6 +3,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, rename
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { ElderSyncError, errorMessage } from '../errors.js';
+import { SQLITE_CACHE_SIZE } from '../sqlite-cache.js';
 import type { JsonValue } from '../json.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 
@@ -177,6 +178,7 @@ export class StateStore {
         // means reading again.
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
+        db.pragma(SQLITE_CACHE_SIZE);
         migrate(db, file);
       }
       return new StateStore(db, file, options);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { SQLITE_CACHE_SIZE } from '../sqlite-cache.js';
 
 /** Writes per batch at most before it is committed (see `RunDatabase.write`). */
 const BATCH_WRITES = 5000;
@@ -20,6 +21,7 @@ export class RunDatabase {
     this.db = new Database('');
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
+    this.db.pragma(SQLITE_CACHE_SIZE);
   }
 
   /**
