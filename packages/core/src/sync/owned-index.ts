@@ -232,7 +232,9 @@ export class OwnedIndex {
    */
   private byScope(): void {
     if (this.scopeIndexed) return;
-    this.run.db.exec('CREATE INDEX IF NOT EXISTS owned_scope ON owned (source, scope, kind)');
+    // Key and slot in it too: the per-kind listings read it alone, in key order (without them SQLite
+    // preferred scanning the primary key, a whole source per scope).
+    this.run.db.exec('CREATE INDEX IF NOT EXISTS owned_scope ON owned (source, scope, kind, key, slot)');
     this.scopeIndexed = true;
   }
 }
