@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDirectory } from './lib/directory.mjs';
 import { startRemoteEmulator } from './lib/emulator.mjs';
+import { elderConfigLines, STATE_LINES } from './lib/elder-config.mjs';
 import { graphSeries } from './lib/graph.mjs';
 import { awsSeries } from './lib/aws.mjs';
 import { scaleOutSeries } from './lib/scale-out.mjs';
@@ -86,13 +87,8 @@ async function cli(work, emulator, args, extraEnv = {}) {
 
 function writeConfig(work, emulator, directory) {
   const lines = [
-    'elder:',
-    `  url: ${emulator.url}`,
-    '  email: admin@localhost.local',
-    '  password: admin123',
-    '  organization: { path: [Bench] }',
-    'state:',
-    '  path: ./state.db',
+    ...elderConfigLines(emulator.url),
+    ...STATE_LINES,
     'sources:',
     '  - name: bench-ldap',
     '    connector: ldap',

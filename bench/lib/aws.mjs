@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { elderConfigLines, STATE_LINES } from './elder-config.mjs';
 
 const ACCOUNTS = 3;
 const REGIONS = ['ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'ca-central-1', 'eu-central-1', 'eu-west-1', 'sa-east-1', 'us-east-1', 'us-west-2'];
@@ -25,13 +26,8 @@ export async function awsSeries({ testkit, cli, emit, round, resources }) {
     writeFileSync(
       join(work, 'elder-sync.yaml'),
       [
-        'elder:',
-        `  url: ${emulator.url}`,
-        '  email: admin@localhost.local',
-        '  password: admin123',
-        '  organization: { path: [Bench] }',
-        'state:',
-        '  path: ./state.db',
+        ...elderConfigLines(emulator.url),
+        ...STATE_LINES,
         'sources:',
         '  - name: bench-aws',
         '    connector: aws',

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { elderConfigLines, STATE_LINES } from './elder-config.mjs';
 
 /** Projects in the estate: the fixture's 3 plus this many more below the Platform folder. */
 const EXTRA_PROJECTS = 7;
@@ -29,13 +30,8 @@ export async function gcpSeries({ objects, latencyMs, testkit, google, cli, emit
     writeFileSync(
       join(work, 'elder-sync.yaml'),
       [
-        'elder:',
-        `  url: ${emulator.url}`,
-        '  email: admin@localhost.local',
-        '  password: admin123',
-        '  organization: { path: [Bench] }',
-        'state:',
-        '  path: ./state.db',
+        ...elderConfigLines(emulator.url),
+        ...STATE_LINES,
         'sources:',
         '  - name: bench-gcp',
         '    connector: gcp',

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { elderConfigLines, STATE_LINES } from './elder-config.mjs';
 
 const ACCOUNTS = 4;
 const REGIONS = ['ap-northeast-1', 'ap-southeast-1', 'ap-southeast-2', 'ca-central-1', 'eu-central-1', 'eu-west-1', 'eu-west-2', 'sa-east-1', 'us-east-1', 'us-west-2'];
@@ -38,15 +39,9 @@ export async function scaleOutSeries({ testkit, cliBin, emit, round, perRegion, 
         writeFileSync(
           join(work, 'elder-sync.yaml'),
           [
-            'elder:',
-            `  url: ${emulator.url}`,
-            '  email: admin@localhost.local',
-            '  password: admin123',
-            '  organization: { path: [Bench] }',
-            '  concurrency: 8',
+            ...elderConfigLines(emulator.url, ['  concurrency: 8']),
             `nats: { servers: [${nats.url}] }`,
-            'state:',
-            '  path: ./state.db',
+            ...STATE_LINES,
             'sources:',
             '  - name: bench-aws',
             '    connector: aws',

@@ -4,6 +4,7 @@
 // Directory API calls the read made.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { elderConfigLines, STATE_LINES } from './elder-config.mjs';
 
 /**
  * @param {object} o
@@ -22,13 +23,8 @@ export async function workspaceSeries({ users, groups, work, emulator, google, c
     writeFileSync(
       join(work, 'elder-sync.yaml'),
       [
-        'elder:',
-        `  url: ${emulator.url}`,
-        '  email: admin@localhost.local',
-        '  password: admin123',
-        '  organization: { path: [Bench] }',
-        'state:',
-        '  path: ./state.db',
+        ...elderConfigLines(emulator.url),
+        ...STATE_LINES,
         'sources:',
         '  - name: bench-workspace',
         '    connector: workspace',
