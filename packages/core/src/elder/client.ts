@@ -308,7 +308,7 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     // that comes back forever), more items than the announced `total` allows, or fewer items than it
     // at the end (listed once more before giving up: rows shift under concurrent writes).
     const seen = new Set<number>();
-    const label = `${resource}${Object.values(query).some((v) => v !== undefined) ? ' (' + Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`).join(', ') + ')' : ''}`;
+    const label = listingLabel(resource, query);
     let stalled = 0;
     for (let pass = 1; ; pass++) {
       const before = seen.size;
@@ -318,13 +318,7 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
       let highest = 0;
       for (let page = 1; ; page++) {
         if (page > MAX_PAGES) throw listingError(`Elder's listing of ${label} did not end after ${MAX_PAGES} pages`);
-        const params = new URLSearchParams();
-        for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
-        params.set('page', String(page));
-        params.set('per_page', String(PER_PAGE));
-        const target = `${resource}?${params.toString()}`;
-        const result = await call({ method: 'GET', resource: target, idempotent: true, auth: 'required' });
-        const envelope = decode(result, 'GET', target, (json) => toPage(json, page));
+        const { result, target, envelope } = await requestPage(resource, query, page);
         if (envelope.total !== null) {
           announced = envelope.total;
           highest = Math.max(highest, envelope.total);
@@ -378,17 +372,20 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     page: number,
     convert: (raw: unknown) => T,
   ): Promise<ListPage<T>> {
+    const { result, target, envelope } = await requestPage(resource, query, page);
+    const items = envelope.items.map((raw) => decode(result, 'GET', target, () => convert(raw)));
+    return { items, page: envelope.page, pages: Math.min(envelope.pages, MAX_PAGES), total: envelope.total, what: listingLabel(resource, query) };
+  }
+
+  /** GET one page of a list (PER_PAGE items) and its envelope; items are left raw. */
+  async function requestPage(resource: string, query: Record<string, string | number | undefined>, page: number) {
     const params = new URLSearchParams();
     for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
     params.set('page', String(page));
     params.set('per_page', String(PER_PAGE));
     const target = `${resource}?${params.toString()}`;
     const result = await call({ method: 'GET', resource: target, idempotent: true, auth: 'required' });
-    const envelope = decode(result, 'GET', target, (json) => toPage(json, page));
-    const items = envelope.items.map((raw) => decode(result, 'GET', target, () => convert(raw)));
-    const filters = Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
-    const what = `${resource}${filters.length ? ` (${filters.join(', ')})` : ''}`;
-    return { items, page: envelope.page, pages: Math.min(envelope.pages, MAX_PAGES), total: envelope.total, what };
+    return { result, target, envelope: decode(result, 'GET', target, (json) => toPage(json, page)) };
   }
 
   const api: ElderApi = {
@@ -623,4 +620,10 @@ function suffix(text: string | undefined): string {
 /** Every message passes the secret registry: tokens and passwords never reach an error or a log. */
 function message(text: string): string {
   return redact(text);
+}
+
+/** A listing as errors and the listing guard name it: `/entities (organization_id=3, entity_type=user)`. */
+function listingLabel(resource: string, query: Record<string, string | number | undefined>): string {
+  const filters = Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+  return `${resource}${filters.length ? ` (${filters.join(', ')})` : ''}`;
 }
