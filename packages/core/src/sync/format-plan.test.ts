@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SENSITIVE } from '../secrets.js';
-import { formatPlan, renderValue } from './format-plan.js';
+import { PLAN_LINES, formatPlan, renderValue } from './format-plan.js';
 import type { PlanChange, Projection, ScopeCounts } from './types.js';
 
 function projection(over: Partial<Projection> = {}): Projection {
@@ -183,6 +183,14 @@ describe('formatPlan', () => {
     expect(out.at(-1)).toBe(`Plan: ${want.create} to create, 1000 to update, ${want.delete} to delete, 5 unchanged.`);
     // --verbose lists them all.
     expect(lines(many, { verbose: true }).filter((l) => /^ {2}[+~-] /.test(l))).toHaveLength(10_000);
+    // Past PLAN_LINES + 1 changes it reads no before or after (a stored plan loads them for those alone).
+    const unloaded = (): never => {
+      throw new Error('not loaded');
+    };
+    const counted = many.map((c, i) =>
+      i <= PLAN_LINES ? c : { ...c, organization: (c.after ?? c.before)!.organization, get before() { return unloaded(); }, get after() { return unloaded(); } },
+    );
+    expect(lines(counted, { totals: { ...totals, ...want, unchanged: 5 } })).toEqual(out);
   });
 
   it('counts the changes itself when no totals are given', () => {

@@ -109,6 +109,21 @@ describe('PlanStore (the run\'s working set, written in batches)', () => {
       store.close();
     });
 
+    it('lists a long plan for printing: the first rows whole, the rest in the same order with only what counting needs', () => {
+      const store = new PlanStore();
+      const keys = ['s/user/c', 's/user/a', 's/user/d', 's/user/b'];
+      for (const key of keys) store.changes.add(change(key, { after: projection(key, { organization: `org-${key}` }) }));
+      const whole = [...store.changes.all()];
+      const counted = [...store.changes.all(2)];
+      expect(counted.map((c) => [c.seq, c.key, c.action, c.kind, c.organization])).toEqual(whole.map((c) => [c.seq, c.key, c.action, c.kind, c.organization]));
+      expect(counted.slice(0, 2).map((c) => c.after?.name)).toEqual(['s/user/a', 's/user/b']);
+      expect(() => counted[2]!.after).toThrow(/counting only/);
+      expect(() => counted[3]!.detail).toThrow(/counting only/);
+      expect([...store.changes.all(10)].map((c) => c.after?.name)).toEqual(whole.map((c) => c.after?.name));
+      expect([...store.changes.all(0)].map((c) => c.key)).toEqual(whole.map((c) => c.key));
+      store.close();
+    });
+
     it('gives the links pass only applied changes that add or drop relations or set a parent', () => {
       const store = new PlanStore();
       const related = projection('x', { relations: ['member_of:s/group/g'] });

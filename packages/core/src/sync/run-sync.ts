@@ -226,7 +226,7 @@ export function finishReport(input: {
     elder: { ...input.elder.stats },
     elderUrl: input.elderUrl,
     options: input.options,
-    changes: () => input.store.changes.all(),
+    changes: (fullRows) => input.store.changes.all(fullRows),
     close: () => input.store.close(),
   };
 }

@@ -92,8 +92,12 @@ export interface SyncReport {
   /** The Elder the plan was computed against. */
   elderUrl: string;
   options: { full: boolean; only: string[] | null; adopt: boolean; allowMassDelete?: boolean };
-  /** The plan, sorted by source, scope and key; read it before `close()`. */
-  changes(): IterableIterator<PlanChange>;
+  /**
+   * The plan, sorted by source, scope and key; read it before `close()`. Past the first `fullRows`
+   * (default: all), changes come without before and after (reading them throws): enough for a plan
+   * printed up to that many changes and counted past it (`formatPlan` with `maxLines` + 1).
+   */
+  changes(fullRows?: number): IterableIterator<PlanChange>;
   /** Releases the run's temporary plan store. */
   close(): void;
 }
