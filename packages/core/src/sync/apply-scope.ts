@@ -1,4 +1,3 @@
-import PQueue from 'p-queue';
 import type { Scope } from '../connector.js';
 import { ElderWriteUncertainError } from '../elder/errors.js';
 import type { ElderEntity, EntityPatch, NewEntity } from '../elder/types.js';
@@ -18,6 +17,7 @@ import {
 } from './projection.js';
 import type { SourceContext } from './source-context.js';
 import type { Projection } from './types.js';
+import { WorkPool } from './work-pool.js';
 
 /** Attempts at a create whose earlier attempt may have been applied (each after a look-up). */
 const CREATE_ATTEMPTS = 4;
@@ -53,16 +53,14 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
       code: (error as { code?: string }).code,
     });
   };
-  const queue = new PQueue({ concurrency: ctx.writeConcurrency });
+  const pool = new WorkPool(ctx.writeConcurrency);
   const changes = (target: 'entity' | 'organization', action: StoredChange['action']) => store.changes.of(source.name, scope.id, target, action);
-  /** Queues work with backpressure: the plan is walked page by page, never loaded whole. */
-  const enqueue = async (task: () => Promise<void>) => {
-    await queue.onSizeLessThan(ctx.writeConcurrency * 4);
-    void queue.add(async () => {
+  /** Starts a write when a slot is free: the plan is walked page by page, never loaded whole. */
+  const enqueue = (task: () => Promise<void>) =>
+    pool.start(async () => {
       await task();
       tick();
     });
-  };
 
   // Organizations: renames and moves first (records below them already name the new path), then
   // creations, parents before children.
@@ -111,7 +109,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
       });
     }
   }
-  await queue.onIdle();
+  await pool.idle();
 
   // Relations and late parents, once every entity of this scope exists (only the changes that have any).
   for (const action of ['create', 'update', 'adopt'] as const) {
@@ -126,7 +124,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
       });
     }
   }
-  await queue.onIdle();
+  await pool.idle();
 
   // Deletes and marks.
   for (const action of ['delete', 'mark'] as const) {
@@ -147,7 +145,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
       });
     }
   }
-  await queue.onIdle();
+  await pool.idle();
 
   // Organizations whose record is gone: deepest first, and only when empty at that moment (deleting
   // an org cascades to all its entities, elder-api.md §0.1.9).
