@@ -168,14 +168,8 @@ const PLAN_ORDER = `source, scope <> '@root', scope, key, seq`;
 const COUNTED_COLUMNS = 'seq, source, scope, scope_label, key, action, target, kind, name, elder_id, reason, organization';
 type CountedRow = Omit<ChangeRow, 'before' | 'after' | 'sensitive' | 'detail'>;
 
-/**
- * A change past a plan's full rows: reading its before, after or detail is a bug in the caller (it
- * asked for fewer full rows than it reads), so it throws rather than pretend they are empty.
- */
-function countedFromRow(row: CountedRow): StoredChange {
-  const unread = (): never => {
-    throw new Error(`change ${row.seq} was read for counting only: its before, after and detail were not loaded`);
-  };
+/** What a change read back carries whole or counted: every column but the JSON ones. */
+function changeFields(row: CountedRow): Omit<StoredChange, 'before' | 'after' | 'sensitive' | 'detail'> {
   return {
     seq: row.seq,
     source: row.source,
@@ -187,6 +181,21 @@ function countedFromRow(row: CountedRow): StoredChange {
     kind: row.kind,
     name: row.name,
     elderId: row.elder_id,
+    reason: row.reason,
+    organization: row.organization,
+  };
+}
+
+/**
+ * A change past a plan's full rows: reading its before, after or detail is a bug in the caller (it
+ * asked for fewer full rows than it reads), so it throws rather than pretend they are empty.
+ */
+function countedFromRow(row: CountedRow): StoredChange {
+  const unread = (): never => {
+    throw new Error(`change ${row.seq} was read for counting only: its before, after and detail were not loaded`);
+  };
+  return {
+    ...changeFields(row),
     get before() {
       return unread();
     },
@@ -196,8 +205,6 @@ function countedFromRow(row: CountedRow): StoredChange {
     get detail() {
       return unread();
     },
-    reason: row.reason,
-    organization: row.organization,
   };
 }
 
@@ -209,25 +216,14 @@ function fromRow(row: ChangeRow): StoredChange {
   let before: Projection | null | undefined;
   let after: Projection | null | undefined;
   return {
-    seq: row.seq,
-    source: row.source,
-    scope: row.scope,
-    scopeLabel: row.scope_label,
-    key: row.key,
-    action: row.action,
-    target: row.target,
-    kind: row.kind,
-    name: row.name,
-    elderId: row.elder_id,
+    ...changeFields(row),
     get before() {
       return (before ??= row.before ? (JSON.parse(row.before) as Projection) : null);
     },
     get after() {
       return (after ??= row.after ? (JSON.parse(row.after) as Projection) : null);
     },
-    reason: row.reason,
     ...(row.sensitive ? { sensitive: JSON.parse(row.sensitive) as string[] } : {}),
     detail: JSON.parse(row.detail) as ChangeDetail,
-    organization: row.organization,
   };
 }
