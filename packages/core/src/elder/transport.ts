@@ -3,9 +3,9 @@
  * flight. Knows nothing of retries, auth or Elder's JSON: it sends bytes and returns status + text,
  * or throws the network error (classified by `retry.ts`).
  */
-import { setMaxListeners } from 'node:events';
 import PQueue from 'p-queue';
 import { Pool } from 'undici';
+import { DeadlineSignals } from './deadline-signals.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
@@ -91,36 +91,41 @@ export function createTransport(options: TransportOptions): Transport {
     connect: { timeout: Math.min(options.timeoutMs, 10_000) },
   });
   const queue = new PQueue({ concurrency: maxConcurrency });
-  const deadlines = new DeadlineSignals(options.timeoutMs);
+  const deadlines = new DeadlineSignals(options.timeoutMs, () => new RequestTimeoutError(options.timeoutMs));
   let successes = 0;
   let closed = false;
 
   async function exchange(request: WireRequest): Promise<WireResponse> {
-    const response = await pool.request({
-      method: request.method,
-      path: request.path,
-      headers: request.headers,
-      body: request.body ?? null,
-      signal: deadlines.next(),
-    });
-    const limit = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
-    const length = Number(response.headers['content-length']);
-    if (Number.isFinite(length) && length > limit) {
-      response.body.destroy();
-      throw new ResponseTooLargeError(limit, length);
-    }
-    // Read (and so drain: the keep-alive socket goes back to the pool) at most `limit` bytes.
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of response.body) {
-      size += (chunk as Buffer).length;
-      if (size > limit) {
+    const deadline = deadlines.start();
+    try {
+      const response = await pool.request({
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: request.body ?? null,
+        signal: deadline.signal,
+      });
+      const limit = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+      const length = Number(response.headers['content-length']);
+      if (Number.isFinite(length) && length > limit) {
         response.body.destroy();
-        throw new ResponseTooLargeError(limit, null);
+        throw new ResponseTooLargeError(limit, length);
       }
-      chunks.push(chunk as Buffer);
+      // Read (and so drain: the keep-alive socket goes back to the pool) at most `limit` bytes.
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > limit) {
+          response.body.destroy();
+          throw new ResponseTooLargeError(limit, null);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
+    } finally {
+      deadlines.finish(deadline);
     }
-    return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
   }
 
   return {
@@ -150,34 +155,4 @@ export function createTransport(options: TransportOptions): Transport {
       await pool.close();
     },
   };
-}
-
-/** Requests started within one window share an abort signal (see `DeadlineSignals`). */
-const DEADLINE_WINDOW_MS = 100;
-
-/**
- * The total budget of each exchange, headers and body: requests started within one short window
- * share one abort signal, fired `timeoutMs` after the window closes, so each gets between timeoutMs
- * and timeoutMs plus the window (a tenth of it at most). An AbortController, its signal and a timer
- * of their own per request were a few percent of a first sync's CPU.
- */
-class DeadlineSignals {
-  private current: { signal: AbortSignal; closes: number } | null = null;
-  private readonly windowMs: number;
-
-  constructor(private readonly timeoutMs: number) {
-    this.windowMs = Math.max(1, Math.min(DEADLINE_WINDOW_MS, Math.floor(timeoutMs / 10)));
-  }
-
-  next(): AbortSignal {
-    const now = performance.now();
-    if (this.current !== null && now < this.current.closes) return this.current.signal;
-    const controller = new AbortController();
-    // Every request in flight of the window listens to it: not a leak.
-    setMaxListeners(0, controller.signal);
-    // Unref'd: a request in flight holds its socket open anyway, and a run that is done must not wait for it.
-    setTimeout(() => controller.abort(new RequestTimeoutError(this.timeoutMs)), this.windowMs + this.timeoutMs).unref();
-    this.current = { signal: controller.signal, closes: now + this.windowMs };
-    return controller.signal;
-  }
 }
