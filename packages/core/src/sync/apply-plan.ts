@@ -55,7 +55,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
   const reports: ScopeReport[] = [];
   try {
     const tree = await OrgTree.load(elder);
-    const contexts: Array<{ ctx: SourceContext; scopes: PlanJson['sources'][number]['scopes'] }> = [];
+    const contexts: Array<{ ctx: SourceContext; createRoot: () => Promise<void>; scopes: PlanJson['sources'][number]['scopes'] }> = [];
     const stale: string[] = [];
     for (const planned of plan.sources) {
       const source = config.sources.find((s) => s.name === planned.name);
@@ -64,10 +64,12 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
       }
       const connector = await options.connectors(source.connector);
       const connectorConfig = validateSourceConfig(config.sources.indexOf(source), source.config, connector, source.types);
-      const { ctx } = await openSource({
+      // A missing root is created only once the plan proved current: a refused plan writes nothing.
+      const { ctx, createRoot } = await openSource({
         config, source, connector, connectorConfig, tree, store, state, elder, log: log.child({ source: source.name }), signal,
         options: { mode: 'apply', ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
         planRoot: false,
+        deferRoot: true,
       });
       for (const change of plan.changes) {
         if (change.source !== planned.name || change.scope === ROOT_SCOPE) continue;
@@ -84,7 +86,7 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
           { organizationPath: change.organizationPath, ...(change.duplicate ? { duplicate: true } : {}) },
         );
       }
-      contexts.push({ ctx, scopes: planned.scopes });
+      contexts.push({ ctx, createRoot, scopes: planned.scopes });
     }
     if (stale.length > 0) {
       const listed = stale.slice(0, STALE_LISTED).map((line) => `  ${line}`).join('\n');
@@ -94,7 +96,8 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
         `Elder changed since the plan was made; nothing was applied. ${stale.length} object(s) moved:\n${listed}${more}\nMake a new plan with "elder-sync diff --out" and review it.`,
       );
     }
-    for (const { ctx, scopes } of contexts) {
+    for (const { ctx, createRoot, scopes } of contexts) {
+      await createRoot();
       const queue = new PQueue({ concurrency: ctx.source.concurrency });
       for (const planned of scopes) {
         // A scope that failed while planning has no complete plan: nothing of it is applied, and
@@ -194,7 +197,7 @@ async function checkUnchanged(ctx: SourceContext, change: PlanJsonChange): Promi
   const label = `${change.target === 'organization' ? 'organization' : change.kind} "${change.name}"`;
   if (change.action === 'withheld') return null;
   if (change.target === 'organization') {
-    if (change.action === 'create' || ctx.rootId === null) return null;
+    if (change.action === 'create') return null;
     return ctx.tree.get(change.elderId ?? -1) ? null : `${label} (#${change.elderId}): no longer in Elder`;
   }
   if (change.duplicate) {

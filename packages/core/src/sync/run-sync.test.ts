@@ -528,6 +528,24 @@ describe('a saved plan (diff --out, then apply)', () => {
     expect(emulator.entities().map((e) => e.name)).toContain('Carol Chen');
   });
 
+  it('refuses a plan whose root organization was deleted since, without creating the root again', async () => {
+    await sync('apply');
+    source.users.delete('carol');
+    const plan = await savedPlan();
+    // Someone removes the source's tree, deepest organizations first (Elder refuses a parent with children).
+    const organizations = emulator.organizations() as Array<{ id: number; name: string; parent_id: number | null }>;
+    const depth = (o: { parent_id: number | null }): number => (o.parent_id === null ? 0 : 1 + depth(organizations.find((p) => p.id === o.parent_id)!));
+    const root = organizations.find((o) => o.name === 'Directory')!;
+    const below = (o: { id: number; parent_id: number | null }): boolean => o.id === root.id || (o.parent_id !== null && below(organizations.find((p) => p.id === o.parent_id)!));
+    for (const o of organizations.filter(below).sort((a, b) => depth(b) - depth(a))) {
+      expect((await fetch(`${emulator.url}/api/v1/organizations/${o.id}`, { method: 'DELETE' })).status).toBe(204);
+    }
+    const before = writes();
+    await expect(apply(plan)).rejects.toMatchObject({ code: 'PLAN_STALE', message: expect.stringMatching(/"Carol Chen" \(#\d+\): no longer in Elder/) });
+    expect(writes()).toBe(before);
+    expect((emulator.organizations() as Array<{ name: string }>).map((o) => o.name)).toEqual(['Acme']);
+  });
+
   it('refuses a plan whose creates were made by another run in the meantime', async () => {
     const plan = await savedPlan();
     await sync('apply');

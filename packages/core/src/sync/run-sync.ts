@@ -245,6 +245,8 @@ export interface OpenSourceInput {
   options: Pick<SyncOptions, 'mode' | 'full' | 'only' | 'scopes' | 'allowMassDelete' | 'adopt' | 'onProgress' | 'shard' | 'rootWaitMs'>;
   /** Put the root's missing organizations into the plan (a saved plan already holds them). */
   planRoot?: boolean;
+  /** Apply mode, but a missing root is created only by the returned `createRoot` (a saved plan is checked first). */
+  deferRoot?: boolean;
   /** This process runs the source-wide steps (default true); else it waits for the root to appear. */
   sourceWide?: boolean;
 }
@@ -253,14 +255,21 @@ export interface OpenSourceInput {
  * Everything a source's scopes share in one run: its root organization (created in apply mode),
  * and the index of what it owns in Elder. Used by `runSync` and by `applyPlan`.
  */
-export async function openSource(input: OpenSourceInput): Promise<{ ctx: SourceContext; rootCreates: number }> {
+export async function openSource(input: OpenSourceInput): Promise<OpenedSource> {
   const opened = await openSourceContext(input);
   await indexOwnedEntities(opened.ctx, input.log);
   return opened;
 }
 
+interface OpenedSource {
+  ctx: SourceContext;
+  rootCreates: number;
+  /** Creates the root's missing organizations (after `deferRoot`; else there are none left). */
+  createRoot: () => Promise<void>;
+}
+
 /** `openSource` without the index: the root organization and the context. */
-async function openSourceContext(input: OpenSourceInput): Promise<{ ctx: SourceContext; rootCreates: number }> {
+async function openSourceContext(input: OpenSourceInput): Promise<OpenedSource> {
   const { config, source, tree, store, elder, options } = input;
   const settings = sourceSettings(source, input.connector);
   const rootRef = source.organization ?? config.elder.organization;
@@ -274,7 +283,7 @@ async function openSourceContext(input: OpenSourceInput): Promise<{ ctx: SourceC
   const createsRoot = input.sourceWide ?? true;
   // The root's own creation is part of the plan too, in both modes (DESIGN §5.3).
   const rootCreates = input.planRoot === false || !createsRoot ? 0 : planRootOrganizations(store, settings.name, rootRef, root.missing);
-  if (root.missing.length > 0 && options.mode === 'apply') {
+  if (root.missing.length > 0 && options.mode === 'apply' && !input.deferRoot) {
     root = createsRoot
       ? await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true })
       : await waitForRoot(elder, tree, rootRef, { ...rootOptions, create: false }, rootCreator(options.shard), options.rootWaitMs ?? ROOT_WAIT_MS, input.signal);
@@ -301,7 +310,13 @@ async function openSourceContext(input: OpenSourceInput): Promise<{ ctx: SourceC
     signal: input.signal,
     ...(options.onProgress ? { progress: options.onProgress } : {}),
   };
-  return { ctx, rootCreates };
+  const createRoot = async () => {
+    if (ctx.rootMissing.length === 0) return;
+    const created = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true });
+    ctx.rootId = created.id;
+    ctx.rootMissing = created.missing;
+  };
+  return { ctx, rootCreates, createRoot };
 }
 
 async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan', log: Logger, vanished = false): Promise<ScopeReport> {
