@@ -25,14 +25,15 @@ function sortKeys(value: unknown): unknown {
     return out ?? value;
   }
   if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value);
     const object = value as Record<string, unknown>;
-    if (isCanonical(object, keys)) return value;
+    const keys = Object.keys(object);
+    // Each value is sorted once, whether or not the object turns out canonical: checking a value and
+    // then sorting it again for the copy doubled the work at every level (2^depth for a deep value).
+    const values = keys.map((key) => sortKeys(object[key]));
+    if (isCanonical(object, keys, values)) return value;
     const out: Record<string, unknown> = {};
-    for (const key of keys.sort()) {
-      const v = object[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
+    const order = keys.map((_, i) => i).sort((i, j) => (keys[i]! < keys[j]! ? -1 : keys[i]! > keys[j]! ? 1 : 0));
+    for (const i of order) if (values[i] !== undefined) out[keys[i]!] = values[i];
     return out;
   }
   return value;
@@ -41,16 +42,14 @@ function sortKeys(value: unknown): unknown {
 /**
  * Whether JSON.stringify gives the same bytes for `object` as for its sorted copy: a plain object
  * (no toJSON), keys in ascending order (so array-index keys, listed first, are too), no own
- * `__proto__` key (the copy drops it), every value canonical as it is.
+ * `__proto__` key (the copy drops it), every value canonical as it is (`sorted`, each value sorted).
  */
-function isCanonical(object: Record<string, unknown>, keys: string[]): boolean {
+function isCanonical(object: Record<string, unknown>, keys: string[], sorted: unknown[]): boolean {
   const proto = Object.getPrototypeOf(object);
   if (proto !== Object.prototype && proto !== null) return false;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if ((i > 0 && keys[i - 1]! >= key) || key === '__proto__') return false;
-    const v = object[key];
-    if (v !== null && typeof v === 'object' && sortKeys(v) !== v) return false;
+    if ((i > 0 && keys[i - 1]! >= key) || key === '__proto__' || sorted[i] !== object[key]) return false;
   }
   return true;
 }
