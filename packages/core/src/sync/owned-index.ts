@@ -35,8 +35,6 @@ export interface DuplicateEntity {
 export class OwnedIndex {
   private readonly seen = new RowMarks();
   private nextSlot = 1;
-  /** Whether the by-scope index exists (see `byScope`). */
-  private scopeIndexed = false;
   private readonly stmts;
 
   constructor(
@@ -226,16 +224,11 @@ export class OwnedIndex {
     return slot;
   }
 
-  /**
-   * The index by (source, scope, kind), built when first needed: after step 1 has loaded what Elder
-   * holds, in one sort, rather than kept up to date through the load one random insert at a time.
-   */
+  /** The index by (source, scope, kind), built after step 1 has loaded what Elder holds. */
   private byScope(): void {
-    if (this.scopeIndexed) return;
     // Key and slot in it too: the per-kind listings read it alone, in key order (without them SQLite
     // preferred scanning the primary key, a whole source per scope).
-    this.run.db.exec('CREATE INDEX IF NOT EXISTS owned_scope ON owned (source, scope, kind, key, slot)');
-    this.scopeIndexed = true;
+    this.run.ensureIndex('owned_scope', 'owned (source, scope, kind, key, slot)');
   }
 }
 

@@ -29,7 +29,6 @@ export interface StoredChange extends PlanChange {
 export class PlanChanges {
   private readonly outcomes = new RowMarks();
   private readonly stmts;
-  private applyIndexed = false;
 
   constructor(private readonly run: RunDatabase) {
     run.db.exec(`
@@ -108,12 +107,9 @@ export class PlanChanges {
    * writes to this database while it walks).
    */
   of(source: string, scope: string, target: 'entity' | 'organization', action: ChangeAction, outcome: ChangeOutcome = 'planned'): IterableIterator<StoredChange> {
-    // The index the applier walks, built in one sort when first needed rather than kept up to date
-    // through the plan one random key at a time (that cost a fifth of adding a change).
-    if (!this.applyIndexed) {
-      this.run.db.exec('CREATE INDEX IF NOT EXISTS changes_apply ON changes (source, scope, target, action, key)');
-      this.applyIndexed = true;
-    }
+    // The index the applier walks, built when first walked (kept up to date through planning it
+    // cost a fifth of adding a change).
+    this.run.ensureIndex('changes_apply', 'changes (source, scope, target, action, key)');
     return this.paged(this.stmts.page, source, scope, target, action, outcome);
   }
 

@@ -52,7 +52,7 @@ export class RelationClaims {
   confirm(source: string, type: string, sourceId: number, targetId: number): void {
     // Prepared on first use: the `owned` table it joins is created after this one (it claims through
     // us), and its index by Elder id is only worth building for a source whose stamps claim relations.
-    if (this.confirmStmt === undefined) this.run.db.exec('CREATE INDEX IF NOT EXISTS owned_elder_id ON owned (source, elder_id)');
+    this.run.ensureIndex('owned_elder_id', 'owned (source, elder_id)');
     this.confirmStmt ??= this.run.db.prepare(
       `UPDATE claimed_relations SET confirmed = 1 WHERE source = @source AND type = @type
          AND key = (SELECT key FROM owned WHERE source = @source AND elder_id = @sourceId)

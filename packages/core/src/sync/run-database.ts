@@ -16,6 +16,8 @@ export class RunDatabase {
   readonly db: Database.Database;
   /** Writes since the open batch began (see `write`). */
   private batched = 0;
+  /** Indexes built on demand (see `ensureIndex`). */
+  private readonly indexes = new Set<string>();
 
   constructor() {
     this.db = new Database('');
@@ -53,6 +55,16 @@ export class RunDatabase {
       setTimeout(this.commit, BATCH_MS).unref();
     }
   };
+
+  /**
+   * Builds an index the first time a reader needs it: in one sort over the rows already there,
+   * rather than kept up to date one random insert at a time while the table fills.
+   */
+  ensureIndex(name: string, on: string): void {
+    if (this.indexes.has(name)) return;
+    this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON ${on}`);
+    this.indexes.add(name);
+  }
 
   close(): void {
     if (this.db.open) this.db.close();
