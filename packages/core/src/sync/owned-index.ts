@@ -89,10 +89,7 @@ export class OwnedIndex {
    */
   add(entry: IndexedEntity): 'indexed' | 'duplicate' {
     return this.run.write(() => {
-      const slot = this.nextSlot;
-      if (this.stmts.insert.run(entry.source, entry.key, slot, entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId).changes === 1) {
-        this.nextSlot++;
-        this.stmts.bodyPut.run(slot, bodyOf(entry));
+      if (this.insertNew(entry) !== null) {
         this.claims.claim(entry);
         return 'indexed';
       }
@@ -213,13 +210,19 @@ export class OwnedIndex {
 
   /** Inserts or updates an entry (its slot kept when it exists); returns the slot. */
   private write(entry: IndexedEntity): number {
-    let slot = this.nextSlot;
-    if (this.stmts.insert.run(entry.source, entry.key, slot, entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId).changes === 1) {
-      this.nextSlot++;
-    } else {
-      slot = (this.stmts.slotOf.get(entry.source, entry.key) as [number, number])[0];
-      this.stmts.update.run(entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId, entry.source, entry.key);
-    }
+    const inserted = this.insertNew(entry);
+    if (inserted !== null) return inserted;
+    const slot = (this.stmts.slotOf.get(entry.source, entry.key) as [number, number])[0];
+    this.stmts.update.run(entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId, entry.source, entry.key);
+    this.stmts.bodyPut.run(slot, bodyOf(entry));
+    return slot;
+  }
+
+  /** Inserts an entry under a new slot, with its body; null when its key is already there. */
+  private insertNew(entry: IndexedEntity): number | null {
+    const slot = this.nextSlot;
+    if (this.stmts.insert.run(entry.source, entry.key, slot, entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId).changes !== 1) return null;
+    this.nextSlot++;
     this.stmts.bodyPut.run(slot, bodyOf(entry));
     return slot;
   }
