@@ -277,17 +277,12 @@ async function openSourceContext(input: OpenSourceInput): Promise<OpenedSource> 
     createMissing: config.elder.createMissingOrganizations,
     configPath: source.organization ? `sources[${config.sources.indexOf(source)}].organization` : 'elder.organization',
   };
-  let root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: false });
+  const root = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: false });
   // Creating the root is a source-wide step: shard 1 plans and creates it, the other shards wait for it,
   // so shards started at the same moment against an empty Elder make one root, not N.
   const createsRoot = input.sourceWide ?? true;
   // The root's own creation is part of the plan too, in both modes (DESIGN §5.3).
   const rootCreates = input.planRoot === false || !createsRoot ? 0 : planRootOrganizations(store, settings.name, rootRef, root.missing);
-  if (root.missing.length > 0 && options.mode === 'apply' && !input.deferRoot) {
-    root = createsRoot
-      ? await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true })
-      : await waitForRoot(elder, tree, rootRef, { ...rootOptions, create: false }, rootCreator(options.shard), options.rootWaitMs ?? ROOT_WAIT_MS, input.signal);
-  }
   const ctx: SourceContext = {
     source: settings,
     connector: input.connector,
@@ -310,12 +305,17 @@ async function openSourceContext(input: OpenSourceInput): Promise<OpenedSource> 
     signal: input.signal,
     ...(options.onProgress ? { progress: options.onProgress } : {}),
   };
-  const createRoot = async () => {
-    if (ctx.rootMissing.length === 0) return;
-    const created = await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true });
-    ctx.rootId = created.id;
-    ctx.rootMissing = created.missing;
+  const useRoot = (found: { id: number | null; missing: string[] }) => {
+    ctx.rootId = found.id;
+    ctx.rootMissing = found.missing;
   };
+  const createRoot = async () => {
+    if (ctx.rootMissing.length > 0) useRoot(await resolveRoot(elder, tree, rootRef, { ...rootOptions, create: true }));
+  };
+  if (root.missing.length > 0 && options.mode === 'apply' && !input.deferRoot) {
+    if (createsRoot) await createRoot();
+    else useRoot(await waitForRoot(elder, tree, rootRef, { ...rootOptions, create: false }, rootCreator(options.shard), options.rootWaitMs ?? ROOT_WAIT_MS, input.signal));
+  }
   return { ctx, rootCreates, createRoot };
 }
 
