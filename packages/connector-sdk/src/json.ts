@@ -27,31 +27,25 @@ function sortKeys(value: unknown): unknown {
   if (value !== null && typeof value === 'object') {
     const object = value as Record<string, unknown>;
     const keys = Object.keys(object);
-    // Each value is sorted once, whether or not the object turns out canonical: checking a value and
-    // then sorting it again for the copy doubled the work at every level (2^depth for a deep value).
-    const values = keys.map((key) => sortKeys(object[key]));
-    if (isCanonical(object, keys, values)) return value;
+    const proto = Object.getPrototypeOf(object);
+    // Each value is sorted once: checking a value for canonical form and then sorting it again for
+    // the copy doubled the work at every level (2^depth for a deep value). `sorted` is made only once
+    // something differs; the values before that were canonical as they are.
+    let sorted: unknown[] | undefined = proto === Object.prototype || proto === null ? undefined : [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const v = object[key];
+      const s = sortKeys(v);
+      if (sorted === undefined && ((i > 0 && keys[i - 1]! >= key) || key === '__proto__' || s !== v)) sorted = keys.slice(0, i).map((k) => object[k]);
+      sorted?.push(s);
+    }
+    if (sorted === undefined) return value;
     const out: Record<string, unknown> = {};
     const order = keys.map((_, i) => i).sort((i, j) => (keys[i]! < keys[j]! ? -1 : keys[i]! > keys[j]! ? 1 : 0));
-    for (const i of order) if (values[i] !== undefined) out[keys[i]!] = values[i];
+    for (const i of order) if (sorted[i] !== undefined) out[keys[i]!] = sorted[i];
     return out;
   }
   return value;
-}
-
-/**
- * Whether JSON.stringify gives the same bytes for `object` as for its sorted copy: a plain object
- * (no toJSON), keys in ascending order (so array-index keys, listed first, are too), no own
- * `__proto__` key (the copy drops it), every value canonical as it is (`sorted`, each value sorted).
- */
-function isCanonical(object: Record<string, unknown>, keys: string[], sorted: unknown[]): boolean {
-  const proto = Object.getPrototypeOf(object);
-  if (proto !== Object.prototype && proto !== null) return false;
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    if ((i > 0 && keys[i - 1]! >= key) || key === '__proto__' || sorted[i] !== object[key]) return false;
-  }
-  return true;
 }
 
 /** Short, stable content hash of any JSON-able value. */
