@@ -4,6 +4,12 @@
 //
 //   node scripts/test-summary.mjs [report.json...]   (default .ci-results/vitest.json)
 import { readFileSync } from 'node:fs';
+import { basename, relative } from 'node:path';
+
+function firstLine(messages) {
+  const text = (messages ?? []).find((m) => typeof m === 'string' && m.trim() !== '') ?? 'no message';
+  return text.trim().split('\n')[0].slice(0, 300);
+}
 
 const files = process.argv.slice(2);
 if (files.length === 0) files.push('.ci-results/vitest.json');
@@ -11,26 +17,37 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let ok = true;
-for (const file of files) {
+// CI shows only the tail of the log, so the failures are named again here, just above the closing line.
+const failures = [];
+for (const reportFile of files) {
   let report;
   try {
-    report = JSON.parse(readFileSync(file, 'utf8'));
+    report = JSON.parse(readFileSync(reportFile, 'utf8'));
   } catch (error) {
-    console.log(`no test report at ${file} (${error.message})`);
+    console.log(`no test report at ${reportFile} (${error.message})`);
     failed += 1;
     ok = false;
     continue;
   }
   passed += report.numPassedTests ?? 0;
-  // A file that failed without a failed test (an import error, a crash in beforeAll) counts as one
-  // failure, so a broken file cannot hide its tests. (numFailedTestSuites is no use here: vitest
-  // counts describe blocks in it too.)
-  const brokenFiles = (report.testResults ?? []).filter(
-    (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
-  ).length;
-  failed += (report.numFailedTests ?? 0) + brokenFiles;
+  failed += report.numFailedTests ?? 0;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   if (report.success === false) ok = false;
+  for (const f of report.testResults ?? []) {
+    const file = relative(process.cwd(), f.name ?? '?');
+    const failedTests = (f.assertionResults ?? []).filter((a) => a.status === 'failed');
+    const where = `[${basename(reportFile)}] ${file}`;
+    for (const a of failedTests) failures.push(`${where} > ${a.fullName}: ${firstLine(a.failureMessages)}`);
+    // A file that failed without a failed test (an import error, a crash in beforeAll) counts as one
+    // failure, so a broken file cannot hide its tests. (numFailedTestSuites is no use here: vitest
+    // counts describe blocks in it too.)
+    if (f.status === 'failed' && failedTests.length === 0) {
+      failed += 1;
+      failures.push(`${where}: ${firstLine([f.message])}`);
+    }
+  }
 }
+for (const line of failures.slice(0, 30)) console.log(`FAILED ${line}`);
+if (failures.length > 30) console.log(`... and ${failures.length - 30} more failures`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 || !ok ? 1 : 0);
