@@ -25,7 +25,12 @@ cp "$addon/build/Release/better_sqlite3.node" "$saved/"
 restore() { cp "$saved/better_sqlite3.node" "$addon/build/Release/"; rm -rf "$saved"; }
 trap restore EXIT
 echo "node24.sh: building better-sqlite3 for Node $NODE24_VERSION" >&2
-(cd "$addon" && PATH="$node24/bin:$PATH" "$node24/bin/node" "$gyp" rebuild --release --nodedir="$node24" >/dev/null)
+# npm_config_nodedir (install.sh points it at Node 20's headers) would win over --nodedir, and
+# the "Node 24" build would be a Node 20 one: it is dropped for this build.
+(cd "$addon" && env -u npm_config_nodedir PATH="$node24/bin:$PATH" "$node24/bin/node" "$gyp" rebuild --release --nodedir="$node24" >/dev/null)
+# Fail here, not in a thousand tests, when the addon still does not load on Node 24.
+(cd "$addon" && "$node24/bin/node" -e "require('./build/Release/better_sqlite3.node')") ||
+  { echo "node24.sh: better-sqlite3 did not build for Node $NODE24_VERSION" >&2; exit 1; }
 rm -f .ci-results/vitest-node24.json
 # PATH first: the CLI and every child process a test starts run on Node 24 too.
 PATH="$node24/bin:$PATH" node node_modules/vitest/vitest.mjs run --outputFile.json=.ci-results/vitest-node24.json "$@"
