@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 
-function firstLine(messages) {
-  const text = (messages ?? []).find((m) => typeof m === 'string' && m.trim() !== '') ?? 'no message';
+function firstLine(messages, fallback = 'no message') {
+  const text = (messages ?? []).find((m) => typeof m === 'string' && m.trim() !== '') ?? fallback;
   return text.trim().split('\n')[0].slice(0, 300);
 }
 
@@ -43,7 +43,7 @@ for (const reportFile of files) {
     // counts describe blocks in it too.)
     if (f.status === 'failed' && failedTests.length === 0) {
       failed += 1;
-      failures.push(`${where}: ${firstLine([f.message])}`);
+      failures.push(`${where}: ${firstLine([f.message], 'failed outside its tests (an import or a hook; see the log)')}`);
     }
   }
 }
