@@ -53,6 +53,7 @@ describe('Daemon', () => {
     let open!: () => void;
     let gate = new Promise<void>((r) => (open = r));
     let reads = 0;
+    const readsAt: number[] = [];
     const connector = defineConnector({
       apiVersion: 1,
       id: 'gated',
@@ -62,6 +63,7 @@ describe('Daemon', () => {
       testConnection: async () => [],
       async *read() {
         reads++;
+        readsAt.push(performance.now());
         await gate;
         yield { type: 'record' as const, record: { kind: 'user', externalId: 'u1', name: 'User 1', attributes: {} } };
       },
@@ -69,6 +71,7 @@ describe('Daemon', () => {
     return {
       connector,
       reads: () => reads,
+      readsAt,
       release: () => {
         open();
         gate = new Promise<void>((r) => (open = r));
@@ -86,20 +89,29 @@ describe('Daemon', () => {
 
   type Status = { sources: Array<{ name: string; runs: number; skipped: number; running: boolean; lastRun: { status: string } | null }>; lastReload: { applied: boolean; errors: string[] } | null };
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** Polls until `done()` holds: what these tests wait for is a state, not a time (CI machines stall). */
+  async function waitUntil(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+      await sleep(20);
+    }
+  }
 
   it('skips and counts a due time that finds the previous run still going, and never runs one source twice at once', async () => {
     const gated = gatedConnector();
     const daemon = new Daemon({ load: async () => configWith([{ name: 'g', connector: 'gated', interval: 1 }]), connectors: async () => gated.connector, log: silentLogger });
     const { url } = await daemon.start();
     try {
-      await sleep(3300);
-      let s = (daemon.status() as Status).sources[0]!;
+      const source = () => (daemon.status() as Status).sources[0]!;
+      // Due every second; the first run waits at the gate, so the next due times find it running.
+      await waitUntil('a skipped due time', () => source().skipped >= 1);
+      let s = source();
       expect(gated.reads()).toBe(1);
       expect(s).toMatchObject({ running: true, runs: 0 });
-      expect(s.skipped).toBeGreaterThanOrEqual(1);
       gated.release();
-      await sleep(300);
-      s = (daemon.status() as Status).sources[0]!;
+      await waitUntil('the first run to end', () => source().runs >= 1);
+      s = source();
       expect(s.runs).toBe(1);
       expect(s.lastRun).toMatchObject({ status: 'success' });
       const metrics = await (await fetch(`${url}/metrics`)).text();
@@ -147,11 +159,10 @@ describe('Daemon', () => {
       log: silentLogger,
     });
     await daemon.start();
-    await sleep(200);
-    // The read ignores the signal (a slow source): the grace period ends first.
-    const started = Date.now();
+    await waitUntil('the run to start reading', () => gated.reads() === 1);
+    // The read ignores the signal (a slow source) and never ends before release(): stop returns
+    // only because the grace period ended first, and says so.
     expect(await daemon.stop(0.3)).toEqual({ completed: false });
-    expect(Date.now() - started).toBeLessThan(2000);
     gated.release();
   });
 
@@ -179,7 +190,7 @@ describe('Daemon', () => {
       const daemon = new Daemon({ load: async () => config, connectors: async () => broken, log });
       await daemon.start();
       try {
-        for (let i = 0; i < 100 && !(daemon.status() as Status).sources[0]?.lastRun; i++) await sleep(50);
+        await waitUntil('the failed run', () => Boolean((daemon.status() as Status).sources[0]?.lastRun));
         const lastRun = (daemon.status() as Status).sources[0]!.lastRun as { status: string; error: string; counts: { errors: number } };
         expect(lastRun.status).toBe('failed');
         expect(lastRun.counts.errors, source).toBe(1);
@@ -201,12 +212,12 @@ describe('Daemon', () => {
       log: silentLogger,
       random: () => 0.8,
     });
+    const started = performance.now();
     await daemon.start();
     try {
-      await sleep(500);
-      expect(gated.reads()).toBe(0);
-      await sleep(900);
-      expect(gated.reads()).toBe(1);
+      await waitUntil('the delayed run', () => gated.reads() === 1);
+      // random() 0.8 of jitterSeconds 1: the run on start waits 800 ms (a timer never fires early).
+      expect(gated.readsAt[0]! - started).toBeGreaterThanOrEqual(800);
     } finally {
       gated.release();
       await daemon.stop(5);

@@ -1,17 +1,34 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DeadlineSignals } from './deadline-signals.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Fake clocks: what is tested is when each signal fires relative to the timeout, not how punctual
+// the machine's timers are.
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('DeadlineSignals (the time budget of each Elder exchange)', () => {
-  it('aborts a request no sooner than its timeout and no later than a tenth past it, with the reason given', async () => {
+  it('aborts a request no sooner than its timeout and no later than a tenth past it, with the reason given', () => {
     const deadlines = new DeadlineSignals(200, () => new Error('out of time'));
-    const started = performance.now();
     const window = deadlines.start();
-    const aborted = await new Promise<number>((resolve) => window.signal.addEventListener('abort', () => resolve(performance.now() - started)));
-    expect(aborted).toBeGreaterThanOrEqual(200);
-    expect(aborted).toBeLessThan(200 + 20 + 50); // the window, and a loaded machine's timer slack
+    vi.advanceTimersByTime(199);
+    expect(window.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(200 / 10 + 1);
+    expect(window.signal.aborted).toBe(true);
     expect((window.signal.reason as Error).message).toBe('out of time');
+  });
+
+  it('gives a request started late in a window still its whole timeout', () => {
+    const deadlines = new DeadlineSignals(200, () => new Error('out of time'));
+    const first = deadlines.start();
+    vi.advanceTimersByTime(19); // still within the first 20 ms window
+    const late = deadlines.start();
+    expect(late.signal).toBe(first.signal);
+    vi.advanceTimersByTime(199);
+    expect(late.signal.aborted).toBe(false);
   });
 
   it('shares one signal between the requests of a window, sixteen at most', () => {
@@ -22,13 +39,13 @@ describe('DeadlineSignals (the time budget of each Elder exchange)', () => {
     for (const w of windows) deadlines.finish(w);
   });
 
-  it('never fires for a window closed with every request ended', async () => {
+  it('never fires for a window closed with every request ended', () => {
     const deadlines = new DeadlineSignals(50, () => new Error('late'));
     const first = deadlines.start();
     deadlines.finish(first);
-    await sleep(10); // the 5 ms window closes; the next request opens another
+    vi.advanceTimersByTime(10); // the 5 ms window closes; the next request opens another
     const second = deadlines.start();
-    await sleep(100);
+    vi.advanceTimersByTime(100);
     expect(first.signal.aborted).toBe(false);
     expect(second.signal.aborted).toBe(true);
     deadlines.finish(second);
