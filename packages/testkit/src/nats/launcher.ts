@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ElderSyncError } from '@elder-sync/core';
@@ -45,12 +45,18 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<N
   const start = async () => {
     const args = ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port)];
     if (options.user !== undefined) args.push('--user', options.user, '--pass', options.password ?? '');
-    child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = server;
     let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    let ready = false;
+    server.stderr?.on('data', (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4000);
+      // The server's own word, not a probe of the port: a port that answers may be someone else's.
+      ready ||= stderr.includes('Server is ready');
+    });
     const deadline = Date.now() + 15_000;
-    while (!(await listening(port))) {
-      if (child.exitCode !== null || Date.now() > deadline) {
+    while (!ready) {
+      if (server.exitCode !== null || Date.now() > deadline) {
         throw new ElderSyncError('NATS_START_FAILED', `nats-server did not start on port ${port}: ${stderr.trim().split('\n').slice(-3).join(' ')}`);
       }
       await new Promise((r) => setTimeout(r, 50));
@@ -81,17 +87,6 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<N
       if (ownsDir) rmSync(storeDir, { recursive: true, force: true });
     },
   };
-}
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function freePort(): Promise<number> {
