@@ -17,8 +17,10 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let ok = true;
-// CI shows only the tail of the log, so the failures are named again here, just above the closing line.
+// CI shows only the tail of the log, so failures (and tests that passed only on their retry) are
+// named again here, just above the closing line.
 const failures = [];
+const flaky = [];
 for (const reportFile of files) {
   let report;
   try {
@@ -38,6 +40,10 @@ for (const reportFile of files) {
     const failedTests = (f.assertionResults ?? []).filter((a) => a.status === 'failed');
     const where = `[${basename(reportFile)}] ${file}`;
     for (const a of failedTests) failures.push(`${where} > ${a.fullName}: ${firstLine(a.failureMessages)}`);
+    // vitest keeps the failed try's messages on a test that then passed its retry.
+    for (const a of f.assertionResults ?? []) {
+      if (a.status === 'passed' && (a.failureMessages ?? []).length > 0) flaky.push(`${where} > ${a.fullName}: ${firstLine(a.failureMessages)}`);
+    }
     // A file that failed without a failed test (an import error, a crash in beforeAll) counts as one
     // failure, so a broken file cannot hide its tests. (numFailedTestSuites is no use here: vitest
     // counts describe blocks in it too.)
@@ -47,6 +53,7 @@ for (const reportFile of files) {
     }
   }
 }
+for (const line of flaky.slice(0, 30)) console.log(`FLAKY (passed on its retry) ${line}`);
 for (const line of failures.slice(0, 30)) console.log(`FAILED ${line}`);
 if (failures.length > 30) console.log(`... and ${failures.length - 30} more failures`);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
