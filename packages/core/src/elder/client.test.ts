@@ -416,6 +416,19 @@ describe('methods', () => {
     await expect(c.deleteEntity(9)).rejects.toThrow('Cannot delete entity with 2 dependencies. Remove dependencies first.');
   });
 
+  it('takes a delete answered 204 as done, and one answered 200 with a page as a failure naming it', async () => {
+    const s = await serve((req, res) => {
+      if (req.url === '/api/v1/entities/5') return text(res, 204, '');
+      text(res, 200, '<!DOCTYPE html><html><head><title>Sign in</title></head></html>', 'text/html');
+    });
+    const c = client(s.url);
+    await expect(c.deleteEntity(5)).resolves.toBeUndefined();
+    await expect(c.deleteEntity(6)).rejects.toThrow(
+      'Elder DELETE /api/v1/entities/6 answered 200, but not as Elder does (204, no body): expected JSON, got an HTML page ("Sign in")',
+    );
+    await expect(c.deleteOrganization(7)).rejects.toMatchObject({ status: 200, method: 'DELETE', transient: false });
+  });
+
   it('deletes dependencies in chunks of 100', async () => {
     const s = await serve((req, res) => json(res, 200, { deleted: 1, requested: 1 }));
     const c = client(s.url);

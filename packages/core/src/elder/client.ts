@@ -295,6 +295,22 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     }
   }
 
+  /**
+   * Elder answers a delete with 204 and no body (§4.3). A 2xx carrying a page or other text came from
+   * something in front of Elder (a login portal, a proxy): nothing says the object is gone, so the
+   * delete fails, and the next run tries it again, instead of being reported as done.
+   */
+  function confirmDeleted(result: CallResult, resource: string): void {
+    if (result.status === 404 || result.json !== undefined || result.text.trim() === '') return;
+    const path = transport.apiPath(resource);
+    throw new ElderApiError(message(`Elder DELETE ${path} answered ${result.status}, but not as Elder does (204, no body): ${notJson(result.text)}`), {
+      status: result.status,
+      method: 'DELETE',
+      path,
+      transient: false,
+    });
+  }
+
   async function* pages<T extends { id: number }>(
     resource: string,
     query: Record<string, string | number | undefined>,
@@ -459,13 +475,8 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
 
     async deleteOrganization(id) {
       // 404 = already gone. Elder cascade-deletes the org's entities (§0.1 item 9): the caller decides.
-      await call({
-        method: 'DELETE',
-        resource: `/organizations/${int(id)}`,
-        idempotent: true,
-        auth: 'required',
-        accept: [404],
-      });
+      const resource = `/organizations/${int(id)}`;
+      confirmDeleted(await call({ method: 'DELETE', resource, idempotent: true, auth: 'required', accept: [404] }), resource);
     },
 
     listEntities(query) {
@@ -509,7 +520,8 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     async deleteEntity(id) {
       // 404 = already gone (also after a retried DELETE that was applied). 400 "Cannot delete entity
       // with N dependencies" is permanent and surfaces with Elder's message (§4.3).
-      await call({ method: 'DELETE', resource: `/entities/${int(id)}`, idempotent: true, auth: 'required', accept: [404] });
+      const resource = `/entities/${int(id)}`;
+      confirmDeleted(await call({ method: 'DELETE', resource, idempotent: true, auth: 'required', accept: [404] }), resource);
     },
 
     listDependencies(query) {

@@ -1,5 +1,6 @@
 import { startElderEmulator, type ElderEmulator, type FaultKind } from '@elder-sync/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger.js';
 import { Harness, ROOT, SOURCE, describeChanges } from './harness.js';
 import { differences } from './invariant.js';
 import { ModelSource, populate, prng } from './model-source.js';
@@ -16,9 +17,10 @@ const TIMEOUT_MS = 1000;
 /** Every case must fail well inside this (the client's time budget and the guards bound it). */
 const BOUND_MS = 20_000;
 
-const CASES: Array<{ name: string; kind: FaultKind; paths: string; expect: RegExp }> = [
+const CASES: Array<{ name: string; kind: FaultKind; paths: string; methods?: string[]; expect: RegExp }> = [
   { name: 'entity listing answered 200 with an HTML login page', kind: 'html-200', paths: '^/api/v1/entities$', expect: /returned an unexpected body: expected JSON, got an HTML page \("Sign in · Elder"\): is elder\.url the Elder API/ },
   { name: 'organization listing answered 200 with an HTML page', kind: 'html-200', paths: '^/api/v1/organizations$', expect: /GET \/api\/v1\/organizations\?.* returned an unexpected body: expected JSON, got an HTML page/ },
+  { name: 'an entity delete answered 200 with an HTML page', kind: 'html-200', paths: '^/api/v1/entities/\\d+$', methods: ['DELETE'], expect: /Elder DELETE \/api\/v1\/entities\/\d+ answered 200, but not as Elder does \(204, no body\): expected JSON, got an HTML page/ },
   { name: 'an entity page that repeats forever', kind: 'repeat-page', paths: '^/api/v1/entities$', expect: /Elder's listing of \/entities \(entity_type=[a-z_]+\) does not advance: page 2 holds only items already listed \(a page that repeats\); stopped/ },
   { name: 'an organization page that repeats forever', kind: 'repeat-page', paths: '^/api/v1/organizations$', expect: /Elder's listing of \/organizations.* does not advance/ },
   { name: 'a total that announces more items than the list holds', kind: 'total-mismatch', paths: '^/api/v1/entities$', expect: /Elder's listing of \/entities \(entity_type=[a-z_]+\) ended after \d+ of the \d+ items its total announced; an index built from it would be incomplete/ },
@@ -34,7 +36,7 @@ afterAll(async () => {
   await emulator.close();
 });
 
-describe.each(CASES)('a lying Elder: $name', ({ kind, paths, expect: named }) => {
+describe.each(CASES)('a lying Elder: $name', ({ kind, paths, methods = ['GET'], expect: named }) => {
   it('fails its scopes by name in bounded time, deletes nothing, and the next clean run converges', async () => {
     emulator.reset();
     const model = new ModelSource();
@@ -47,12 +49,14 @@ describe.each(CASES)('a lying Elder: $name', ({ kind, paths, expect: named }) =>
       for (const id of [...model.users.keys()].slice(0, 5)) model.delete('user', id);
       const ids = new Set(emulator.entities().map((e) => e['id']));
 
-      emulator.setFaults({ rate: 1, kinds: [kind], paths, methods: ['GET'] });
+      emulator.setFaults({ rate: 1, kinds: [kind], paths, methods });
       const started = Date.now();
-      const lied = await harness.run('apply');
+      // A failed write is named in the log; a failed read in the scope's error.
+      const logged: string[] = [];
+      const lied = await harness.run('apply', { log: createLogger({ level: 'warn', write: (line) => logged.push(line) }) });
       const elapsed = Date.now() - started;
       emulator.setFaults(null);
-      const errors = lied.report.scopes.map((s) => `${s.scope}: ${s.status} ${s.error ?? ''}`).join('\n');
+      const errors = [...lied.report.scopes.map((s) => `${s.scope}: ${s.status} ${s.error ?? ''}`), ...logged].join('\n');
       expect(lied.ok, errors).toBe(false);
       expect(lied.report.scopes.every((s) => s.status === 'failed'), errors).toBe(true);
       expect(errors).toMatch(named);
