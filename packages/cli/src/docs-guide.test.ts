@@ -54,6 +54,8 @@ describe('docs/writing-a-connector.md', () => {
         npm_config_ignore_scripts: 'true',
         npm_config_fund: 'false',
         npm_config_audit: 'false',
+        // A fresh machine downloads the connector's dev dependencies: ride out a registry hiccup.
+        npm_config_fetch_retries: '5',
       }),
     });
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);

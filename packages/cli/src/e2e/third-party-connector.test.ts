@@ -32,7 +32,14 @@ let transcript = '';
  * source here (no prebuilt binary is reachable). Neither a connector nor its tests open the state
  * store; the CLI that runs the sync uses its own core.
  */
-const npmEnv = (): NodeJS.ProcessEnv => ({ ...cliEnv(join(work.dir, 'unused-data')), npm_config_ignore_scripts: 'true', npm_config_fund: 'false', npm_config_audit: 'false' });
+// fetch_retries: a fresh machine downloads the connector's dev dependencies; ride out a registry hiccup.
+const npmEnv = (): NodeJS.ProcessEnv => ({
+  ...cliEnv(join(work.dir, 'unused-data')),
+  npm_config_ignore_scripts: 'true',
+  npm_config_fund: 'false',
+  npm_config_audit: 'false',
+  npm_config_fetch_retries: '5',
+});
 const npm = async (args: string[]) => {
   const r = await exec('npm', args, { cwd: pkgDir, env: npmEnv() });
   transcript += r.stdout + r.stderr;
