@@ -17,8 +17,9 @@ import { logEntries, metric, parsePrometheus, startDaemon, type DaemonProcess, t
  * emulator, observed only through its health server, its logs, its exit code and Elder.
  *
  * Timing is checked by order, not by punctuality (a run starts at or after its due time and before
- * the next one, so a stalled CI machine cannot fail it); counts are compared exactly between /metrics, /status and the emulator. The window is the full minute the issue
- * asks for; DAEMON_OBSERVE_SECONDS shortens it while developing.
+ * the next one, so a stalled CI machine cannot fail it); counts are compared exactly between
+ * /metrics, /status and the emulator. The window is the full minute the issue asks for;
+ * DAEMON_OBSERVE_SECONDS shortens it while developing.
  */
 
 const TOKEN = 'Daemon-Token-91c4-secret';

@@ -6,11 +6,11 @@ import { differences } from './invariant.js';
 import { ModelSource, populate, prng } from './model-source.js';
 
 /**
- * An Elder that lies (issue 13): 200 with an HTML page, a page that repeats forever, a `total`
- * that does not match, a 50 MB body, a body dribbled a byte at a time. Each must end as a named
- * failure of the scopes it touches, within a bounded time, with nothing deleted (the model lost
- * records, so a run that believed the lie could delete); then, with the lie gone, a clean run
- * converges: Elder equals the source and the next plan is empty.
+ * An Elder that lies (issue 13): 200 with an HTML page (to a listing or to a delete), a page that
+ * repeats forever, a `total` that does not match, a 50 MB body, a body dribbled a byte at a time.
+ * Each must end as a named failure of the scopes it touches, within a bounded time, with nothing
+ * deleted (the model lost records, so a run that believed the lie could delete); then, with the lie
+ * gone, a clean run converges: Elder equals the source and the next plan is empty.
  */
 
 const TIMEOUT_MS = 1000;
