@@ -2,6 +2,8 @@ import type { Scope } from '../connector.js';
 import { ElderWriteUncertainError } from '../elder/errors.js';
 import type { ElderApi, ElderOrganization } from '../elder/types.js';
 import { ConfigError, ElderSyncError } from '../errors.js';
+import { contentHash } from '../json.js';
+import type { Mapping } from '../state/store.js';
 import type { OrgTree } from './org-tree.js';
 import { joinPath } from './projection.js';
 import type { SourceContext } from './source-context.js';
@@ -45,7 +47,7 @@ export async function ensureOrganizationPath(ctx: SourceContext, scope: Scope, p
             kind: kindOfKey(key),
             elderKind: 'organization',
             elderId: org.id,
-            hash: null,
+            hash: organizationHash(prefix),
             owned: true,
           });
         }
@@ -57,6 +59,32 @@ export async function ensureOrganizationPath(ctx: SourceContext, scope: Scope, p
     parentId = await pending;
   }
   return parentId;
+}
+
+/**
+ * What an organization's mapping remembers of it (`Mapping.hash`): the path below the source root
+ * where this tool last created, renamed or found it.
+ */
+export function organizationHash(path: readonly string[]): string {
+  return contentHash(joinPath(path));
+}
+
+/**
+ * The organization an owned mapping names, and its path below the source root, if Elder still holds
+ * it where the mapping remembers it. Ids start again when Elder is rebuilt from scratch, so under a
+ * kept state file an id alone can name someone else's organization: that one is not taken for ours
+ * (null), neither renamed nor deleted. The root itself never is an owned organization. Mappings
+ * written before the path was kept (hash null) are still trusted by id.
+ */
+export function mappedOrganization(
+  ctx: Pick<SourceContext, 'tree' | 'rootId'>,
+  mapping: Mapping,
+): { org: ElderOrganization; path: string[] } | null {
+  const org = ctx.rootId === null ? undefined : ctx.tree.get(mapping.elderId);
+  const path = org ? ctx.tree.pathBelow(ctx.rootId!, org.id) : null;
+  if (!org || !path || path.length === 0) return null;
+  if (mapping.hash !== null && mapping.hash !== organizationHash(path)) return null;
+  return { org, path };
 }
 
 function inFlightOf(tree: OrgTree): Map<string, Promise<number>> {

@@ -1,4 +1,5 @@
 import type { Scope } from '../connector.js';
+import { mappedOrganization } from './organizations.js';
 import { organizationProjection, type ScopePlanner } from './plan-records.js';
 import type { SourceContext } from './source-context.js';
 
@@ -101,9 +102,9 @@ export function planStaleOrganizations(
   for (const mapping of ctx.state.mappings(ctx.source.name, scope.id, 'organization')) {
     if (!mapping.owned || planner.seenOrganizationKeys.has(mapping.key)) continue;
     if (!organizationKinds.has(mapping.kind)) continue;
-    const org = ctx.tree.get(mapping.elderId);
-    const path = org ? ctx.tree.pathBelow(ctx.rootId, org.id) : null;
-    if (!org || !path) continue;
+    const mapped = mappedOrganization(ctx, mapping);
+    if (!mapped) continue;
+    const { org, path } = mapped;
     planner.change({
       key: mapping.key, action: 'delete', target: 'organization', kind: mapping.kind, name: org.name,
       elderId: org.id, before: organizationProjection(path), after: null, reason: null,

@@ -4,6 +4,7 @@ import { contentHash } from '../json.js';
 import type { Logger } from '../logger.js';
 import type { SourceRecord } from '../record.js';
 import { foldsNaturalKey } from './elder-index.js';
+import { mappedOrganization, organizationHash } from './organizations.js';
 import {
   actualProjection,
   desiredProjection,
@@ -85,15 +86,17 @@ export class ScopePlanner {
     const key = entityKey(this.ctx.source.name, record.kind, record.externalId);
     this.seenOrganizationKeys.add(key);
     const mapping = this.ctx.state.getMapping(this.ctx.source.name, key);
-    const mapped = mapping && this.ctx.rootId !== null ? this.ctx.tree.get(mapping.elderId) : undefined;
-    if (mapped && this.ctx.rootId !== null) {
-      const currentPath = this.ctx.tree.pathBelow(this.ctx.rootId, mapped.id);
-      if (currentPath && joinPath(currentPath) === joinPath(path)) {
+    const mapped = mapping ? mappedOrganization(this.ctx, mapping) : null;
+    if (mapping && mapped) {
+      const currentPath = mapped.path;
+      if (joinPath(currentPath) === joinPath(path)) {
         this.counts.unchanged++;
+        // A mapping from before paths were kept learns it, so a rebuilt Elder cannot reuse its id.
+        if (mapping.hash === null && this.ctx.mode === 'apply') this.ctx.state.putMapping({ ...mapping, hash: organizationHash(path) });
         return;
       }
       // Renamed or moved in the source: follow it (elder-api.md §3.3: parent_id can change, not be cleared).
-      if (currentPath && mapping?.owned) {
+      if (mapping.owned) {
         this.organizationPath(path.slice(0, -1));
         // Records below it will name the new path: it exists once the rename is applied (before creates).
         this.ctx.plannedOrganizations.set(joinPath(path), [key]);
@@ -104,7 +107,7 @@ export class ScopePlanner {
             target: 'organization',
             kind: record.kind,
             name: path[path.length - 1]!,
-            elderId: mapped.id,
+            elderId: mapped.org.id,
             before: organizationProjection(currentPath),
             after: organizationProjection(path),
             reason: null,
@@ -122,7 +125,7 @@ export class ScopePlanner {
     // them: it is the record's. Recorded, a later rename or move of the OU follows it in place
     // instead of creating a new organization and leaving the old one behind.
     if (id !== null && !mapped && this.ctx.mode === 'apply') {
-      this.ctx.state.putMapping({ source: this.ctx.source.name, scope: this.scope.id, key, kind: record.kind, elderKind: 'organization', elderId: id, hash: null, owned: true });
+      this.ctx.state.putMapping({ source: this.ctx.source.name, scope: this.scope.id, key, kind: record.kind, elderKind: 'organization', elderId: id, hash: organizationHash(path), owned: true });
     }
   }
 

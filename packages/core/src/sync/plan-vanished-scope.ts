@@ -1,4 +1,5 @@
 import type { Scope, ScopeDiscovery } from '../connector.js';
+import { mappedOrganization } from './organizations.js';
 import { emptyCounts, organizationProjection, type ScopePlan } from './plan-scope.js';
 import type { SourceContext } from './source-context.js';
 import type { PlanChange } from './types.js';
@@ -17,8 +18,8 @@ export function planVanishedScope(ctx: SourceContext, scope: Scope): ScopePlan {
   if (ctx.rootId !== null) {
     for (const mapping of ctx.state.mappings(source.name, scope.id, 'organization')) {
       if (!mapping.owned) continue;
-      const path = ctx.tree.get(mapping.elderId) ? ctx.tree.pathBelow(ctx.rootId, mapping.elderId) : null;
-      if (path) organizations.push({ key: mapping.key, kind: mapping.kind, elderId: mapping.elderId, path });
+      const mapped = mappedOrganization(ctx, mapping);
+      if (mapped) organizations.push({ key: mapping.key, kind: mapping.kind, elderId: mapping.elderId, path: mapped.path });
     }
   }
   const owned = store.owned.count(source.name, scope.id) + organizations.length;

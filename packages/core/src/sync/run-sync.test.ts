@@ -9,6 +9,7 @@ import { defineConnector, type ConnectorDefinition } from '../connector.js';
 import { SourceAuthError } from '../errors.js';
 import { createElderClient } from '../elder/client.js';
 import { silentLogger } from '../logger.js';
+import { StateStore } from '../state/store.js';
 import type { ReadItem, SourceRecord } from '../record.js';
 import { applyPlan } from './apply-plan.js';
 import { planToJson } from './plan-json.js';
@@ -356,6 +357,52 @@ describe('a later sync', () => {
     expect(summary(changes)).toEqual(['update entity all-staff', 'update entity engineering', 'update organization Teams']);
     expect(emulator.organizations().find((o) => o.id === groupsOrg.id)).toMatchObject({ name: 'Teams' });
     expect(emulator.organizations().map((o) => o.name)).not.toContain('Groups');
+  });
+
+  it('does not take an organization of a rebuilt Elder for its own because it got a remembered id', async () => {
+    // Elder restored empty under a kept state file: its ids start again, and someone files their own
+    // organizations below the source root before the next run, under ids the state remembers.
+    const before = emulator.organizations();
+    emulator.reset();
+    const acme = emulator.seedOrganization({ name: 'Acme' });
+    const directory = emulator.seedOrganization({ name: 'Directory', parent_id: acme.id });
+    const theirs = ['Printers', 'Lab', 'Guests', 'Visitors', 'Spare'].map((name) => emulator.seedOrganization({ name, parent_id: directory.id }));
+    const reused = theirs.filter((o) => before.some((b) => b.id === o.id && b.name !== o.name));
+    expect(reused.length).toBeGreaterThan(0);
+
+    source.ous.delete('groups');
+    source.groups.delete('eng');
+    source.group('all', 'all-staff', ['Corp', 'People']);
+    source.user('alice', 'Alice Archer', ['Corp', 'People'], ['all']);
+    const { report, changes } = await sync('apply', { allowMassDelete: true });
+    expectOk(report);
+    expect(summary(changes).filter((l) => l.includes('organization'))).toEqual(['create organization Corp', 'create organization People']);
+    const after = emulator.organizations();
+    for (const o of theirs) expect(after.find((a) => a.id === o.id)).toMatchObject({ name: o['name'], parent_id: directory.id });
+    expect((await sync('plan')).changes).toEqual([]);
+  });
+
+  it('teaches a state file from before organization paths were kept its paths in one run, and then holds it to them', async () => {
+    // The OUs' organizations; those only implied by a path (@org) are learnt when next created.
+    const ouMappings = (store: StateStore) => [...store.mappings('corp')].filter((m) => m.elderKind === 'organization' && m.kind === 'ou');
+    const state = StateStore.open(statePath);
+    const legacy = ouMappings(state);
+    expect(legacy.map((m) => m.key).sort()).toEqual(['corp/ou/corp', 'corp/ou/groups', 'corp/ou/people']);
+    for (const mapping of legacy) state.putMapping({ ...mapping, hash: null });
+    state.close();
+    expect((await sync('apply')).changes).toEqual([]);
+    const taught = StateStore.open(statePath);
+    const hashes = ouMappings(taught).map((m) => m.hash);
+    taught.close();
+    expect(hashes).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
+
+    // Now a rebuilt Elder that reuses their ids cannot make them rename someone else's organization.
+    emulator.reset();
+    const acme = emulator.seedOrganization({ name: 'Acme' });
+    const directory = emulator.seedOrganization({ name: 'Directory', parent_id: acme.id });
+    const theirs = ['Printers', 'Lab', 'Guests', 'Visitors', 'Spare'].map((name) => emulator.seedOrganization({ name, parent_id: directory.id }));
+    expect((await sync('apply')).changes.filter((c) => c.target === 'organization' && c.action !== 'create')).toEqual([]);
+    for (const o of theirs) expect(emulator.organizations().find((a) => a.id === o.id)).toMatchObject({ name: o['name'] });
   });
 
   it('deletes an organization whose record is gone only when it is owned and empty at that moment', async () => {
