@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_LDIF, startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
@@ -66,6 +66,39 @@ describe('run --shard i/N', () => {
 
     const again = await Promise.all([cli(['diff', '--shard', '1/2', '--detailed-exitcode']), cli(['diff', '--shard', '2/2', '--detailed-exitcode'])]);
     expect(again.map((r) => r.code)).toEqual([0, 0]);
+  });
+
+  it("applies a shard's saved plan with that shard's state, and only that shard's units", async () => {
+    await slapd.modify(`dn: uid=bob,ou=Engineering,ou=People,ou=Corp,${slapd.baseDn}\nchangetype: modify\nreplace: mail\nmail: robert@example.test\n`);
+    const saved = await cli(['diff', '--shard', '2/2', '--out', 'shard-2.json', '--detailed-exitcode']);
+    expect(saved.code, saved.stderr).toBe(2);
+    const plan = JSON.parse(readFileSync(join(work.dir, 'shard-2.json'), 'utf8'));
+    expect(plan.options.shard).toEqual({ index: 2, count: 2 });
+    const planned = plan.changes.map((c: { source: string; action: string; name: string }) => `${c.source} ${c.action} ${c.name}`);
+    expect(planned.length).toBeGreaterThan(0);
+    expect(planned.every((line: string) => line.endsWith('update Bob Baker'))).toBe(true);
+
+    // Naming another shard in the plan does not make another state's key sign it.
+    const text = readFileSync(join(work.dir, 'shard-2.json'), 'utf8');
+    const moved = text.replace(/("shard": \{\s*"index": )2/, '$11');
+    expect(moved).not.toBe(text);
+    writeFileSync(join(work.dir, 'shard-moved.json'), moved);
+    const before = elder.stats().writes;
+    const refused = await cli(['apply', 'shard-moved.json']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('the state file of shard 1 of 2, which the plan names,');
+    expect(elder.stats().writes).toBe(before);
+
+    const applied = await cli(['apply', 'shard-2.json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(elder.stats().writes - before).toBe(planned.length);
+    expect((await cli(['diff', '--shard', '2/2', '--detailed-exitcode'])).code).toBe(0);
+    // Shard 1's units are its own to apply: still pending.
+    expect((await cli(['diff', '--shard', '1/2', '--detailed-exitcode'])).code).toBe(2);
+    expect((await cli(['run', '--shard', '1/2'])).code).toBe(0);
+    // Also over the unsharded state file, from before Elder was reset: its organization ids now name
+    // other organizations, and none is taken for the one it remembers (see mappedOrganization).
+    expect((await cli(['diff', '--detailed-exitcode'])).code).toBe(0);
   });
 
   it('refuses a shard that does not exist, naming the flag, exit 64', async () => {

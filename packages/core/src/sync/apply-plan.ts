@@ -49,7 +49,8 @@ export async function applyPlan(options: ApplyPlanOptions): Promise<SyncReport> 
   const started = new Date();
   const log = options.log.child({ runId: plan.runId });
   const elder = options.elder ?? createElderClientFromConfig(config, log);
-  const state = openState(config, { ...options, mode: 'apply' } as SyncOptions);
+  // A shard's plan commits its cursors and mappings to that shard's state, as its runs do.
+  const state = openState(config, { ...options, mode: 'apply', ...(plan.options.shard ? { shard: plan.options.shard } : {}) } as SyncOptions);
   const store = new PlanStore();
   const signal = options.signal ?? new AbortController().signal;
   const reports: ScopeReport[] = [];

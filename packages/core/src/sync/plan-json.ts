@@ -64,6 +64,10 @@ const scopeSchema = z.object({
     .describe('Why a safety guard withheld deletes of this otherwise completely planned scope; its other changes apply and it ends as failed'),
 });
 
+export const shardSchema = z
+  .object({ index: z.number().int().min(1), count: z.number().int().min(2) })
+  .refine((shard) => shard.index <= shard.count, { message: 'index must be at most count' });
+
 /** The plan document. The zod schema is the source of the committed JSON Schema (`plan.schema.json`). */
 export const planDocumentSchema = z.object({
   formatVersion: z.literal(PLAN_FORMAT_VERSION),
@@ -76,6 +80,7 @@ export const planDocumentSchema = z.object({
     only: z.array(z.string()).nullable(),
     adopt: z.boolean(),
     allowMassDelete: z.boolean().optional().describe('Made with --allow-mass-delete: deletes above maxDeletePercent are planned, not withheld'),
+    shard: shardSchema.optional().describe("Made with --shard i/N (N > 1): apply verifies and applies it with that shard's state file"),
   }),
   sources: z.array(z.object({ name: z.string(), connector: z.string(), scopes: z.array(scopeSchema) })),
   changes: z.array(changeSchema).describe('Sorted by source, scope and key; sensitive values replaced by "(sensitive)"'),

@@ -3,9 +3,8 @@ import { existsSync } from 'node:fs';
 import { DEFAULT_STATE_PATH, type ElderSyncConfig } from '../config/schema.js';
 import { ConfigError, SafetyError } from '../errors.js';
 import { StateStore } from '../state/index.js';
-import { PLAN_FORMAT_VERSION } from './plan-json.js';
-import { shardStatePath } from './shard.js';
-import type { Shard } from './shard.js';
+import { PLAN_FORMAT_VERSION, shardSchema } from './plan-json.js';
+import { shardStatePath, type Shard } from './shard.js';
 
 /**
  * Saved plans are tamper-evident. `diff --out` appends an HMAC-SHA256 of every byte before it,
@@ -57,9 +56,12 @@ export interface VerifiedPlan {
 
 /**
  * Checks a saved plan's bytes against its signature with the state's key, then parses it.
- * `key` null: the state holds no plan key (never made a plan, or reset since).
+ * `keyOf` gives the key of the state the plan names: a shard's plan (`diff --shard i/N`) was signed
+ * with that shard's state, so the shard is read before the bytes are trusted. Pointing it at
+ * another shard gains nothing: that state's key does not make this signature. `keyOf` gives null
+ * when the state holds no plan key (never made a plan, or reset since).
  */
-export function verifyPlanText(text: string, file: string, key: Buffer | null): VerifiedPlan {
+export function verifyPlanText(text: string, file: string, keyOf: (shard: Shard | undefined) => Buffer | null): VerifiedPlan {
   const at = text.lastIndexOf(TRAILER_START);
   const trailer = at === -1 ? null : TRAILER.exec(text.slice(at));
   let document: unknown;
@@ -90,22 +92,39 @@ export function verifyPlanText(text: string, file: string, key: Buffer | null): 
     );
   }
   const [, id, digest] = trailer as unknown as [string, string, string];
+  const shard = planShard(document);
+  const key = keyOf(shard);
   if (key === null) {
     throw new SafetyError(
       'PLAN_KEY_MISSING',
-      `${file} was signed with a plan key this state file does not hold (it was made with another state file, or the state was reset since); nothing was applied. Make a new plan with "elder-sync diff --out ${file}" and review it`,
+      `${file} was signed with a plan key ${stateOf(shard)} does not hold (it was made with another state file, or the state was reset since); nothing was applied. Make a new plan with "elder-sync diff --out ${file}" and review it`,
     );
   }
   if (id !== keyId(key)) {
     throw new SafetyError(
       'PLAN_OTHER_STATE',
-      `${file} was signed with another state file's plan key (key ${id}, this state holds ${keyId(key)}); nothing was applied. Apply it with the configuration and state it was made with, or make a new plan`,
+      `${file} was signed with another state file's plan key (key ${id}, ${stateOf(shard)} holds ${keyId(key)}); nothing was applied. Apply it with the configuration and state it was made with, or make a new plan`,
     );
   }
   const expected = createHmac('sha256', key).update(text.slice(0, at), 'utf8').digest();
   const given = Buffer.from(digest, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw modified(file, digest);
   return { document, digest };
+}
+
+/** The shard a plan says it was made by; a malformed one is refused before any key is read. */
+function planShard(document: unknown): Shard | undefined {
+  const raw = (document as { options?: { shard?: unknown } }).options?.shard;
+  if (raw === undefined) return undefined;
+  const parsed = shardSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError([{ path: 'options.shard', message: `must be {"index": i, "count": N} with 1 ≤ i ≤ N and N ≥ 2, as "diff --shard i/N --out" writes it; got ${JSON.stringify(raw)}` }]);
+  }
+  return parsed.data;
+}
+
+function stateOf(shard: Shard | undefined): string {
+  return shard ? `the state file of shard ${shard.index} of ${shard.count}, which the plan names,` : 'this state file';
 }
 
 function modified(file: string, digest: string): SafetyError {

@@ -100,6 +100,8 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
       only: options.only?.length ? [...options.only] : null,
       adopt: options.adopt ?? false,
       ...(options.allowMassDelete ? { allowMassDelete: true } : {}),
+      // A shard's plan is applied with that shard's state (its plan key, cursors and mappings).
+      ...(options.shard && options.shard.count > 1 ? { shard: { index: options.shard.index, count: options.shard.count } } : {}),
     },
     store,
   });

@@ -91,7 +91,8 @@ export interface SyncReport {
   elder: { reads: number; writes: number; retries: number };
   /** The Elder the plan was computed against. */
   elderUrl: string;
-  options: { full: boolean; only: string[] | null; adopt: boolean; allowMassDelete?: boolean };
+  /** The plan-changing options it was made with; a saved plan carries them to `apply`. */
+  options: { full: boolean; only: string[] | null; adopt: boolean; allowMassDelete?: boolean; shard?: Shard };
   /**
    * The plan, sorted by source, scope and key; read it before `close()`. Past the first `fullRows`
    * (default: all), changes come without before and after (reading them throws): enough for a plan
