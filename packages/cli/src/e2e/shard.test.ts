@@ -88,6 +88,12 @@ describe('run --shard i/N', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('the state file of shard 1 of 2, which the plan names,');
     expect(elder.stats().writes).toBe(before);
+    // A shard that cannot be is refused before any state is opened: exit 64, naming the field.
+    writeFileSync(join(work.dir, 'shard-bad.json'), text.replace(/("shard": \{\s*"index": )2/, '$15'));
+    const bad = await cli(['apply', 'shard-bad.json']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('options.shard: must be {"index": i, "count": N} with 1 ≤ i ≤ N and N ≥ 2');
+    expect(existsSync(join(work.dir, 'state.shard-5-of-2.db'))).toBe(false);
 
     const applied = await cli(['apply', 'shard-2.json']);
     expect(applied.code, applied.stderr).toBe(0);
