@@ -351,10 +351,14 @@ export class StateStore {
     }
   }
 
-  countMappings(source: string, scope?: string): number {
+  countMappings(source: string, scope?: string, elderKind?: Mapping['elderKind']): number {
     this.flushMappings();
     const row = (
-      scope === undefined ? this.stmts.countBySource.get(source) : this.stmts.countByScope.get(source, scope)
+      scope === undefined
+        ? this.stmts.countBySource.get(source)
+        : elderKind === undefined
+          ? this.stmts.countByScope.get(source, scope)
+          : this.stmts.countByScopeKind.get(source, scope, elderKind)
     ) as { n: number };
     return row.n;
   }
@@ -523,6 +527,7 @@ function prepareStatements(db: Database.Database) {
     ),
     countBySource: db.prepare('SELECT count(*) AS n FROM mappings WHERE source = ?'),
     countByScope: db.prepare('SELECT count(*) AS n FROM mappings WHERE source = ? AND scope = ?'),
+    countByScopeKind: db.prepare('SELECT count(*) AS n FROM mappings WHERE source = ? AND scope = ? AND elder_kind = ?'),
     summary: db.prepare(
       `WITH counts AS (
          SELECT source, scope, count(*) AS mappings, sum(owned) AS owned FROM mappings GROUP BY source, scope

@@ -98,6 +98,20 @@ function readModeOf(ctx: SourceContext, scope: Scope): { mode: 'full' | 'increme
     previous === null ||
     previous.cursor === null ||
     source.fullEvery <= 1 ||
-    previous.runsSinceFull + 1 >= source.fullEvery;
+    previous.runsSinceFull + 1 >= source.fullEvery ||
+    lostInElder(ctx, scope);
   return full ? { mode: 'full', checkpoint: null } : { mode: 'incremental', checkpoint: previous?.cursor ?? null };
+}
+
+/**
+ * Elder holds fewer of the scope's entities than this state wrote and did not delete: someone
+ * deleted owned entities there, or Elder was restored from an older backup. A read from the cursor
+ * sees only what changed in the source, so it would not plan them back; a full read does.
+ */
+function lostInElder(ctx: SourceContext, scope: Scope): boolean {
+  const written = ctx.state.countMappings(ctx.source.name, scope.id, 'entity');
+  const indexed = ctx.store.owned.count(ctx.source.name, scope.id);
+  if (written <= indexed) return false;
+  ctx.log.info('Elder holds fewer of this scope\'s entities than the state file wrote: reading everything, to write them back', { scope: scope.id, written, indexed });
+  return true;
 }

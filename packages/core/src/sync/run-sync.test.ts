@@ -25,6 +25,8 @@ class ScriptedSource {
   scope: { id: string; label: string; formerIds?: string[] } = { id: 'dir', label: 'scripted directory' };
   /** Kinds the read reports as `incomplete`, with the reason. */
   incomplete = new Map<string, string>();
+  /** How each read was asked for; an incremental read finds nothing changed. */
+  readModes: string[] = [];
 
   ou(id: string, path: string[]) {
     this.ous.set(id, { kind: 'ou', externalId: id, name: path[path.length - 1]!, attributes: {}, organizationPath: path.slice(0, -1) });
@@ -64,7 +66,12 @@ class ScriptedSource {
       },
       scopes: () => [self.scope],
       testConnection: async () => [{ name: 'reachable', ok: true }],
-      async *read(): AsyncIterable<ReadItem> {
+      async *read(context): AsyncIterable<ReadItem> {
+        self.readModes.push(context.mode);
+        if (context.mode === 'incremental') {
+          yield { type: 'checkpoint', cursor: 'end' };
+          return;
+        }
         for (const map of [self.ous, self.groups]) for (const record of map.values()) yield { type: 'record', record };
         let n = 0;
         for (const record of self.users.values()) {
@@ -403,6 +410,23 @@ describe('a later sync', () => {
     const theirs = ['Printers', 'Lab', 'Guests', 'Visitors', 'Spare'].map((name) => emulator.seedOrganization({ name, parent_id: directory.id }));
     expect((await sync('apply')).changes.filter((c) => c.target === 'organization' && c.action !== 'create')).toEqual([]);
     for (const o of theirs) expect(emulator.organizations().find((a) => a.id === o.id)).toMatchObject({ name: o['name'] });
+  });
+
+  it('reads everything instead of from the cursor when Elder lost owned entities, and writes them back', async () => {
+    const incremental = { sourceOverrides: { fullEvery: 10 } };
+    expect((await sync('apply', incremental)).changes).toEqual([]);
+    expect(source.readModes.at(-1)).toBe('incremental');
+    const carol = emulator.entities().find((e) => e.name === 'Carol Chen')!;
+    expect((await fetch(`${emulator.url}/api/v1/entities/${carol.id}`, { method: 'DELETE' })).status).toBe(204);
+
+    const { report, changes } = await sync('apply', incremental);
+    expectOk(report);
+    expect(source.readModes.at(-1)).toBe('full');
+    expect(summary(changes)).toEqual(['create entity Carol Chen']);
+    expect(emulator.entities().filter((e) => e.name === 'Carol Chen')).toHaveLength(1);
+    // Whole again: the next run reads from its cursor.
+    expect((await sync('apply', incremental)).changes).toEqual([]);
+    expect(source.readModes.at(-1)).toBe('incremental');
   });
 
   it('deletes an organization whose record is gone only when it is owned and empty at that moment', async () => {
