@@ -72,9 +72,9 @@ export async function startRunObservers(options: RunObserverOptions): Promise<Ru
       finished: (report) => {
         const organizations = new Map<string, number>();
         if (report) {
-          for (const change of report.changes()) {
-            if (change.target === 'organization' && change.action !== 'withheld' && change.action !== 'mark') {
-              organizations.set(change.source, (organizations.get(change.source) ?? 0) + 1);
+          for (const row of report.tally()) {
+            if (row.target === 'organization' && row.action !== 'withheld' && row.action !== 'mark') {
+              organizations.set(row.source, (organizations.get(row.source) ?? 0) + row.count);
             }
           }
         }

@@ -80,9 +80,9 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
     if (report.scopes.length > 0 && unplanned === report.scopes.length) return;
     const core = await this.core();
     const { color, paint } = await this.paint();
-    // The default plan formats at most PLAN_LINES + 1 changes and counts the rest (format-plan.ts).
+    // The default plan reads at most PLAN_LINES + 1 changes and counts the rest from the tally.
     const changes = report.changes(verbose ? Infinity : core.PLAN_LINES + 1);
-    for (const line of core.formatPlan(changes, { verbose, color, paint, totals: report.totals, failedScopes: unplanned })) {
+    for (const line of core.formatPlan(changes, { verbose, color, paint, totals: report.totals, failedScopes: unplanned, tally: report.tally() })) {
       this.out(line);
     }
   }

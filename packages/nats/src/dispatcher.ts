@@ -144,6 +144,7 @@ function dispatchedReport(runId: string, options: DispatchOptions, startedAt: Da
     elderUrl: options.config.elder.url,
     options: { full: options.full ?? false, only: options.only?.length ? [...options.only] : null, adopt: options.adopt ?? false, allowMassDelete: options.allowMassDelete ?? false },
     changes: (): IterableIterator<PlanChange> => [][Symbol.iterator](),
+    tally: () => [],
     close: () => undefined,
   };
 }

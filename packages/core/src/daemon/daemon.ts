@@ -339,8 +339,8 @@ export function daemonSettings(config: ElderSyncConfig): DaemonConfig {
 /** Organizations the run created, updated or deleted (as planned: the report does not split applied counts by target). */
 export function countOrganizations(report: SyncReport): number {
   let n = 0;
-  for (const change of report.changes()) {
-    if (change.target === 'organization' && (change.action === 'create' || change.action === 'update' || change.action === 'delete')) n++;
+  for (const row of report.tally()) {
+    if (row.target === 'organization' && (row.action === 'create' || row.action === 'update' || row.action === 'delete')) n += row.count;
   }
   return n;
 }

@@ -21,6 +21,7 @@ describe('formatPlanMarkdown', () => {
       elderUrl: 'http://elder',
       options: { full: false, only: null, adopt: false },
       changes: () => [][Symbol.iterator](),
+      tally: () => [],
       close: () => {},
     } as SyncReport;
     const lines = [...formatPlanMarkdown(report)];

@@ -1,6 +1,6 @@
 import { canonicalJson, type JsonValue } from '../json.js';
 import { SENSITIVE } from '../secrets.js';
-import type { ChangeAction, PlanChange, Projection, ScopeCounts, SyncReport } from './types.js';
+import type { ChangeAction, PlanChange, PlanTally, Projection, ScopeCounts, SyncReport } from './types.js';
 
 /**
  * Colour hooks for plan and summary output. Core stays colour-free: the CLI passes chalk's
@@ -48,6 +48,11 @@ export interface FormatPlanOptions {
    * `verbose`). Past it, the plan ends with its changes counted per kind and organization.
    */
   maxLines?: number;
+  /**
+   * Every change of the plan counted (`SyncReport.tally()`): then `changes` may be only the plan's
+   * first ones (`SyncReport.changes(maxLines + 1)`), and are read only up to the last listed line.
+   */
+  tally?: readonly PlanTally[];
 }
 
 /** Lists longer than this print their first items and a count of the rest. */
@@ -73,21 +78,25 @@ export function* formatPlan(changes: Iterable<PlanChange>, options: FormatPlanOp
   const verbose = options.verbose === true;
   const maxLines = options.maxLines ?? (verbose ? Infinity : PLAN_LINES);
   const seen = emptyTally();
-  const hidden = emptyTally();
+  const listed = emptyTally();
   const groups = new Map<string, Tally>();
+  const count = (change: Pick<PlanTally, 'action' | 'target' | 'kind' | 'organization'>, n: number) => {
+    const bucket = bucketOf(change.action);
+    seen[bucket] += n;
+    const groupKey = `${change.target === 'organization' ? 'organization' : change.kind}\u0000${change.organization}`;
+    const tally = groups.get(groupKey) ?? emptyTally();
+    tally[bucket] += n;
+    groups.set(groupKey, tally);
+  };
+  for (const row of options.tally ?? []) count(row, row.count);
   let group: string | null = null;
   let printed = 0;
   let cut = false;
 
   for (const change of changes) {
-    const bucket = bucketOf(change.action);
-    seen[bucket]++;
-    const groupKey = `${change.target === 'organization' ? 'organization' : change.kind}\u0000${organizationOf(change)}`;
-    const tally = groups.get(groupKey) ?? emptyTally();
-    tally[bucket]++;
-    groups.set(groupKey, tally);
+    if (!options.tally) count({ ...change, organization: organizationOf(change) }, 1);
     if (cut) {
-      hidden[bucket]++;
+      if (options.tally) break;
       continue;
     }
     const lines = [...formatChange(change, paint, verbose)];
@@ -95,7 +104,7 @@ export function* formatPlan(changes: Iterable<PlanChange>, options: FormatPlanOp
     const headerLines = header !== group ? (group !== null ? 2 : 1) : 0;
     if (printed + headerLines + lines.length > maxLines && printed > 0) {
       cut = true;
-      hidden[bucket]++;
+      if (options.tally) break;
       continue;
     }
     if (header !== group) {
@@ -104,9 +113,11 @@ export function* formatPlan(changes: Iterable<PlanChange>, options: FormatPlanOp
       group = header;
     }
     printed += headerLines + lines.length;
+    listed[bucketOf(change.action)]++;
     yield* lines;
   }
 
+  const hidden: Tally = { create: seen.create - listed.create, update: seen.update - listed.update, delete: seen.delete - listed.delete, withheld: seen.withheld - listed.withheld };
   const counts = { ...seen, unchanged: options.totals?.unchanged ?? 0 };
   if (group === null) {
     const failed = options.failedScopes ?? 0;
@@ -116,7 +127,7 @@ export function* formatPlan(changes: Iterable<PlanChange>, options: FormatPlanOp
   } else {
     yield '';
   }
-  if (cut) yield* formatGroups(groups, hidden, paint);
+  if (hidden.create + hidden.update + hidden.delete + hidden.withheld > 0) yield* formatGroups(groups, hidden, paint);
   if (counts.withheld > 0) {
     yield paint.warn(`${counts.withheld} stale ${plural(counts.withheld, 'object', 'objects')} kept: delete withheld (see "!" lines).`);
   }
@@ -183,7 +194,7 @@ function bucketOf(action: ChangeAction): keyof Tally {
 
 /** The organization a change happens in (an organization's own parent path). */
 function organizationOf(change: PlanChange & { organization?: string }): string {
-  // A stored change carries it, so counting a long plan's tail parses nothing.
+  // A stored change carries it, so counting parses nothing.
   return change.organization ?? (change.after ?? change.before)?.organization ?? '';
 }
 

@@ -38,6 +38,7 @@ function report(scopes: ScopeReport[], totals: ScopeCounts): SyncReport {
     totals,
     elder: { reads: 0, writes: 0, retries: 0 },
     changes: () => [][Symbol.iterator](),
+    tally: () => [],
     close: () => {},
   };
 }

@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { PAGE_SIZE, RowMarks, type RunDatabase } from './run-database.js';
-import type { ChangeAction, PlanChange, Projection } from './types.js';
+import type { ChangeAction, PlanChange, PlanTally, Projection } from './types.js';
 
 /** Details the applier needs beyond what the plan shows. */
 export interface ChangeDetail {
@@ -49,7 +49,10 @@ export class PlanChanges {
       ),
       // The root organization comes first in a source's plan: it is created before everything else.
       all: db.prepare(`SELECT * FROM changes ORDER BY ${PLAN_ORDER} LIMIT ?`),
-      counted: db.prepare(`SELECT ${COUNTED_COLUMNS} FROM changes ORDER BY ${PLAN_ORDER} LIMIT -1 OFFSET ?`),
+      tally: db.prepare(
+        `SELECT source, action, target, kind, organization, count(*) AS count FROM changes
+         GROUP BY source, action, target, kind, organization ORDER BY source, action, target, kind, organization`,
+      ),
       page: db.prepare(
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ?
          AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
@@ -86,20 +89,19 @@ export class PlanChanges {
   }
 
   /**
-   * Every change, the order the plan is shown in; past the first `fullRows`, each without its
-   * before, after and detail (see `countedFromRow`). A long plan prints its first lines and only
-   * counts the rest, so sorting and copying the whole rows of a 100 000-change plan was wasted.
+   * Every change in the order the plan is shown in, or its first `limit`: a long plan prints its
+   * first lines and counts the rest from `tally()`, so it sorts and copies no more rows than that.
    */
-  *all(fullRows = Infinity): IterableIterator<StoredChange> {
+  *all(limit = Infinity): IterableIterator<StoredChange> {
     this.run.commit();
-    const limit = Number.isFinite(fullRows) ? Math.max(0, Math.floor(fullRows)) : -1;
-    let read = 0;
-    for (const row of this.stmts.all.iterate(limit) as IterableIterator<ChangeRow>) {
-      read++;
-      yield fromRow(row);
-    }
-    if (limit < 0 || read < limit) return;
-    for (const row of this.stmts.counted.iterate(limit) as IterableIterator<CountedRow>) yield countedFromRow(row);
+    const rows = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : -1;
+    for (const row of this.stmts.all.iterate(rows) as IterableIterator<ChangeRow>) yield fromRow(row);
+  }
+
+  /** Every change counted by source, action, target, kind and organization, in that order. */
+  tally(): PlanTally[] {
+    this.run.commit();
+    return this.stmts.tally.all() as PlanTally[];
   }
 
   /**
@@ -168,12 +170,13 @@ interface ChangeRow {
 
 /** The plan's order; the root organization first in a source: it is created before everything else. */
 const PLAN_ORDER = `source, scope <> '@root', scope, key, seq`;
-/** What counting a change needs (`formatPlan` past its printed lines): everything but the JSON columns. */
-const COUNTED_COLUMNS = 'seq, source, scope, scope_label, key, action, target, kind, name, elder_id, reason, organization';
-type CountedRow = Omit<ChangeRow, 'before' | 'after' | 'sensitive' | 'detail'>;
-
-/** What a change read back carries whole or counted: every column but the JSON ones. */
-function changeFields(row: CountedRow): Omit<StoredChange, 'before' | 'after' | 'sensitive' | 'detail'> {
+/**
+ * A change as read back. `before` and `after` are parsed when first read: walking a plan to apply
+ * it reads most changes' `after` only.
+ */
+function fromRow(row: ChangeRow): StoredChange {
+  let before: Projection | null | undefined;
+  let after: Projection | null | undefined;
   return {
     seq: row.seq,
     source: row.source,
@@ -187,40 +190,6 @@ function changeFields(row: CountedRow): Omit<StoredChange, 'before' | 'after' | 
     elderId: row.elder_id,
     reason: row.reason,
     organization: row.organization,
-  };
-}
-
-/**
- * A change past a plan's full rows: reading its before, after or detail is a bug in the caller (it
- * asked for fewer full rows than it reads), so it throws rather than pretend they are empty.
- */
-function countedFromRow(row: CountedRow): StoredChange {
-  const unread = (): never => {
-    throw new Error(`change ${row.seq} was read for counting only: its before, after and detail were not loaded`);
-  };
-  return {
-    ...changeFields(row),
-    get before() {
-      return unread();
-    },
-    get after() {
-      return unread();
-    },
-    get detail() {
-      return unread();
-    },
-  };
-}
-
-/**
- * A change as read back. `before` and `after` are parsed when first read: a long plan prints its
- * first lines and only counts the rest, by action, kind and organization.
- */
-function fromRow(row: ChangeRow): StoredChange {
-  let before: Projection | null | undefined;
-  let after: Projection | null | undefined;
-  return {
-    ...changeFields(row),
     get before() {
       return (before ??= row.before ? (JSON.parse(row.before) as Projection) : null);
     },

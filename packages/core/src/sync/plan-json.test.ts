@@ -66,6 +66,7 @@ function report(changes: PlanChange[]): SyncReport {
     elderUrl: 'https://elder.example.com',
     options: { full: false, only: null, adopt: false },
     changes: () => changes[Symbol.iterator](),
+    tally: () => [],
     close: () => {},
   };
 }

@@ -228,7 +228,8 @@ export function finishReport(input: {
     elder: { ...input.elder.stats },
     elderUrl: input.elderUrl,
     options: input.options,
-    changes: (fullRows) => input.store.changes.all(fullRows),
+    changes: (limit) => input.store.changes.all(limit),
+    tally: () => input.store.changes.tally(),
     close: () => input.store.close(),
   };
 }

@@ -12,6 +12,17 @@ export type ConnectorLoader = (connectorId: string) => Promise<ConnectorDefiniti
 /** `adopt`: take ownership of an existing, unowned Elder entity matched on a natural key (DESIGN §6). */
 export type ChangeAction = 'create' | 'update' | 'delete' | 'mark' | 'withheld' | 'adopt';
 
+/** How many changes of a plan share a source, action, target, kind and organization. */
+export interface PlanTally {
+  source: string;
+  action: ChangeAction;
+  target: 'entity' | 'organization';
+  kind: string;
+  /** The organization path the change's object is in (its parent's, for an organization). */
+  organization: string;
+  count: number;
+}
+
 /** What the planner compares: the Elder-visible, connector-owned part of an object. */
 export interface Projection {
   name: string;
@@ -94,11 +105,12 @@ export interface SyncReport {
   /** The plan-changing options it was made with; a saved plan carries them to `apply`. */
   options: { full: boolean; only: string[] | null; adopt: boolean; allowMassDelete?: boolean; shard?: Shard };
   /**
-   * The plan, sorted by source, scope and key; read it before `close()`. Past the first `fullRows`
-   * (default: all), changes come without before and after (reading them throws): enough for a plan
-   * printed up to that many changes and counted past it (`formatPlan` with `maxLines` + 1).
+   * The plan, sorted by source, scope and key; read it before `close()`. `limit`: its first changes
+   * only (a printed plan lists about 50 lines and counts the rest from `tally`).
    */
-  changes(fullRows?: number): IterableIterator<PlanChange>;
+  changes(limit?: number): IterableIterator<PlanChange>;
+  /** Every change of the plan counted, without reading them one by one. */
+  tally(): PlanTally[];
   /** Releases the run's temporary plan store. */
   close(): void;
 }
