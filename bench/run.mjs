@@ -343,10 +343,15 @@ if (memory) console.log(`BENCH ${JSON.stringify({ scenario: 'memory', ...memory 
 const doc = { startedAt: startedAt.toISOString(), durationS: round((Date.now() - startedAt.getTime()) / 1000, 0), command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(), machine, sizes, latencySizes, gcpSizes, memory, results };
 const outJson = opts.out ?? join(ROOT, 'bench/results.json');
 writeFileSync(outJson, JSON.stringify(doc, null, 2) + '\n');
-const { renderMarkdown } = await import('./lib/report.mjs');
-mkdirSync(join(ROOT, 'docs'), { recursive: true });
-writeFileSync(join(ROOT, 'docs/benchmarks.md'), renderMarkdown(doc));
-console.log(`wrote ${outJson} and docs/benchmarks.md in ${doc.durationS} s`);
+if (opts.out === undefined) {
+  // docs/benchmarks.md is the committed run's page: a run written elsewhere (--out) leaves it alone.
+  const { renderMarkdown } = await import('./lib/report.mjs');
+  mkdirSync(join(ROOT, 'docs'), { recursive: true });
+  writeFileSync(join(ROOT, 'docs/benchmarks.md'), renderMarkdown(doc));
+  console.log(`wrote ${outJson} and docs/benchmarks.md in ${doc.durationS} s`);
+} else {
+  console.log(`wrote ${outJson} in ${doc.durationS} s (docs/benchmarks.md left as it was)`);
+}
 const failed = results.filter((r) => r.ok === false);
 if (failed.length > 0 || memory?.ok === false) {
   console.error(`contract not met: ${JSON.stringify([...failed, ...(memory?.ok === false ? [memory] : [])])}`);
