@@ -389,6 +389,25 @@ describe('a later sync', () => {
     expect((await sync('plan')).changes).toEqual([]);
   });
 
+  it("renames back an OU's organization renamed by hand in Elder: it still holds the source's entities", async () => {
+    const groupsOrg = emulator.organizations().find((o) => o.name === 'Groups')!;
+    const patched = await fetch(`${emulator.url}/api/v1/organizations/${groupsOrg.id}`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Teams (by hand)' }),
+    });
+    expect(patched.status).toBe(200);
+    const organizations = emulator.organizations().length;
+    const { report, changes } = await sync('apply');
+    expectOk(report);
+    // Its entities' organization path changed with it: their owned part is written back too, in place.
+    expect(summary(changes)).toEqual(['update entity all-staff', 'update entity engineering', 'update organization Groups']);
+    expect(emulator.organizations().find((o) => o.id === groupsOrg.id)).toMatchObject({ name: 'Groups' });
+    expect(emulator.organizations()).toHaveLength(organizations);
+    expect(emulator.entities().find((e) => e.name === 'engineering')).toMatchObject({ organization_id: groupsOrg.id });
+    expect((await sync('plan')).changes).toEqual([]);
+  });
+
   it('teaches a state file from before organization paths were kept its paths in one run, and then holds it to them', async () => {
     // The OUs' organizations; those only implied by a path (@org) are learnt when next created.
     const ouMappings = (store: StateStore) => [...store.mappings('corp')].filter((m) => m.elderKind === 'organization' && m.kind === 'ou');
