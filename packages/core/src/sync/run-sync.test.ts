@@ -203,6 +203,26 @@ describe('a first sync', () => {
   });
 });
 
+/** The Groups OU removed from the directory, its groups gone or moved to People. */
+function dropGroupsOu() {
+  source.ous.delete('groups');
+  source.groups.delete('eng');
+  source.group('all', 'all-staff', ['Corp', 'People']);
+  source.user('alice', 'Alice Archer', ['Corp', 'People'], ['all']);
+}
+
+/**
+ * Elder restored empty: its ids start again, and someone files organizations of their own below the
+ * source root before the next run, under ids a kept state file remembers.
+ */
+function rebuildElderWithTheirOrganizations() {
+  emulator.reset();
+  const acme = emulator.seedOrganization({ name: 'Acme' });
+  const directory = emulator.seedOrganization({ name: 'Directory', parent_id: acme.id });
+  const theirs = ['Printers', 'Lab', 'Guests', 'Visitors', 'Spare'].map((name) => emulator.seedOrganization({ name, parent_id: directory.id }));
+  return { directory, theirs };
+}
+
 describe('a later sync', () => {
   beforeEach(async () => {
     await sync('apply');
@@ -367,20 +387,12 @@ describe('a later sync', () => {
   });
 
   it('does not take an organization of a rebuilt Elder for its own because it got a remembered id', async () => {
-    // Elder restored empty under a kept state file: its ids start again, and someone files their own
-    // organizations below the source root before the next run, under ids the state remembers.
     const before = emulator.organizations();
-    emulator.reset();
-    const acme = emulator.seedOrganization({ name: 'Acme' });
-    const directory = emulator.seedOrganization({ name: 'Directory', parent_id: acme.id });
-    const theirs = ['Printers', 'Lab', 'Guests', 'Visitors', 'Spare'].map((name) => emulator.seedOrganization({ name, parent_id: directory.id }));
+    const { directory, theirs } = rebuildElderWithTheirOrganizations();
     const reused = theirs.filter((o) => before.some((b) => b.id === o.id && b.name !== o.name));
     expect(reused.length).toBeGreaterThan(0);
 
-    source.ous.delete('groups');
-    source.groups.delete('eng');
-    source.group('all', 'all-staff', ['Corp', 'People']);
-    source.user('alice', 'Alice Archer', ['Corp', 'People'], ['all']);
+    dropGroupsOu();
     const { report, changes } = await sync('apply', { allowMassDelete: true });
     expectOk(report);
     expect(summary(changes).filter((l) => l.includes('organization'))).toEqual(['create organization Corp', 'create organization People']);
@@ -423,10 +435,7 @@ describe('a later sync', () => {
     expect(hashes).toEqual([expect.any(String), expect.any(String), expect.any(String)]);
 
     // Now a rebuilt Elder that reuses their ids cannot make them rename someone else's organization.
-    emulator.reset();
-    const acme = emulator.seedOrganization({ name: 'Acme' });
-    const directory = emulator.seedOrganization({ name: 'Directory', parent_id: acme.id });
-    const theirs = ['Printers', 'Lab', 'Guests', 'Visitors', 'Spare'].map((name) => emulator.seedOrganization({ name, parent_id: directory.id }));
+    const { theirs } = rebuildElderWithTheirOrganizations();
     expect((await sync('apply')).changes.filter((c) => c.target === 'organization' && c.action !== 'create')).toEqual([]);
     for (const o of theirs) expect(emulator.organizations().find((a) => a.id === o.id)).toMatchObject({ name: o['name'] });
   });
@@ -449,10 +458,7 @@ describe('a later sync', () => {
   });
 
   it('deletes an organization whose record is gone only when it is owned and empty at that moment', async () => {
-    source.ous.delete('groups');
-    source.groups.delete('eng');
-    source.group('all', 'all-staff', ['Corp', 'People']);
-    source.user('alice', 'Alice Archer', ['Corp', 'People'], ['all']);
+    dropGroupsOu();
     const { report, changes } = await sync('apply', { allowMassDelete: true });
     expectOk(report);
     expect(summary(changes).filter((l) => l.includes('organization'))).toEqual(['delete organization Groups']);
@@ -462,10 +468,7 @@ describe('a later sync', () => {
   it('keeps such an organization when someone else put an entity in it', async () => {
     const groupsOrg = emulator.organizations().find((o) => o.name === 'Groups')!;
     emulator.seedEntity({ name: 'printer', entity_type: 'compute', organization_id: groupsOrg.id as number });
-    source.ous.delete('groups');
-    source.groups.delete('eng');
-    source.group('all', 'all-staff', ['Corp', 'People']);
-    source.user('alice', 'Alice Archer', ['Corp', 'People'], ['all']);
+    dropGroupsOu();
     await sync('apply', { allowMassDelete: true });
     expect(emulator.organizations().map((o) => o.name)).toContain('Groups');
     expect(emulator.entities().map((e) => e.name)).toContain('printer');
