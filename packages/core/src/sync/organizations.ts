@@ -70,23 +70,21 @@ export function organizationHash(path: readonly string[]): string {
 }
 
 /**
- * The organization an owned mapping names, and its path below the source root, if it is still
- * ours. Ids start again when Elder is rebuilt from scratch, so under a kept state file an id alone
- * can name someone else's organization: that one is not taken for ours (null), neither renamed nor
- * deleted. It is ours where the mapping remembers it, or elsewhere (renamed or moved by hand) while
- * it holds entities stamped by this source, which no one else's organization does. The root itself
- * never is an owned organization. Mappings written before the path was kept (hash null) are still
- * trusted by id.
+ * The organization an owned mapping names, and its path below the source root, if Elder still holds
+ * it where the mapping remembers it. Ids start again when Elder is rebuilt from scratch, so under a
+ * kept state file an id alone can name someone else's organization: that one is not taken for ours
+ * (null), neither renamed nor deleted. The root itself never is an owned organization. Mappings
+ * written before the path was kept (hash null) are still trusted by id.
  */
 export function mappedOrganization(
-  ctx: Pick<SourceContext, 'tree' | 'rootId' | 'store' | 'source'>,
+  ctx: Pick<SourceContext, 'tree' | 'rootId'>,
   mapping: Mapping,
 ): { org: ElderOrganization; path: string[] } | null {
   const org = ctx.rootId === null ? undefined : ctx.tree.get(mapping.elderId);
   const path = org ? ctx.tree.pathBelow(ctx.rootId!, org.id) : null;
   if (!org || !path || path.length === 0) return null;
-  const ours = mapping.hash === null || mapping.hash === organizationHash(path) || ctx.store.owned.holdsEntities(ctx.source.name, org.id);
-  return ours ? { org, path } : null;
+  if (mapping.hash !== null && mapping.hash !== organizationHash(path)) return null;
+  return { org, path };
 }
 
 function inFlightOf(tree: OrgTree): Map<string, Promise<number>> {

@@ -73,7 +73,6 @@ export class OwnedIndex {
       pageOfScope: db.prepare(`SELECT key FROM owned WHERE source = ? AND scope = ? AND key > ? ORDER BY key LIMIT ?`).pluck(),
       countScope: db.prepare(`SELECT count(*) FROM owned WHERE source = ? AND scope = ?`).pluck(),
       countKind: db.prepare(`SELECT count(*) FROM owned WHERE source = ? AND scope = ? AND kind = ?`).pluck(),
-      inOrganization: db.prepare(`SELECT 1 FROM owned WHERE source = ? AND org_id = ? LIMIT 1`).pluck(),
       scopes: db.prepare(`SELECT DISTINCT scope FROM owned WHERE source = ? ORDER BY scope`).pluck(),
       moveScope: db.prepare(`UPDATE owned SET scope = ? WHERE source = ? AND scope = ?`),
       duplicateInsert: db.prepare(
@@ -172,12 +171,6 @@ export class OwnedIndex {
   count(source: string, scope: string, kind?: string): number {
     this.byScope();
     return (kind === undefined ? this.stmts.countScope.get(source, scope) : this.stmts.countKind.get(source, scope, kind)) as number;
-  }
-
-  /** Whether an organization holds an entity the source owns (rarely asked: see mappedOrganization). */
-  holdsEntities(source: string, organizationId: number): boolean {
-    this.run.ensureIndex('owned_org', 'owned (source, org_id)');
-    return this.stmts.inOrganization.get(source, organizationId) !== undefined;
   }
 
   /** The scopes that owned entities of a source name in their stamps. */

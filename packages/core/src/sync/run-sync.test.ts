@@ -401,7 +401,9 @@ describe('a later sync', () => {
     expect((await sync('plan')).changes).toEqual([]);
   });
 
-  it("renames back an OU's organization renamed by hand in Elder: it still holds the source's entities", async () => {
+  it("leaves an OU's organization renamed by hand in Elder as it is, and files the OU's entities in a new one where the source says", async () => {
+    // An id found away from where the state last saw it may be someone else's (a rebuilt Elder), or
+    // even another of this source's organizations: nothing tells a hand-renamed one apart.
     const groupsOrg = emulator.organizations().find((o) => o.name === 'Groups')!;
     const patched = await fetch(`${emulator.url}/api/v1/organizations/${groupsOrg.id}`, {
       method: 'PATCH',
@@ -409,14 +411,12 @@ describe('a later sync', () => {
       body: JSON.stringify({ name: 'Teams (by hand)' }),
     });
     expect(patched.status).toBe(200);
-    const organizations = emulator.organizations().length;
     const { report, changes } = await sync('apply');
     expectOk(report);
-    // Its entities' organization path changed with it: their owned part is written back too, in place.
-    expect(summary(changes)).toEqual(['update entity all-staff', 'update entity engineering', 'update organization Groups']);
-    expect(emulator.organizations().find((o) => o.id === groupsOrg.id)).toMatchObject({ name: 'Groups' });
-    expect(emulator.organizations()).toHaveLength(organizations);
-    expect(emulator.entities().find((e) => e.name === 'engineering')).toMatchObject({ organization_id: groupsOrg.id });
+    expect(summary(changes)).toEqual(['create organization Groups', 'update entity all-staff', 'update entity engineering']);
+    const groups = emulator.organizations().find((o) => o.name === 'Groups')!;
+    expect(emulator.organizations().find((o) => o.id === groupsOrg.id)).toMatchObject({ name: 'Teams (by hand)' });
+    expect(emulator.entities().find((e) => e.name === 'engineering')).toMatchObject({ organization_id: groups.id });
     expect((await sync('plan')).changes).toEqual([]);
   });
 
