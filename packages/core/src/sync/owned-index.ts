@@ -1,4 +1,5 @@
 import type { JsonObject } from '../json.js';
+import { actualProjection, readStamp } from './projection.js';
 import type { RelationClaims } from './relation-claims.js';
 import { PAGE_SIZE, RowMarks, type RunDatabase } from './run-database.js';
 import type { Projection } from './types.js';
@@ -83,13 +84,14 @@ export class OwnedIndex {
   }
 
   /**
-   * Adds an owned entity found in Elder; a second entity with the same key is a duplicate (the lowest
-   * id is kept as the object, so every run picks the same one). The relations its stamp claims are
-   * remembered until Elder's dependencies confirm them.
+   * Adds an owned entity found in Elder, its projection being what its stamp says of it
+   * (`actualProjection`: the body keeps only what derives it). A second entity with the same key is a
+   * duplicate (the lowest id is kept as the object, so every run picks the same one). The relations
+   * its stamp claims are remembered until Elder's dependencies confirm them.
    */
   add(entry: IndexedEntity): 'indexed' | 'duplicate' {
     return this.run.write(() => {
-      if (this.insertNew(entry) !== null) {
+      if (this.insertNew(entry, foundBodyOf(entry)) !== null) {
         this.claims.claim(entry);
         return 'indexed';
       }
@@ -210,7 +212,7 @@ export class OwnedIndex {
 
   /** Inserts or updates an entry (its slot kept when it exists); returns the slot. */
   private write(entry: IndexedEntity): number {
-    const inserted = this.insertNew(entry);
+    const inserted = this.insertNew(entry, bodyOf(entry));
     if (inserted !== null) return inserted;
     const slot = (this.stmts.slotOf.get(entry.source, entry.key) as [number, number])[0];
     this.stmts.update.run(entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId, entry.source, entry.key);
@@ -219,11 +221,11 @@ export class OwnedIndex {
   }
 
   /** Inserts an entry under a new slot, with its body; null when its key is already there. */
-  private insertNew(entry: IndexedEntity): number | null {
+  private insertNew(entry: IndexedEntity, body: string): number | null {
     const slot = this.nextSlot;
     if (this.stmts.insert.run(entry.source, entry.key, slot, entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId).changes !== 1) return null;
     this.nextSlot++;
-    this.stmts.bodyPut.run(slot, bodyOf(entry));
+    this.stmts.bodyPut.run(slot, body);
     return slot;
   }
 
@@ -237,11 +239,30 @@ export class OwnedIndex {
 
 type EntityRow = [source: string, key: string, elderId: number, scope: string, kind: string, hash: string, orgId: number, body: string];
 
+/**
+ * The body of an entity this run wrote (`put`, `replace`): its projection as given, which may differ
+ * from what its stamp says (relations not yet confirmed).
+ */
 function bodyOf(entry: IndexedEntity): string {
   return JSON.stringify({ projection: entry.projection, attributes: entry.attributes, tags: entry.tags });
 }
 
-function fromRow([source, key, elderId, scope, kind, hash, organizationId, body]: EntityRow): IndexedEntity {
-  const { projection, attributes, tags } = JSON.parse(body) as Pick<IndexedEntity, 'projection' | 'attributes' | 'tags'>;
+/**
+ * The body of an entity found in Elder (`add`). Its projection is what its stamp says of it
+ * (`actualProjection`), so only the fields that derive it are kept, not the owned attributes twice:
+ * every owned entity writes one, and few are read back (a change, a delete).
+ */
+function foundBodyOf({ projection, attributes, tags }: IndexedEntity): string {
+  return JSON.stringify({ found: { name: projection.name, type: projection.type, subType: projection.subType, organization: projection.organization }, attributes, tags });
+}
+
+type Body =
+  | Pick<IndexedEntity, 'projection' | 'attributes' | 'tags'>
+  | { found: Pick<Projection, 'name' | 'type' | 'subType' | 'organization'>; attributes: JsonObject; tags: string[]; projection?: undefined };
+
+function fromRow([source, key, elderId, scope, kind, hash, organizationId, text]: EntityRow): IndexedEntity {
+  const body = JSON.parse(text) as Body;
+  const { attributes, tags } = body;
+  const projection = body.projection ?? actualProjection({ ...body.found, attributes, tags }, readStamp(attributes)!, body.found.organization);
   return { source, key, elderId, scope, kind, hash, projection, attributes, tags, organizationId };
 }

@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { PlanStore, type IndexedEntity } from './plan-store.js';
+import { actualProjection, readStamp } from './projection.js';
 import type { PlanChange, Projection } from './types.js';
 
 const projection = (name: string, extra: Partial<Projection> = {}): Projection => ({
   name, type: 'user', subType: null, organization: '', attributes: { n: name }, tags: [], relations: [], staleSince: null, ...extra,
 });
-const entity = (key: string, elderId: number, extra: Partial<IndexedEntity> = {}): IndexedEntity => ({
-  source: 's', key, elderId, scope: 'dir', kind: 'user', hash: `h-${key}`, projection: projection(key),
-  attributes: { a: key }, tags: ['t'], organizationId: 1, ...extra,
-});
+/** An owned entity as the index finds it in Elder: its projection is what its stamp says of it. */
+const entity = (key: string, elderId: number, extra: Partial<IndexedEntity> & { relations?: string[] } = {}): IndexedEntity => {
+  const { relations = [], ...rest } = extra;
+  const kind = rest.kind ?? 'user';
+  const stamp = { v: 1, key, source: 's', scope: rest.scope ?? 'dir', kind, fields: ['n'], tags: ['t'], relations };
+  const found = { name: key, type: 'user', subType: null, attributes: { n: key, theirs: 'kept', elder_sync: stamp }, tags: ['t', 'theirs'] };
+  const projection = actualProjection(found, readStamp(found.attributes)!, 'Corp');
+  return { source: 's', key, elderId, scope: 'dir', kind, hash: `h-${key}`, projection, attributes: found.attributes, tags: found.tags, organizationId: 1, ...rest };
+};
 const change = (key: string, extra: Partial<PlanChange> = {}): PlanChange => ({
   source: 's', scope: 'dir', scopeLabel: 'dir', key, action: 'create', target: 'entity', kind: 'user', name: key,
   elderId: null, before: null, after: projection(key), reason: null, ...extra,
@@ -26,6 +32,12 @@ describe('PlanStore (the run\'s working set, written in batches)', () => {
       expect(store.owned.countUnseen('s', 'dir', 'user')).toBe(1);
       store.owned.put(entity('s/user/b', 8));
       expect(store.owned.get('s', 's/user/b')).toEqual(entity('s/user/b', 8));
+      // Found in Elder, it is read back whole: the projection derived again from its stamp.
+      expect(store.owned.get('s', 's/user/c')).toEqual(entity('s/user/c', 9));
+      // Written by this run, its projection is kept as given, even where the stamp says otherwise.
+      const pending = { ...entity('s/user/d', 10), projection: { ...entity('s/user/d', 10).projection, relations: ['member_of:s/group/g'] } };
+      store.owned.put(pending);
+      expect(store.owned.get('s', 's/user/d')).toEqual(pending);
       expect(store.owned.countUnseen('s', 'dir', 'user')).toBe(1);
       store.close();
     });
@@ -71,8 +83,8 @@ describe('PlanStore (the run\'s working set, written in batches)', () => {
     it('holds a claim Elder confirms by both ends\' ids, and lists the unconfirmed ones', () => {
       const store = new PlanStore();
       store.owned.add(entity('s/group/g', 1, { kind: 'group' }));
-      store.owned.add(entity('s/user/a', 2, { projection: projection('a', { relations: ['member_of:s/group/g'] }) }));
-      store.owned.add(entity('s/user/b', 3, { projection: projection('b', { relations: ['member_of:s/group/g'] }) }));
+      store.owned.add(entity('s/user/a', 2, { relations: ['member_of:s/group/g'] }));
+      store.owned.add(entity('s/user/b', 3, { relations: ['member_of:s/group/g'] }));
       expect(store.claims.types('s')).toEqual(['member_of']);
       store.claims.confirm('s', 'member_of', 2, 1);
       expect([...store.claims.unconfirmed('s')]).toEqual([{ key: 's/user/b', relations: ['member_of:s/group/g'] }]);

@@ -124,7 +124,7 @@ export function splitRelation(relation: string): { type: string; targetKey: stri
 }
 
 /** The same view of an entity as Elder holds it now, limited to what its stamp says this tool owns. */
-export function actualProjection(entity: ElderEntity, stamp: Stamp, organization: string): Projection {
+export function actualProjection(entity: Pick<ElderEntity, 'name' | 'type' | 'subType' | 'attributes' | 'tags'>, stamp: Stamp, organization: string): Projection {
   const attributes: JsonObject = {};
   for (const field of stamp.fields) {
     if (field in entity.attributes) attributes[field] = entity.attributes[field] as JsonValue;
