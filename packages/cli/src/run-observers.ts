@@ -70,15 +70,9 @@ export async function startRunObservers(options: RunObserverOptions): Promise<Ru
     served = {
       url: server.url,
       finished: (report) => {
-        const organizations = new Map<string, number>();
-        if (report) {
-          for (const row of report.tally()) {
-            if (row.target === 'organization' && row.action !== 'withheld' && row.action !== 'mark') {
-              organizations.set(row.source, (organizations.get(row.source) ?? 0) + row.count);
-            }
-          }
+        for (const source of selected) {
+          tracker.finished(source.name, report, report ? null : 'the run failed', report ? daemon.countOrganizations(report, source.name) : 0);
         }
-        for (const source of selected) tracker.finished(source.name, report, report ? null : 'the run failed', organizations.get(source.name) ?? 0);
       },
       close: async () => {
         await server.close();

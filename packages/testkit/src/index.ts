@@ -8,3 +8,4 @@ export * from './worker-env-example.js';
 export * from './microsoft/index.js';
 export * from './aws/index.js';
 export * from './nats/index.js';
+export { waitUntil } from './wait.js';

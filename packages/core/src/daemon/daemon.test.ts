@@ -1,11 +1,12 @@
-import { startElderEmulator, type ElderEmulator } from '@elder-sync/testkit';
+import { startElderEmulator, waitUntil, type ElderEmulator } from '@elder-sync/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { elderSyncConfigSchema, type ElderSyncConfig } from '../config/schema.js';
 import { defineConnector } from '../connector.js';
 import { ConfigError } from '../errors.js';
 import { createLogger, silentLogger } from '../logger.js';
-import { Daemon } from './daemon.js';
+import type { PlanTally, SyncReport } from '../sync/types.js';
+import { Daemon, countOrganizations } from './daemon.js';
 import { cronSchedule, intervalSchedule, scheduleIssues } from './schedule.js';
 
 describe('schedules', () => {
@@ -88,15 +89,6 @@ describe('Daemon', () => {
     });
 
   type Status = { sources: Array<{ name: string; runs: number; skipped: number; running: boolean; lastRun: { status: string } | null }>; lastReload: { applied: boolean; errors: string[] } | null };
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  /** Polls until `done()` holds: what these tests wait for is a state, not a time (CI machines stall). */
-  async function waitUntil(what: string, done: () => boolean, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!done()) {
-      if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
-      await sleep(20);
-    }
-  }
 
   it('skips and counts a due time that finds the previous run still going, and never runs one source twice at once', async () => {
     const gated = gatedConnector();
@@ -222,5 +214,24 @@ describe('Daemon', () => {
       gated.release();
       await daemon.stop(5);
     }
+  });
+});
+
+describe('countOrganizations (connector_organizations_synced, for the daemon and run --serve-metrics)', () => {
+  it('counts the organizations created, updated and deleted, of one source or of all, not withheld ones or entities', () => {
+    const row = (source: string, action: PlanTally['action'], target: PlanTally['target'], count: number): PlanTally => ({ source, action, target, kind: 'ou', organization: 'Corp', count });
+    const report = {
+      tally: () => [
+        row('a', 'create', 'organization', 3),
+        row('a', 'update', 'organization', 1),
+        row('a', 'withheld', 'organization', 5),
+        row('a', 'create', 'entity', 40),
+        row('b', 'delete', 'organization', 2),
+      ],
+    } as unknown as SyncReport;
+    expect(countOrganizations(report)).toBe(6);
+    expect(countOrganizations(report, 'a')).toBe(4);
+    expect(countOrganizations(report, 'b')).toBe(2);
+    expect(countOrganizations(report, 'c')).toBe(0);
   });
 });

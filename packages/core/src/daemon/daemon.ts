@@ -336,10 +336,14 @@ export function daemonSettings(config: ElderSyncConfig): DaemonConfig {
   return config.daemon ?? daemonConfigSchema.parse({});
 }
 
-/** Organizations the run created, updated or deleted (as planned: the report does not split applied counts by target). */
-export function countOrganizations(report: SyncReport): number {
+/**
+ * Organizations the run created, updated or deleted, of one source or of all (as planned: the report
+ * does not split applied counts by target).
+ */
+export function countOrganizations(report: SyncReport, source?: string): number {
   let n = 0;
   for (const row of report.tally()) {
+    if (source !== undefined && row.source !== source) continue;
     if (row.target === 'organization' && (row.action === 'create' || row.action === 'update' || row.action === 'delete')) n += row.count;
   }
   return n;

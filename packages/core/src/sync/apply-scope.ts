@@ -4,7 +4,7 @@ import type { ElderEntity, EntityPatch, NewEntity } from '../elder/types.js';
 import { errorMessage } from '../errors.js';
 import { canonicalJson, contentHash, type JsonObject } from '../json.js';
 import type { Logger } from '../logger.js';
-import { ensureOrganizationPath, organizationHash } from './organizations.js';
+import { ensureOrganizationPath, ownedOrganization } from './organizations.js';
 import type { StoredChange } from './plan-store.js';
 import {
   STAMP_ATTRIBUTE,
@@ -72,9 +72,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
       const updated = await ctx.elder.updateOrganization(change.elderId!, { name: path[path.length - 1]!, parentId });
       ctx.tree.add(updated);
       // The mapping remembers where the organization is now (see mappedOrganization).
-      ctx.state.putMapping({
-        source: source.name, scope: scope.id, key: change.key, kind: change.kind, elderKind: 'organization', elderId: updated.id, hash: organizationHash(path), owned: true,
-      });
+      ctx.state.putMapping(ownedOrganization(ctx, scope.id, change.key, change.kind, updated.id, path));
       applied.update++;
       tick();
     } catch (error) {

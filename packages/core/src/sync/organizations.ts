@@ -40,16 +40,7 @@ export async function ensureOrganizationPath(ctx: SourceContext, scope: Scope, p
     if (!pending) {
       pending = createOrganization(ctx.elder, ctx.tree, parentId, name).then((org) => {
         for (const key of ctx.plannedOrganizations.get(joined) ?? []) {
-          ctx.state.putMapping({
-            source: ctx.source.name,
-            scope: scope.id,
-            key,
-            kind: kindOfKey(key),
-            elderKind: 'organization',
-            elderId: org.id,
-            hash: organizationHash(prefix),
-            owned: true,
-          });
+          ctx.state.putMapping(ownedOrganization(ctx, scope.id, key, kindOfKey(key), org.id, prefix));
         }
         return org.id;
       });
@@ -62,9 +53,13 @@ export async function ensureOrganizationPath(ctx: SourceContext, scope: Scope, p
 }
 
 /**
- * What an organization's mapping remembers of it (`Mapping.hash`): the path below the source root
- * where this tool last created, renamed or found it.
+ * The mapping of an organization this tool owns. Its hash is what it remembers of it: the path below
+ * the source root where this tool last created, renamed or found it (see mappedOrganization).
  */
+export function ownedOrganization(ctx: Pick<SourceContext, 'source'>, scope: string, key: string, kind: string, elderId: number, path: readonly string[]): Mapping {
+  return { source: ctx.source.name, scope, key, kind, elderKind: 'organization', elderId, hash: organizationHash(path), owned: true };
+}
+
 export function organizationHash(path: readonly string[]): string {
   return contentHash(joinPath(path));
 }

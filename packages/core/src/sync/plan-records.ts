@@ -4,7 +4,7 @@ import { contentHash } from '../json.js';
 import type { Logger } from '../logger.js';
 import type { SourceRecord } from '../record.js';
 import { foldsNaturalKey } from './elder-index.js';
-import { mappedOrganization, organizationHash } from './organizations.js';
+import { mappedOrganization, organizationHash, ownedOrganization } from './organizations.js';
 import {
   actualProjection,
   desiredProjection,
@@ -125,7 +125,7 @@ export class ScopePlanner {
     // them: it is the record's. Recorded, a later rename or move of the OU follows it in place
     // instead of creating a new organization and leaving the old one behind.
     if (id !== null && !mapped && this.ctx.mode === 'apply') {
-      this.ctx.state.putMapping({ source: this.ctx.source.name, scope: this.scope.id, key, kind: record.kind, elderKind: 'organization', elderId: id, hash: organizationHash(path), owned: true });
+      this.ctx.state.putMapping(ownedOrganization(this.ctx, this.scope.id, key, record.kind, id, path));
     }
   }
 

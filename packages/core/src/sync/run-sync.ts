@@ -101,7 +101,7 @@ export async function runSync(options: SyncOptions): Promise<SyncReport> {
       adopt: options.adopt ?? false,
       ...(options.allowMassDelete ? { allowMassDelete: true } : {}),
       // A shard's plan is applied with that shard's state (its plan key, cursors and mappings).
-      ...(options.shard && options.shard.count > 1 ? { shard: { index: options.shard.index, count: options.shard.count } } : {}),
+      ...(options.shard && options.shard.count > 1 ? { shard: options.shard } : {}),
     },
     store,
   });
