@@ -3,6 +3,7 @@ import type { ElderSyncConfig, ScopeCounts, ScopeReport, SyncOptions, SyncReport
 import { BaseCommand } from './base-command.js';
 import { checkOnlyKinds, loadConfigReportingAll, validateSources } from './config-api.js';
 import { ExitCode, UsageError } from './exit-codes.js';
+import { boundHeapGrowth } from './heap-growth.js';
 import { startRunObservers } from './run-observers.js';
 
 /** The `--json` summary: the report without its plan iterator (DESIGN §7: one JSON document). */
@@ -24,6 +25,11 @@ export interface PreparedRun {
 
 /** What `run`, `diff` and `test-connectivity` share: config, source selection, connector checks. */
 export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<T> {
+  public override async init(): Promise<void> {
+    await super.init();
+    boundHeapGrowth();
+  }
+
   /**
    * SIGINT/SIGTERM stop a run cleanly: the engine finishes the writes in flight, saves state and
    * returns; the command then exits 130. A second signal exits at once (what was written is safe:
