@@ -30,6 +30,8 @@ regression check can compare two runs as ratios.
 - **Each sync is its own process**: the real CLI (\`elder-sync run\` / \`diff\`, default \`elder.concurrency: 8\`, JSON logs at
   warn, plan output discarded) started by \`bench/lib/cli-child.mjs\`, which records that process's own peak RSS
   (\`maxRSS\`) and CPU (user + system) at exit. Wall time is measured by the parent and includes Node's start-up.
+  The CLI's syncing commands bound V8's heap growth to 2.5 × the live heap (\`packages/cli/src/heap-growth.ts\`), so these
+  figures include it; the engine-only children below (sweep, many scopes) run with V8's defaults.
 - **Elder calls per entity** = (reads + writes) / entities, counted by the emulator (logins excluded).
 - The 20 ms latency runs are at ${doc.latencySizes.join(', ')} users only: at 100 000 users the first sync would spend
   100 000 × 20 ms / 8 in flight ≈ 4 minutes in latency alone, which the concurrency sweep already characterises.
