@@ -5,7 +5,7 @@ import { ConfigError, ElderSyncError } from '../errors.js';
 import { contentHash } from '../json.js';
 import type { Mapping } from '../state/store.js';
 import type { OrgTree } from './org-tree.js';
-import { joinPath } from './projection.js';
+import { joinPath, organizationPathKey } from './projection.js';
 import type { SourceContext } from './source-context.js';
 
 const CREATE_ATTEMPTS = 4;
@@ -69,7 +69,8 @@ export function organizationHash(path: readonly string[]): string {
  * it where the mapping remembers it. Ids start again when Elder is rebuilt from scratch, so under a
  * kept state file an id alone can name someone else's organization: that one is not taken for ours
  * (null), neither renamed nor deleted. The root itself never is an owned organization. Mappings
- * written before the path was kept (hash null) are still trusted by id.
+ * written before the path was kept (hash null) are still trusted by id, except an organization only
+ * implied by a path (`@org`): its key names the path, which it must still be at.
  */
 export function mappedOrganization(
   ctx: Pick<SourceContext, 'tree' | 'rootId'>,
@@ -78,7 +79,7 @@ export function mappedOrganization(
   const org = ctx.rootId === null ? undefined : ctx.tree.get(mapping.elderId);
   const path = org ? ctx.tree.pathBelow(ctx.rootId!, org.id) : null;
   if (!org || !path || path.length === 0) return null;
-  if (mapping.hash !== null && mapping.hash !== organizationHash(path)) return null;
+  if (mapping.hash !== null ? mapping.hash !== organizationHash(path) : mapping.kind === '@org' && mapping.key !== organizationPathKey(mapping.source, path)) return null;
   return { org, path };
 }
 

@@ -9,6 +9,7 @@ import { defineConnector, type ConnectorDefinition, type Scope } from '../connec
 import { createElderClient } from '../elder/client.js';
 import { SourceError } from '../errors.js';
 import { silentLogger } from '../logger.js';
+import { StateStore } from '../state/store.js';
 import type { ReadItem } from '../record.js';
 import { STAMP_ATTRIBUTE } from './projection.js';
 import { runSync } from './run-sync.js';
@@ -178,6 +179,25 @@ describe('scopes discovered at run time', () => {
     const after = await sync('plan');
     expect(after.changes).toEqual([]);
     expect(after.report.scopes.map((s) => s.scope)).toEqual(['a1']);
+  });
+  it("never deletes someone else's organization for a vanished scope whose path organization an old state file names by a reused id", async () => {
+    cloud.account('a1', 1);
+    cloud.account('gone', 1);
+    await sync('apply');
+    // Elder was rebuilt and its ids reused: the state file's organization of "gone" (a mapping from
+    // before paths were kept, hash null) now names an empty organization of someone else.
+    const root = emulator.organizations().find((o) => o.name === 'Cloud')!;
+    const theirs = emulator.seedOrganization({ name: 'theirs', parent_id: root.id });
+    const state = StateStore.open(statePath);
+    const mapping = [...state.mappings('cloud', 'gone', 'organization')].find((m) => m.key === 'cloud/@org/gone')!;
+    state.putMapping({ ...mapping, elderId: theirs.id, hash: null });
+    state.close();
+    cloud.accounts.delete('gone');
+
+    const { changes, report } = await sync('apply', { allowMassDelete: true });
+    expect(changes.filter((c) => c.target === 'organization')).toEqual([]);
+    expect(report.scopes.find((s) => s.scope === 'gone')?.status).toBe('ok');
+    expect(emulator.organizations().find((o) => o.id === theirs.id)).toMatchObject({ name: 'theirs' });
   });
 });
 
