@@ -74,6 +74,37 @@ describe('KvStateStore', () => {
     third.store.close();
   });
 
+  it("hands a scope its connector renamed (formerIds) the old id's state, and moves it there on check-in", async () => {
+    const kv = await KvStateStore.open(nc);
+    const at = (scope: string, key: string, elderId: number): Mapping => ({ ...mapping(key, elderId), scope });
+    const old = await kv.checkout('aws', 'acct-old');
+    old.store.commitScope('aws', 'acct-old', { put: [at('acct-old', 'x', 7), at('acct-old', 'y', 8)], cursor: { page: 9 }, fullRead: true, status: 'success' });
+    await old.checkin();
+    old.store.close();
+
+    // The engine finds the old id's state, moves it to the new id as it applies, and commits there.
+    const renamed = await kv.checkout('aws', 'acct-new', ['acct-old']);
+    expect(renamed.store.getScopeState('aws', 'acct-old')?.cursor).toEqual({ page: 9 });
+    expect(renamed.store.renameScope('aws', 'acct-old', 'acct-new')).toBe(true);
+    renamed.store.commitScope('aws', 'acct-new', { put: [at('acct-new', 'z', 10)], delete: ['aws/vm/y'], cursor: { page: 10 }, fullRead: false, status: 'success' });
+    await renamed.checkin();
+    renamed.store.close();
+
+    const now = await kv.checkout('aws', 'acct-new', ['acct-old']);
+    expect(now.store.getScopeState('aws', 'acct-new')?.cursor).toEqual({ page: 10 });
+    expect([...now.store.mappings('aws')].map((m) => [m.scope, m.key, m.elderId]).sort()).toEqual([
+      ['acct-new', 'aws/vm/x', 7],
+      ['acct-new', 'aws/vm/z', 10],
+    ]);
+    now.store.close();
+    const gone = await kv.checkout('aws', 'acct-old');
+    expect(gone.store.getScopeState('aws', 'acct-old')).toBeNull();
+    expect([...gone.store.mappings('aws')]).toEqual([]);
+    gone.store.close();
+    const oldToken = Buffer.from('acct-old').toString('base64url');
+    expect((await kv.scopes()).filter((key) => key.includes(oldToken))).toEqual([]);
+  });
+
   it('keeps units apart: another scope sees none of it', async () => {
     const kv = await KvStateStore.open(nc);
     const other = await kv.checkout('aws', '111/us-east-1');

@@ -12,21 +12,29 @@ import { runWorker, type WorkerSummary } from './worker.js';
  */
 const ACCOUNTS = Array.from({ length: 10 }, (_, i) => `acct-${i}`);
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-south-1'];
-const behaviour = { failScope: null as string | null, slowMs: 0 };
+const behaviour = { failScope: null as string | null, slowMs: 0, scopePrefix: '', formerPrefix: null as string | null };
 
 const estate: ConnectorDefinition<unknown> = defineConnector({
   apiVersion: 1,
   id: 'estate',
   configSchema: z.object({}),
   kinds: { vm: { target: 'entity', entityType: 'compute', subType: 'virtual_machine' } },
-  scopes: () => ACCOUNTS.flatMap((a) => REGIONS.map((r) => ({ id: `${a}/${r}`, label: `${a} ${r}`, params: { account: a, region: r } }))),
+  scopes: () =>
+    ACCOUNTS.flatMap((a) =>
+      REGIONS.map((r) => ({
+        id: `${behaviour.scopePrefix}${a}/${r}`,
+        label: `${a} ${r}`,
+        params: { account: a, region: r },
+        ...(behaviour.formerPrefix === null ? {} : { formerIds: [`${behaviour.formerPrefix}${a}/${r}`] }),
+      })),
+    ),
   testConnection: async () => [{ name: 'reachable', ok: true }],
   async *read({ scope }): AsyncIterable<ReadItem> {
     if (scope.id === behaviour.failScope) throw new Error(`region ${scope.id} is on fire`);
     const { account, region } = scope.params as { account: string; region: string };
     for (let i = 0; i < 3; i++) {
       if (behaviour.slowMs) await new Promise((r) => setTimeout(r, behaviour.slowMs));
-      yield { type: 'record', record: { kind: 'vm', externalId: `${scope.id}/i-${i}`, name: `vm-${account}-${region}-${i}`, attributes: { size: 'small' }, organizationPath: [account, region] } };
+      yield { type: 'record', record: { kind: 'vm', externalId: `${account}/${region}/i-${i}`, name: `vm-${account}-${region}-${i}`, attributes: { size: 'small' }, organizationPath: [account, region] } };
     }
     yield { type: 'checkpoint', cursor: 'done' };
   },
@@ -46,6 +54,8 @@ beforeEach(() => {
   elder.reset();
   behaviour.failScope = null;
   behaviour.slowMs = 0;
+  behaviour.scopePrefix = '';
+  behaviour.formerPrefix = null;
 });
 
 const config = () =>
@@ -124,6 +134,34 @@ describe('run --dispatch with three workers', () => {
       const summaries = await workers.drain();
       // The work was shared: more than one worker ran units.
       expect(summaries.filter((s) => s.units > 0).length).toBeGreaterThan(1);
+    }
+  });
+
+  it("a scope its connector renamed (formerIds) takes over the old id's state in JetStream KV: nothing written, the old keys gone", async () => {
+    behaviour.scopePrefix = 'v1:';
+    const workers = startWorkers(3);
+    const { connect } = await import('@nats-io/transport-node');
+    const nc = await connect({ servers: nats.url });
+    const keysOf = async (prefix: string) => {
+      const token = Buffer.from(`${prefix}acct-`).toString('base64url').slice(0, 4);
+      return (await (await KvStateStore.open(nc)).scopes()).filter((key) => key.split('.')[2]!.startsWith(token));
+    };
+    try {
+      expect((await dispatch()).report!.scopes.filter((s) => s.status !== 'ok')).toEqual([]);
+      expect(await keysOf('v1:')).toHaveLength(40);
+
+      behaviour.scopePrefix = 'v2:';
+      behaviour.formerPrefix = 'v1:';
+      const writes = elder.stats().writes;
+      const renamed = await dispatch();
+      expect(renamed.report!.scopes.filter((s) => s.status !== 'ok')).toEqual([]);
+      expect(renamed.report!.totals).toMatchObject({ create: 0, update: 0, delete: 0, unchanged: 120 });
+      expect(elder.stats().writes).toBe(writes);
+      expect(await keysOf('v2:')).toHaveLength(40);
+      expect(await keysOf('v1:')).toEqual([]);
+    } finally {
+      await nc.close();
+      await workers.drain();
     }
   });
 

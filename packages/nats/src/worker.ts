@@ -132,7 +132,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       let reports: ScopeReport[] = [];
       let error: string | undefined;
       try {
-        const checkedOut = kvState && unit.mode === 'apply' ? await kvState.checkout(unit.source, unit.scope.id) : null;
+        const checkedOut = kvState && unit.mode === 'apply' ? await kvState.checkout(unit.source, unit.scope.id, unit.scope.formerIds) : null;
         try {
           const report = await runSync({
             config: options.config,
