@@ -12,7 +12,7 @@ import { runWorker, type WorkerSummary } from './worker.js';
  */
 const ACCOUNTS = Array.from({ length: 10 }, (_, i) => `acct-${i}`);
 const REGIONS = ['us-east-1', 'us-west-2', 'eu-west-1', 'ap-south-1'];
-const behaviour = { failScope: null as string | null, slowMs: 0, scopePrefix: '', formerPrefix: null as string | null };
+const behaviour = { failScope: null as string | null, slowMs: 0, accounts: ACCOUNTS.length, scopePrefix: '', formerPrefix: null as string | null };
 
 const estate: ConnectorDefinition<unknown> = defineConnector({
   apiVersion: 1,
@@ -20,7 +20,7 @@ const estate: ConnectorDefinition<unknown> = defineConnector({
   configSchema: z.object({}),
   kinds: { vm: { target: 'entity', entityType: 'compute', subType: 'virtual_machine' } },
   scopes: () =>
-    ACCOUNTS.flatMap((a) =>
+    ACCOUNTS.slice(0, behaviour.accounts).flatMap((a) =>
       REGIONS.map((r) => ({
         id: `${behaviour.scopePrefix}${a}/${r}`,
         label: `${a} ${r}`,
@@ -54,6 +54,7 @@ beforeEach(() => {
   elder.reset();
   behaviour.failScope = null;
   behaviour.slowMs = 0;
+  behaviour.accounts = ACCOUNTS.length;
   behaviour.scopePrefix = '';
   behaviour.formerPrefix = null;
 });
@@ -187,6 +188,27 @@ describe('run --dispatch with three workers', () => {
     } finally {
       await workers.drain();
     }
+  });
+
+  it('the same units dispatched twice at once: a unit whose key is taken waits for it, rather than using up its attempts', async () => {
+    // One account (4 units) of about a second each, 6 worker slots: the second run's first units are
+    // fetched while the first run holds their keys. With one attempt, a hand-back would dead-letter them.
+    behaviour.accounts = 1;
+    behaviour.slowMs = 300;
+    const workers = startWorkers(3, { maxAttempts: 1 });
+    let summaries: WorkerSummary[] = [];
+    try {
+      const [first, second] = await Promise.all([dispatch(), dispatch()]);
+      for (const run of [first, second]) {
+        expect(run.report!.scopes.filter((s) => s.status !== 'ok').map((s) => `${s.scope}: ${s.error}`)).toEqual([]);
+        expect(run.report!.scopes).toHaveLength(4);
+      }
+      const vms = snapshot().filter((l) => l.startsWith('vm'));
+      expect(vms).toHaveLength(12);
+    } finally {
+      summaries = await workers.drain();
+    }
+    expect(summaries.reduce((n, s) => n + s.dead, 0)).toBe(0);
   });
 
   it('a nats-server restart mid-run: workers and dispatcher reconnect, the run completes, nothing lost or doubled', async () => {

@@ -5,7 +5,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, type NatsTarget } from './connection.js';
 import { KvStateStore } from './kv-state.js';
-import { Leases } from './lease.js';
+import { Leases, type Lease } from './lease.js';
 import { ensureStreams } from './streams.js';
 import { NAMES, unitKeyOf, type UnitResult, type WorkUnit } from './units.js';
 
@@ -112,10 +112,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         msg.term();
         return;
       }
-      const lease = await leases.acquire(key, workerId);
+      const lease = await leaseWhenFree(key, msg, unitLog);
       if (!lease) {
-        unitLog.info('another worker holds this unit; trying again later');
-        msg.nak(Math.round(leaseMs / 2));
+        msg.nak(); // Draining: another worker takes it.
         return;
       }
       const abort = new AbortController();
@@ -181,6 +180,22 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       msg.term();
     }
 
+    /**
+     * The unit's lease, waiting while another worker holds its key (the same unit dispatched twice,
+     * or a dead worker's lease until it expires) instead of handing the message back: each hand-back
+     * counts as a delivery, and enough of them sent a unit that never failed to the dead letters.
+     * Null only when the worker is draining.
+     */
+    async function leaseWhenFree(key: string, msg: JsMsg, unitLog: Logger): Promise<Lease | null> {
+      for (let waited = false; ; waited = true) {
+        const lease = await leases.acquire(key, workerId);
+        if (lease || options.signal.aborted) return lease;
+        if (!waited) unitLog.info('another worker holds this unit; waiting for it');
+        msg.working();
+        await sleep(LEASE_POLL_MS);
+      }
+    }
+
     async function deadLetter(unit: WorkUnit, key: string, attempts: number, reports: ScopeReport[], error: string): Promise<void> {
       summary.dead++;
       log.error(`unit ${key} failed ${attempts} time(s); sent to ${NAMES.deadSubject(unit.runId)}: ${error}`, { runId: unit.runId });
@@ -212,6 +227,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
     await stateNc?.drain().catch(() => undefined);
   }
 }
+
+/** How often a unit whose key another worker holds asks for the lease again. */
+const LEASE_POLL_MS = 500;
 
 /** About two minutes of a server that is away. */
 const PUBLISH_ATTEMPTS = 120;
