@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
-import { assertBuilt, cliEnv, runCli, scratch } from '../testing/cli.js';
-import { ldapConfig, passwordAuth, writeConfig } from '../testing/config.js';
+import { assertBuilt, scratch, type CliResult } from '../testing/cli.js';
+import { ldapProject } from '../testing/config.js';
 
 /**
  * Bad-input corpus, data side (issue 4): hostile values in a real directory, synced by the built
@@ -24,6 +23,7 @@ function person(dn: string, uid: string, cn: string, extra = ''): string {
 let slapd: SlapdPeer;
 let elder: ElderEmulator;
 let work: { dir: string; cleanup: () => void };
+let cli: (args: string[]) => Promise<CliResult>;
 
 beforeAll(async () => {
   assertBuilt();
@@ -43,11 +43,7 @@ beforeAll(async () => {
       person(`uid=deep,ou=a / b\\2C dc\\3Devil,${ou}`, 'deep', 'Deep'),
   );
   elder = await startElderEmulator();
-  writeConfig(join(work.dir, 'elder-sync.yaml'), {
-    elder: { url: elder.url, ...passwordAuth(), organization: { path: ['Acme'] } },
-    state: { path: './state.db' },
-    sources: [{ name: 'corp', connector: 'ldap', config: ldapConfig(slapd) }],
-  });
+  cli = ldapProject(work.dir, slapd, elder);
 });
 
 afterAll(async () => {
@@ -56,8 +52,6 @@ afterAll(async () => {
   work?.cleanup();
 });
 
-const cli = (args: string[]) =>
-  runCli([...args, '--config', 'elder-sync.yaml', '--log-format', 'json'], { cwd: work.dir, env: cliEnv(join(work.dir, 'data'), { ELDER_PASSWORD: 'admin123', LDAP_PW: slapd.bindPassword }), timeoutMs: 120_000 });
 
 describe('hostile values in a real directory, through the CLI', () => {
   it('syncs them safely with warnings, and the next diff is empty', async () => {

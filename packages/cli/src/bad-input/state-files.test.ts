@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync, truncateSync, statSync, writeFil
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_LDIF, startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
-import { assertBuilt, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
-import { ldapConfig, passwordAuth, writeConfig } from '../testing/config.js';
+import { assertBuilt, scratch, type CliResult } from '../testing/cli.js';
+import { ldapProject } from '../testing/config.js';
 
 /**
  * Bad-input corpus, state side (issue 13): a state file that is cut short, scrambled, another
@@ -16,6 +16,7 @@ import { ldapConfig, passwordAuth, writeConfig } from '../testing/config.js';
 let slapd: SlapdPeer;
 let elder: ElderEmulator;
 let work: { dir: string; cleanup: () => void };
+let cli: (args: string[]) => Promise<CliResult>;
 const statePath = () => join(work.dir, 'state.db');
 
 beforeAll(async () => {
@@ -23,11 +24,7 @@ beforeAll(async () => {
   work = scratch('elder-sync-state-files');
   slapd = await startSlapd({ ldif: [SAMPLE_LDIF] });
   elder = await startElderEmulator();
-  writeConfig(join(work.dir, 'elder-sync.yaml'), {
-    elder: { url: elder.url, ...passwordAuth(), organization: { path: ['Acme'] } },
-    state: { path: './state.db' },
-    sources: [{ name: 'corp', connector: 'ldap', config: ldapConfig(slapd) }],
-  });
+  cli = ldapProject(work.dir, slapd, elder);
 });
 
 afterAll(async () => {
@@ -35,14 +32,6 @@ afterAll(async () => {
   await slapd?.stop();
   work?.cleanup();
 });
-
-function cli(args: string[]): Promise<CliResult> {
-  return runCli([...args, '--config', 'elder-sync.yaml', '--log-format', 'json'], {
-    cwd: work.dir,
-    env: cliEnv(join(work.dir, 'data'), { ELDER_PASSWORD: 'admin123', LDAP_PW: slapd.bindPassword }),
-    timeoutMs: 120_000,
-  });
-}
 
 const keys = () => elder.entities().map((e) => (e['metadata'] as { elder_sync?: { key?: string } } | null)?.elder_sync?.key ?? '');
 const FIX = /elder-sync state reset --yes/;

@@ -4,8 +4,8 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlanSigner, StateStore } from '@elder-sync/core';
 import { SAMPLE_LDIF, startElderEmulator, startSlapd, type ElderEmulator, type SlapdPeer } from '@elder-sync/testkit';
-import { assertBuilt, cliEnv, runCli, scratch, type CliResult } from '../testing/cli.js';
-import { ldapConfig, passwordAuth, writeConfig } from '../testing/config.js';
+import { assertBuilt, scratch, type CliResult } from '../testing/cli.js';
+import { ldapProject } from '../testing/config.js';
 
 /**
  * Plans people can trust (DESIGN §5.3): byte-stable text, a JSON document that validates against
@@ -18,17 +18,14 @@ const PLAN_SCHEMA = join(import.meta.dirname, '../../../core/plan.schema.json');
 let slapd: SlapdPeer;
 let elder: ElderEmulator;
 let work: { dir: string; cleanup: () => void };
+let cli: (args: string[]) => Promise<CliResult>;
 
 beforeAll(async () => {
   assertBuilt();
   work = scratch('elder-sync-plans');
   slapd = await startSlapd({ ldif: [SAMPLE_LDIF] });
   elder = await startElderEmulator();
-  writeConfig(join(work.dir, 'elder-sync.yaml'), {
-    elder: { url: elder.url, ...passwordAuth(), organization: { path: ['Acme'] } },
-    state: { path: './state.db' },
-    sources: [{ name: 'corp', connector: 'ldap', config: ldapConfig(slapd) }],
-  });
+  cli = ldapProject(work.dir, slapd, elder, { jsonLogs: false });
 });
 
 afterAll(async () => {
@@ -37,13 +34,6 @@ afterAll(async () => {
   work?.cleanup();
 });
 
-function cli(args: string[]): Promise<CliResult> {
-  return runCli([...args, '--config', 'elder-sync.yaml'], {
-    cwd: work.dir,
-    env: cliEnv(join(work.dir, 'data'), { ELDER_PASSWORD: 'admin123', LDAP_PW: slapd.bindPassword }),
-    timeoutMs: 120_000,
-  });
-}
 
 const keys = () => elder.entities().map((e) => (e['metadata'] as { elder_sync?: { key?: string } } | null)?.elder_sync?.key);
 

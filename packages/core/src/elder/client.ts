@@ -29,8 +29,6 @@ import type {
   ElderApi,
   ElderClientOptions,
   ElderDependency,
-  ElderEntity,
-  ElderOrganization,
   EntityPatch,
   ListPage,
   NewEntity,

@@ -187,10 +187,10 @@ describe('scopes discovered at run time', () => {
     // Elder was rebuilt and its ids reused: the state file's organization of "gone" (a mapping from
     // before paths were kept, hash null) now names an empty organization of someone else.
     const root = emulator.organizations().find((o) => o.name === 'Cloud')!;
-    const theirs = emulator.seedOrganization({ name: 'theirs', parent_id: root.id });
+    const theirs = emulator.seedOrganization({ name: 'theirs', parent_id: root.id as number });
     const state = StateStore.open(statePath);
     const mapping = [...state.mappings('cloud', 'gone', 'organization')].find((m) => m.key === 'cloud/@org/gone')!;
-    state.putMapping({ ...mapping, elderId: theirs.id, hash: null });
+    state.putMapping({ ...mapping, elderId: theirs.id as number, hash: null });
     state.close();
     cloud.accounts.delete('gone');
 
