@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MODULE_LOG_HOOK } from '@elder-sync/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, cliEnv, runCli, scratch } from './testing/cli.js';
 
@@ -10,22 +11,6 @@ import { assertBuilt, cliEnv, runCli, scratch } from './testing/cli.js';
  */
 let work: { dir: string; cleanup: () => void };
 let hook: string;
-
-const HOOK = `
-import { appendFileSync } from 'node:fs';
-import { createRequire, register } from 'node:module';
-const out = process.env.MODULE_LOG;
-register('data:text/javascript,' + encodeURIComponent(\`
-import { appendFileSync } from 'node:fs';
-export async function load(url, context, next) {
-  appendFileSync(\${JSON.stringify(out)}, url + '\\\\n');
-  return next(url, context);
-}\`));
-process.on('exit', () => {
-  const files = Object.keys(createRequire(import.meta.url).cache);
-  appendFileSync(out, files.map((f) => 'file://' + f + '\\n').join(''));
-});
-`;
 
 /** Every module the CLI loaded for `args`. */
 async function modulesLoadedBy(args: string[], name: string, env: Record<string, string> = {}): Promise<string[]> {
@@ -42,16 +27,16 @@ async function modulesLoadedBy(args: string[], name: string, env: Record<string,
 /** A connector's entry module, its package, or an SDK only a connector uses. */
 const CONNECTOR_CODE =
   /\/connector-(ldap|aws|graph|workspace)\/dist\/|\/@azure\/msal|\/@azure\+msal|\/@aws-sdk\/|\/@smithy\/|\/ldapts\/|\/node_modules\/asn1|\/elder-sync-connector-|\/connector-gcp\/dist\/|\/googleapis-common\/|\/google-auth\/dist\/|\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\//;
-/** The Google SDKs the gcp connector imports only to talk to Google, never to validate a config. */
 /** What the graph connector imports only when it signs in (undici is the engine's HTTP client too). */
 const MICROSOFT_SDKS = /\/@azure\/msal|\/@azure\+msal/;
+/** The Google SDKs the gcp connector imports only to talk to Google, never to validate a config. */
 const GOOGLE_SDKS = /\/@googleapis\/|\/@google-cloud\/|\/google-auth-library\/|\/gaxios\/|\/googleapis-common\//;
 
 beforeAll(() => {
   assertBuilt();
   work = scratch('elder-sync-lazy');
   hook = join(work.dir, 'record-modules.mjs');
-  writeFileSync(hook, HOOK);
+  writeFileSync(hook, MODULE_LOG_HOOK);
 });
 afterAll(() => work?.cleanup());
 

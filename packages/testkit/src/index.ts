@@ -9,3 +9,4 @@ export * from './microsoft/index.js';
 export * from './aws/index.js';
 export * from './nats/index.js';
 export { waitUntil } from './wait.js';
+export { MODULE_LOG_HOOK, modulesLoadedBy } from './modules-loaded.js';
