@@ -79,8 +79,9 @@ export function mappedOrganization(
   const org = ctx.rootId === null ? undefined : ctx.tree.get(mapping.elderId);
   const path = org ? ctx.tree.pathBelow(ctx.rootId!, org.id) : null;
   if (!org || !path || path.length === 0) return null;
-  if (mapping.hash !== null ? mapping.hash !== organizationHash(path) : mapping.kind === '@org' && mapping.key !== organizationPathKey(mapping.source, path)) return null;
-  return { org, path };
+  const stillThere =
+    mapping.hash !== null ? mapping.hash === organizationHash(path) : mapping.kind !== '@org' || mapping.key === organizationPathKey(mapping.source, path);
+  return stillThere ? { org, path } : null;
 }
 
 function inFlightOf(tree: OrgTree): Map<string, Promise<number>> {

@@ -180,6 +180,7 @@ describe('scopes discovered at run time', () => {
     expect(after.changes).toEqual([]);
     expect(after.report.scopes.map((s) => s.scope)).toEqual(['a1']);
   });
+
   it("never deletes someone else's organization for a vanished scope whose path organization an old state file names by a reused id", async () => {
     cloud.account('a1', 1);
     cloud.account('gone', 1);
