@@ -84,6 +84,8 @@ export async function dispatchRun(options: DispatchOptions): Promise<Dispatched>
     },
   });
   const reports: ScopeReport[] = [...local.scopes];
+  // Creations outside any scope (missing root organizations) are in the totals only.
+  const rootCreates = local.totals.create - local.scopes.reduce((n, s) => n + s.counts.create, 0);
   const elderBefore = { ...local.elder };
   local.close();
   for (const r of reports) options.onScopeDone?.(r);
@@ -123,15 +125,15 @@ export async function dispatchRun(options: DispatchOptions): Promise<Dispatched>
       await messages.close();
     }
     if (pending.size > 0) return { runId, units: units.length, report: null };
-    return { runId, units: units.length, report: dispatchedReport(runId, options, startedAt, reports, elderStats) };
+    return { runId, units: units.length, report: dispatchedReport(runId, options, startedAt, reports, elderStats, rootCreates) };
   } finally {
     await nc.drain().catch(() => undefined);
   }
 }
 
-function dispatchedReport(runId: string, options: DispatchOptions, startedAt: Date, reports: ScopeReport[], elder: SyncReport['elder']): SyncReport {
+function dispatchedReport(runId: string, options: DispatchOptions, startedAt: Date, reports: ScopeReport[], elder: SyncReport['elder'], rootCreates: number): SyncReport {
   const scopes = [...reports].sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
-  const totals: ScopeCounts = { read: 0, create: 0, update: 0, delete: 0, unchanged: 0, withheld: 0, errors: 0 };
+  const totals: ScopeCounts = { read: 0, create: rootCreates, update: 0, delete: 0, unchanged: 0, withheld: 0, errors: 0 };
   for (const s of scopes) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += s.counts[k];
   return {
     runId,

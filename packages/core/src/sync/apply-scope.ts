@@ -4,7 +4,7 @@ import type { ElderEntity, EntityPatch, NewEntity } from '../elder/types.js';
 import { errorMessage } from '../errors.js';
 import { canonicalJson, contentHash, type JsonObject } from '../json.js';
 import type { Logger } from '../logger.js';
-import { ensureOrganizationPath, ownedOrganization } from './organizations.js';
+import { createdHere, ensureOrganizationPath, ownedOrganization } from './organizations.js';
 import type { StoredChange } from './plan-store.js';
 import {
   STAMP_ATTRIBUTE,
@@ -86,8 +86,9 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   for (const change of organizationCreates) {
     if (stopping()) break;
     try {
-      await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
-      applied.create++;
+      const id = await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
+      // Another unit of a dispatched run (or a scope of another source) may have made it first.
+      if (createdHere(ctx.tree, id)) applied.create++;
       tick();
     } catch (error) {
       fail(change, error);

@@ -12,6 +12,8 @@ const CREATE_ATTEMPTS = 4;
 
 /** Organization paths being created right now, so concurrent scopes create each one once. */
 const inFlight = new WeakMap<OrgTree, Map<string, Promise<number>>>();
+/** Organizations this process created and kept (see createdHere). */
+const created = new WeakMap<OrgTree, Set<number>>();
 
 /**
  * The id of the organization at `path` below the source root, creating what is missing (and
@@ -84,6 +86,21 @@ export function mappedOrganization(
   return stillThere ? { org, path } : null;
 }
 
+/**
+ * Whether this process created the organization (and kept it: another process that created the
+ * same one at the same moment keeps the first, see settleRace), answered yes once per organization,
+ * so a run counts each creation once however many scopes or units planned it.
+ */
+export function createdHere(tree: OrgTree, id: number): boolean {
+  return createdOf(tree).delete(id);
+}
+
+function createdOf(tree: OrgTree): Set<number> {
+  let ids = created.get(tree);
+  if (!ids) created.set(tree, (ids = new Set()));
+  return ids;
+}
+
 function inFlightOf(tree: OrgTree): Map<string, Promise<number>> {
   let map = inFlight.get(tree);
   if (!map) inFlight.set(tree, (map = new Map()));
@@ -99,20 +116,25 @@ function kindOfKey(key: string): string {
 
 async function createOrganization(elder: ElderApi, tree: OrgTree, parentId: number | null, name: string): Promise<ElderOrganization> {
   let lastError: unknown;
+  const keep = (org: ElderOrganization) => {
+    createdOf(tree).add(org.id);
+    return org;
+  };
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
     try {
       const org = await elder.createOrganization({ name, parentId });
       tree.add(org);
-      return await settleRace(elder, tree, org);
+      const first = await settleRace(elder, tree, org);
+      return first.id === org.id ? keep(org) : first;
     } catch (error) {
       if (!(error instanceof ElderWriteUncertainError)) throw error;
       lastError = error;
-      // It may have been created before the error: look before creating again.
+      // It may have been created before the error: look before creating again (and take it for ours).
       for await (const page of elder.listOrganizations({ ...(parentId === null ? {} : { parentId }), name })) {
         const match = page.filter((o) => o.name === name && o.parentId === parentId).sort((a, b) => a.id - b.id)[0];
         if (match) {
           tree.add(match);
-          return match;
+          return keep(match);
         }
       }
     }
