@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
   runSync,
+  totalCounts,
   type ConnectorLoader,
   type ElderSyncConfig,
   type Logger,
   type PlanChange,
-  type ScopeCounts,
   type ScopeReport,
   type SyncReport,
 } from '@elder-sync/core';
@@ -133,15 +133,13 @@ export async function dispatchRun(options: DispatchOptions): Promise<Dispatched>
 
 function dispatchedReport(runId: string, options: DispatchOptions, startedAt: Date, reports: ScopeReport[], elder: SyncReport['elder'], rootCreates: number): SyncReport {
   const scopes = [...reports].sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
-  const totals: ScopeCounts = { read: 0, create: rootCreates, update: 0, delete: 0, unchanged: 0, withheld: 0, errors: 0 };
-  for (const s of scopes) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += s.counts[k];
   return {
     runId,
     mode: options.mode,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
     scopes,
-    totals,
+    totals: totalCounts(scopes, rootCreates),
     elder,
     elderUrl: options.config.elder.url,
     options: { full: options.full ?? false, only: options.only?.length ? [...options.only] : null, adopt: options.adopt ?? false, allowMassDelete: options.allowMassDelete ?? false },

@@ -5,6 +5,7 @@ export * from './plan-json.js';
 export * from './format-markdown.js';
 export { createElderClientFromConfig, runSync, selectSources, ROOT_SCOPE } from './run-sync.js';
 export { testConnectivity } from './connectivity.js';
+export { totalCounts } from './plan-scope.js';
 export { applyPlan, type ApplyPlanOptions } from './apply-plan.js';
 export { ELDER_NAME_MAX, STAMP_ATTRIBUTE, entityKey, readStamp, type Stamp } from './projection.js';
 export * from './progress.js';

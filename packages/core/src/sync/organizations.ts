@@ -10,10 +10,14 @@ import type { SourceContext } from './source-context.js';
 
 const CREATE_ATTEMPTS = 4;
 
-/** Organization paths being created right now, so concurrent scopes create each one once. */
-const inFlight = new WeakMap<OrgTree, Map<string, Promise<number>>>();
-/** Organizations this process created and kept (see createdHere). */
-const created = new WeakMap<OrgTree, Set<number>>();
+/** What the organization creations of one run (one tree) share. */
+interface Creations {
+  /** Organization paths being created right now, so concurrent scopes create each one once. */
+  inFlight: Map<string, Promise<number>>;
+  /** Organizations this process created and kept (see createdHere). */
+  kept: Set<number>;
+}
+const creations = new WeakMap<OrgTree, Creations>();
 
 /**
  * The id of the organization at `path` below the source root, creating what is missing (and
@@ -38,7 +42,9 @@ export async function ensureOrganizationPath(ctx: SourceContext, scope: Scope, p
     }
     const prefix = path.slice(0, depth + 1);
     const joined = joinPath(prefix);
-    let pending = inFlightOf(ctx.tree).get(`${parentId}/${name}`);
+    const { inFlight } = creationsOf(ctx.tree);
+    const slot = `${parentId}/${name}`;
+    let pending = inFlight.get(slot);
     if (!pending) {
       pending = createOrganization(ctx.elder, ctx.tree, parentId, name).then((org) => {
         for (const key of ctx.plannedOrganizations.get(joined) ?? []) {
@@ -46,8 +52,8 @@ export async function ensureOrganizationPath(ctx: SourceContext, scope: Scope, p
         }
         return org.id;
       });
-      inFlightOf(ctx.tree).set(`${parentId}/${name}`, pending);
-      pending.finally(() => inFlightOf(ctx.tree).delete(`${parentId}/${name}`)).catch(() => undefined);
+      inFlight.set(slot, pending);
+      pending.finally(() => inFlight.delete(slot)).catch(() => undefined);
     }
     parentId = await pending;
   }
@@ -92,19 +98,13 @@ export function mappedOrganization(
  * so a run counts each creation once however many scopes or units planned it.
  */
 export function createdHere(tree: OrgTree, id: number): boolean {
-  return createdOf(tree).delete(id);
+  return creationsOf(tree).kept.delete(id);
 }
 
-function createdOf(tree: OrgTree): Set<number> {
-  let ids = created.get(tree);
-  if (!ids) created.set(tree, (ids = new Set()));
-  return ids;
-}
-
-function inFlightOf(tree: OrgTree): Map<string, Promise<number>> {
-  let map = inFlight.get(tree);
-  if (!map) inFlight.set(tree, (map = new Map()));
-  return map;
+function creationsOf(tree: OrgTree): Creations {
+  let shared = creations.get(tree);
+  if (!shared) creations.set(tree, (shared = { inFlight: new Map(), kept: new Set() }));
+  return shared;
 }
 
 /** `<source>/<kind>/<externalId>` → kind (`@org` for implied organizations). */
@@ -117,7 +117,7 @@ function kindOfKey(key: string): string {
 async function createOrganization(elder: ElderApi, tree: OrgTree, parentId: number | null, name: string): Promise<ElderOrganization> {
   let lastError: unknown;
   const keep = (org: ElderOrganization) => {
-    createdOf(tree).add(org.id);
+    creationsOf(tree).kept.add(org.id);
     return org;
   };
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {

@@ -28,6 +28,14 @@ export function emptyCounts(): ScopeCounts {
   return { read: 0, create: 0, update: 0, delete: 0, unchanged: 0, withheld: 0, errors: 0 };
 }
 
+/** A run's totals: every scope's counts added up, plus creations outside any scope (a missing root). */
+export function totalCounts(scopes: ReadonlyArray<{ counts: ScopeCounts }>, extraCreates = 0): ScopeCounts {
+  const totals = emptyCounts();
+  for (const scope of scopes) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += scope.counts[k];
+  totals.create += extraCreates;
+  return totals;
+}
+
 /**
  * Reads one scope and writes its plan into the run's plan store. Shared by `diff`, `run --dry-run`
  * and `run` (DESIGN §5.3: the plan is what happens).

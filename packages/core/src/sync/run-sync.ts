@@ -14,14 +14,14 @@ import { applyScope } from './apply-scope.js';
 import { indexOwnedEntities } from './elder-index.js';
 import { OrgTree } from './org-tree.js';
 import { resolveRoot } from './organizations.js';
-import { emptyCounts, organizationProjection, planScope } from './plan-scope.js';
+import { emptyCounts, organizationProjection, planScope, totalCounts } from './plan-scope.js';
 import { PlanStore } from './plan-store.js';
 import { planVanishedScope, vanishedScopes } from './plan-vanished-scope.js';
 import { inShard, runsSourceWideSteps, shardStatePath, type Shard } from './shard.js';
 import { organizationPathKey } from './projection.js';
 import { runFairly } from './scheduler.js';
 import type { SourceContext, SourceSettings } from './source-context.js';
-import type { ScopeCounts, ScopeReport, SyncOptions, SyncReport } from './types.js';
+import type { ScopeReport, SyncOptions, SyncReport } from './types.js';
 
 export const INTERRUPTED = 'interrupted: stopped before every change was applied; the next run continues';
 
@@ -215,9 +215,7 @@ export function finishReport(input: {
   store: PlanStore;
 }): SyncReport {
   const scopes = [...input.reports].sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
-  const totals = emptyCounts();
-  for (const r of scopes) for (const k of Object.keys(totals) as Array<keyof ScopeCounts>) totals[k] += r.counts[k];
-  totals.create += input.extraCreates ?? 0;
+  const totals = totalCounts(scopes, input.extraCreates);
   return {
     runId: input.runId,
     mode: input.mode,
