@@ -123,8 +123,10 @@ async function createOrganization(elder: ElderApi, tree: OrgTree, parentId: numb
   for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
     try {
       const org = await elder.createOrganization({ name, parentId });
-      tree.add(org);
-      const first = await settleRace(elder, tree, org);
+      // Into the tree only once settled: a write that found the losing copy there would put its
+      // objects (or a child organization) into it, and it could no longer be deleted.
+      const first = await settleRace(elder, org);
+      tree.add(first);
       return first.id === org.id ? keep(org) : first;
     } catch (error) {
       if (!(error instanceof ElderWriteUncertainError)) throw error;
@@ -148,7 +150,7 @@ async function createOrganization(elder: ElderApi, tree: OrgTree, parentId: numb
  * loser deletes its own, still empty, copy. Ids grow with creation, so whoever looks after creating
  * sees the first copy, and every process converges on it.
  */
-async function settleRace(elder: ElderApi, tree: OrgTree, created: ElderOrganization): Promise<ElderOrganization> {
+async function settleRace(elder: ElderApi, created: ElderOrganization): Promise<ElderOrganization> {
   let first: ElderOrganization = created;
   try {
     for await (const page of elder.listOrganizations({ ...(created.parentId === null ? {} : { parentId: created.parentId }), name: created.name })) {
@@ -158,8 +160,6 @@ async function settleRace(elder: ElderApi, tree: OrgTree, created: ElderOrganiza
     return created; // Cannot look: keep ours; a later run prefers the lowest id anyway (OrgTree.child).
   }
   if (first.id === created.id) return created;
-  tree.add(first);
-  tree.remove(created.id);
   await elder.deleteOrganization(created.id).catch(() => undefined);
   return first;
 }

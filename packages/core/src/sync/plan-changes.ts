@@ -11,8 +11,9 @@ export interface ChangeDetail {
   hash?: string;
 }
 
-export type ChangeOutcome = 'planned' | 'applied' | 'failed';
-const OUTCOMES: ChangeOutcome[] = ['planned', 'applied', 'failed'];
+/** `writing`: taken by a write that started while the read went on (see ScopeApplier.writeNow). */
+export type ChangeOutcome = 'planned' | 'writing' | 'applied' | 'failed';
+const OUTCOMES: ChangeOutcome[] = ['planned', 'writing', 'applied', 'failed'];
 
 export interface StoredChange extends PlanChange {
   seq: number;
@@ -64,9 +65,10 @@ export class PlanChanges {
     };
   }
 
-  add(change: PlanChange, detail: ChangeDetail = {}): void {
+  /** Adds a change; returns it as stored (its sequence number is the applier's handle on it). */
+  add(change: PlanChange, detail: ChangeDetail = {}): StoredChange {
     const { before, after } = change;
-    this.run.write(() =>
+    const { lastInsertRowid } = this.run.write(() =>
       this.stmts.insert.run(
         change.source,
         change.scope,
@@ -86,6 +88,7 @@ export class PlanChanges {
         change.target === 'entity' && hasLinks(before, after) ? 1 : 0,
       ),
     );
+    return { ...change, seq: Number(lastInsertRowid), detail, organization: (after ?? before)?.organization ?? '' };
   }
 
   /**

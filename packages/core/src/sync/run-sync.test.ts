@@ -745,3 +745,140 @@ describe('scopes discovered at run time', () => {
     expect(keysOf().length).toBeGreaterThan(0);
   });
 });
+
+describe('writes while reading (run, where no organization record has to come first)', () => {
+  /** A cloud-shaped source: instances under account organizations, read a page at a time. */
+  class PagedSource {
+    instances = new Map<string, SourceRecord>();
+    /** After this many records the read calls `midRead` (a slow page of the source). */
+    pauseAfter = Infinity;
+    midRead: () => Promise<void> = async () => {};
+    /** The read fails instead of going on after its pause. */
+    failAfterPause = false;
+    /** Declares an organization kind too (its records may rename what entities are under). */
+    withOrganizations = false;
+
+    instance(id: string, account: string) {
+      this.instances.set(id, { kind: 'instance', externalId: id, name: `vm ${id}`, attributes: { id }, organizationPath: [account] });
+    }
+
+    connector(): ConnectorDefinition<unknown> {
+      const self = this;
+      return defineConnector({
+        apiVersion: 1,
+        id: 'paged',
+        configSchema: z.object({}),
+        kinds: {
+          instance: { target: 'entity', entityType: 'compute', subType: 'virtual_machine' },
+          ...(self.withOrganizations ? { account: { target: 'organization' as const } } : {}),
+        },
+        scopes: () => [{ id: 'all', label: 'every account' }],
+        testConnection: async () => [],
+        async *read(): AsyncIterable<ReadItem> {
+          let n = 0;
+          for (const record of self.instances.values()) {
+            if (n++ === self.pauseAfter) {
+              await self.midRead();
+              if (self.failAfterPause) throw new Error('page 2: connection reset');
+            }
+            yield { type: 'record', record };
+          }
+          yield { type: 'checkpoint', cursor: 'end' };
+        },
+      });
+    }
+  }
+
+  let paged: PagedSource;
+  const run = (mode: SyncOptions['mode'] = 'apply', extra: Partial<SyncOptions> = {}) =>
+    sync(mode, { connectors: async () => paged.connector(), ...extra });
+  const entityPosts = () => emulator.stats().byRoute['POST /api/v1/entities'] ?? 0;
+  /** Waits up to `ms` for Elder to have seen an entity create; returns how many it had. */
+  async function createsWithin(ms: number): Promise<number> {
+    const until = Date.now() + ms;
+    while (entityPosts() === 0 && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+    return entityPosts();
+  }
+
+  beforeEach(() => {
+    paged = new PagedSource();
+    for (let i = 0; i < 40; i++) paged.instance(`i-${i}`, `account ${i % 2}`);
+  });
+
+  it('creates what the first pages planned before the read ends, and converges', async () => {
+    let duringRead = 0;
+    paged.pauseAfter = 20;
+    paged.midRead = async () => {
+      duringRead = await createsWithin(5000);
+    };
+    const { report } = await run();
+    expectOk(report);
+    expect(duringRead).toBeGreaterThan(0);
+    expect(duringRead).toBeLessThanOrEqual(20);
+    // The root's two organizations, the two accounts and the forty instances, each counted once.
+    expect(report.totals.create).toBe(44);
+    const keys = keysOf();
+    expect(keys).toHaveLength(40);
+    expect(new Set(keys).size).toBe(40);
+    expect((await run('plan')).changes).toEqual([]);
+  });
+
+  it('writes nothing before the read ends when the source has organization records', async () => {
+    let duringRead = -1;
+    paged.withOrganizations = true;
+    paged.pauseAfter = 20;
+    paged.midRead = async () => {
+      duringRead = await createsWithin(300);
+    };
+    const { report } = await run();
+    expectOk(report);
+    expect(duringRead).toBe(0);
+    expect(keysOf()).toHaveLength(40);
+  });
+
+  it('writes nothing before the read ends in a plan (diff, --dry-run)', async () => {
+    let duringRead = -1;
+    paged.pauseAfter = 20;
+    paged.midRead = async () => {
+      duringRead = await createsWithin(300);
+    };
+    const { changes } = await run('plan');
+    expect(duringRead).toBe(0);
+    expect(changes.filter((c) => c.action === 'create')).toHaveLength(44);
+    expect(emulator.entities()).toHaveLength(0);
+  });
+
+  it('keeps what was written when the read then fails; the next run creates only the rest', async () => {
+    paged.pauseAfter = 20;
+    paged.failAfterPause = true;
+    paged.midRead = async () => {
+      await createsWithin(5000);
+    };
+    const { report } = await run();
+    const written = emulator.entities().length;
+    expect(written).toBeGreaterThan(0);
+    expect(report.scopes[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/connection reset/) });
+    // The scope's row counts the writes it made, and the failed read as one error.
+    expect(report.scopes[0]!.counts).toMatchObject({ create: written + 2, errors: 1 });
+
+    paged.failAfterPause = false;
+    const { report: rerun } = await run();
+    expectOk(rerun);
+    expect(rerun.totals.create).toBe(40 - written);
+    const keys = keysOf();
+    expect(keys).toHaveLength(40);
+    expect(new Set(keys).size).toBe(40);
+  });
+
+  it('holds the mass-delete guard to what Elder held before the run, not to what it created meanwhile', async () => {
+    for (let i = 40; i < 100; i++) paged.instance(`i-${i}`, 'account 0');
+    await run();
+    // A third of the hundred gone, and a hundred new ones: 30 % of what was owned.
+    for (let i = 0; i < 30; i++) paged.instances.delete(`i-${i}`);
+    for (let i = 100; i < 200; i++) paged.instance(`i-${i}`, 'account 1');
+    const { changes, report } = await run();
+    expect(changes.filter((c) => c.action === 'withheld')).toHaveLength(30);
+    expect(report.scopes[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/30 of 100 owned objects/) });
+    expect(keysOf()).toHaveLength(200);
+  });
+});
