@@ -48,6 +48,8 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
 export class ScopeApplier {
   readonly applied: AppliedCounts = { create: 0, update: 0, delete: 0, errors: 0, interrupted: false };
   private readonly pool: WorkPool;
+  /** Entity changes `writeNow` started. */
+  private startedWhileReading = 0;
 
   constructor(
     private readonly ctx: SourceContext,
@@ -63,6 +65,7 @@ export class ScopeApplier {
    */
   async writeNow(change: StoredChange): Promise<void> {
     if (this.stopping()) return;
+    this.startedWhileReading++;
     this.ctx.store.changes.setOutcome(change.seq, 'writing');
     await this.enqueue(() => this.writeEntityChange(change));
   }
@@ -122,8 +125,11 @@ export class ScopeApplier {
       }
     }
 
-    // Entities (those written while reading are no longer `planned`).
-    for (const action of ['create', 'update', 'adopt'] as const) {
+    // Entities: those written while reading are no longer `planned`. When that was every create and
+    // update, they are not walked again (a walk reads every row, to skip them all).
+    const createsAndUpdates = store.changes.count(source.name, scope.id, 'entity', 'create') + store.changes.count(source.name, scope.id, 'entity', 'update');
+    const entityActions = createsAndUpdates > 0 && createsAndUpdates === this.startedWhileReading ? (['adopt'] as const) : (['create', 'update', 'adopt'] as const);
+    for (const action of entityActions) {
       for (const change of changes('entity', action)) {
         if (this.stopping()) break;
         await this.enqueue(() => this.writeEntityChange(change));

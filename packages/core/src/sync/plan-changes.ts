@@ -58,6 +58,7 @@ export class PlanChanges {
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ?
          AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
       ),
+      count: db.prepare(`SELECT count(*) FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ?`).pluck(),
       linkedPage: db.prepare(
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ? AND links = 1
          AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
@@ -116,6 +117,12 @@ export class PlanChanges {
     // cost a fifth of adding a change).
     this.run.ensureIndex('changes_apply', 'changes (source, scope, target, action, key)');
     return this.paged(this.stmts.page, source, scope, target, action, outcome);
+  }
+
+  /** How many changes of one scope, target and action the plan has, whatever their outcome. */
+  count(source: string, scope: string, target: 'entity' | 'organization', action: ChangeAction): number {
+    this.run.ensureIndex('changes_apply', 'changes (source, scope, target, action, key)');
+    return this.stmts.count.get(source, scope, target, action) as number;
   }
 
   /** Applied entity changes whose relations or parent are still to be written (the links pass). */
