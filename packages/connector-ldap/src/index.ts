@@ -29,9 +29,6 @@ export default defineConnector<LdapConfig>({
   displayName: 'LDAP / Active Directory',
   description: 'Users, groups and organizational units from an LDAP directory (OpenLDAP, Active Directory, 389-DS).',
   configSchema: ldapConfigSchema,
-  // read.ts yields every OU (parents first) before groups and users: a run may write entities while
-  // the read goes on.
-  organizationsFirst: true,
   kinds: {
     ou: { target: 'organization', description: 'organizationalUnit entries, as the organization tree' },
     group: {

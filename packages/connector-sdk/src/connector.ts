@@ -111,12 +111,6 @@ export interface ConnectorDefinition<C = unknown> {
   /** Defaults of source settings for this connector, used where the source block leaves them out. */
   defaults?: ConnectorDefaults;
   /**
-   * The read of a scope yields every organization record before its first entity record (LDAP: the
-   * OUs, then groups and users). A `run` may then write entities while the read goes on, as it does
-   * for connectors without organization kinds; a read that breaks the promise fails its scope.
-   */
-  organizationsFirst?: boolean;
-  /**
    * Fan-out units for a config: a fixed list, or discovered at run time (reading the source, never
    * writing). A discovery that could not see everything says so in `ScopeDiscovery.failed`.
    */
@@ -175,7 +169,6 @@ const connectorShape = z.object({
   ),
   kinds: z.record(z.string(), kindSpecShape).refine((k) => Object.keys(k).length > 0, 'must declare at least one kind'),
   defaults: z.object({ fullEvery: z.number().int().min(1).max(10_000).optional() }).optional(),
-  organizationsFirst: z.boolean().optional(),
   scopes: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
   testConnection: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),
   read: z.custom<(...args: unknown[]) => unknown>((v) => typeof v === 'function', 'must be a function'),

@@ -23,9 +23,6 @@ export default defineConnector<WorkspaceConfig>({
   displayName: 'Google Workspace',
   description: 'Org units, users, groups and group membership from the Google Workspace Admin SDK Directory API (domain-wide delegation).',
   configSchema: workspaceConfigSchema,
-  // read.ts yields the whole org unit tree before users and groups: a run may write entities while
-  // the read goes on.
-  organizationsFirst: true,
   kinds: {
     orgunit: { target: 'organization', description: 'organizational units, the whole tree, as organizations' },
     user: {

@@ -31,8 +31,6 @@ export class ScopePlanner {
   readonly adoption = { lookAlikes: 0, ambiguous: 0 };
   /** Keys of the organization records read (the others of complete kinds are stale). */
   readonly seenOrganizationKeys = new Set<string>();
-  /** Organization renames and moves planned (applied before any entity is written). */
-  organizationUpdates = 0;
 
   /**
    * Entity creates and updates planned since the last `takeWritable()`, when the scope's writes may
@@ -63,7 +61,6 @@ export class ScopePlanner {
   change(c: ScopeChange, detail: ChangeDetail = {}): void {
     const stored = this.ctx.store.changes.add({ ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label }, detail);
     if (this.writable && c.target === 'entity' && (c.action === 'create' || c.action === 'update')) this.writable.push(stored);
-    if (c.target === 'organization' && c.action === 'update') this.organizationUpdates++;
     if (c.action === 'create') this.counts.create++;
     else if (c.action === 'update' || c.action === 'mark' || c.action === 'adopt') this.counts.update++;
     else if (c.action === 'delete') this.counts.delete++;

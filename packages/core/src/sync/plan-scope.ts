@@ -1,5 +1,4 @@
 import type { Scope } from '../connector.js';
-import { SourceError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { ScopeApplier } from './apply-scope.js';
 import { ScopePlanner } from './plan-records.js';
@@ -51,7 +50,8 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log,
   // What Elder held before this run: the base of the mass-delete guard, whatever is written meanwhile.
   const owned = store.owned.count(source.name, scope.id);
   ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label, expected: owned });
-  let entityRead = false;
+  const early = writer && writesWhileReading(ctx) ? writer : null;
+  if (early) planner.collectWritable();
 
   // Steps 2 and 3, record by record: read, and plan what each record means.
   const read: ReadOutcome = { cursor: undefined, incomplete: new Map(), readCounts: new Map() };
@@ -62,20 +62,9 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log,
     }
     counts.read++;
     ctx.progress?.({ type: 'read', source: source.name, scope: scope.id, read: counts.read });
-    if (event.spec.target === 'organization') {
-      if (entityRead && connector.organizationsFirst) {
-        throw new SourceError(
-          `connector ${connector.id} declares organizationsFirst, but read ${event.record.kind} ${event.record.externalId} (an organization) after entity records; nothing of this scope is deleted`,
-          { code: 'CONNECTOR_ORGANIZATIONS_NOT_FIRST' },
-        );
-      }
-      planner.organizationRecord(event.record);
-    } else {
-      if (!entityRead && writer && writesWhileReading(ctx, planner)) planner.collectWritable();
-      entityRead = true;
-      planner.entityRecord(event.record, event.spec);
-    }
-    if (writer) for (const change of planner.takeWritable()) await writer.writeNow(change);
+    if (event.spec.target === 'organization') planner.organizationRecord(event.record);
+    else planner.entityRecord(event.record, event.spec);
+    if (early) for (const change of planner.takeWritable()) await early.writeNow(change);
   }
 
   const completeKinds = full
@@ -104,19 +93,15 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log,
 }
 
 /**
- * Asked at a scope's first entity record: whether its entity creates and updates may be written as
- * they are planned, while the read goes on (`run`; not `diff`, nor a plan shown and confirmed
- * first). Slow source reads (cloud APIs a page at a time) then overlap Elder's writes instead of
- * preceding them. Only where nothing must come first: an organization renamed or moved is renamed
- * in Elder before any entity is written below its new name, so no organization record may come
- * later (the connector has no organization kinds, or reads them first: `organizationsFirst`) and
- * none read so far may be a rename or move; and the root organization must exist.
+ * Whether a scope's entity creates and updates may be written as they are planned, while the read
+ * goes on (`run`; not `diff`, nor a plan shown and confirmed first). Slow source reads (cloud APIs
+ * a page at a time) then overlap Elder's writes instead of preceding them. Only where nothing must
+ * come first: a source with organization records may rename or move one after the records below
+ * it were read, and that is applied before any entity, which was written under the new path; and
+ * the root organization must exist.
  */
-function writesWhileReading(ctx: SourceContext, planner: ScopePlanner): boolean {
-  if (ctx.mode !== 'apply' || ctx.rootId === null) return false;
-  const { connector } = ctx;
-  if (connector.organizationsFirst) return planner.organizationUpdates === 0;
-  return Object.values(connector.kinds).every((spec) => spec.target === 'entity');
+function writesWhileReading(ctx: SourceContext): boolean {
+  return ctx.mode === 'apply' && ctx.rootId !== null && Object.values(ctx.connector.kinds).every((spec) => spec.target === 'entity');
 }
 
 /**

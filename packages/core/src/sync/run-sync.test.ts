@@ -59,8 +59,6 @@ class ScriptedSource {
       apiVersion: 1,
       id: 'scripted',
       configSchema: z.object({}),
-      // OUs, then groups, then users (see read): entities may be written while the read goes on.
-      organizationsFirst: true,
       kinds: {
         ou: { target: 'organization' },
         group: { target: 'entity', entityType: 'user', subType: 'group' },
@@ -759,17 +757,9 @@ describe('writes while reading (run, where no organization record has to come fi
     failAfterPause = false;
     /** Declares an organization kind too (its records may rename what entities are under). */
     withOrganizations = false;
-    /** Account records (organizations), read before the instances unless `accountsLast`. */
-    accounts = new Map<string, SourceRecord>();
-    accountsLast = false;
-    organizationsFirst = false;
 
     instance(id: string, account: string) {
       this.instances.set(id, { kind: 'instance', externalId: id, name: `vm ${id}`, attributes: { id }, organizationPath: [account] });
-    }
-    account(id: string, name: string) {
-      this.withOrganizations = true;
-      this.accounts.set(id, { kind: 'account', externalId: id, name, attributes: {}, organizationPath: [] });
     }
 
     connector(): ConnectorDefinition<unknown> {
@@ -778,7 +768,6 @@ describe('writes while reading (run, where no organization record has to come fi
         apiVersion: 1,
         id: 'paged',
         configSchema: z.object({}),
-        organizationsFirst: self.organizationsFirst,
         kinds: {
           instance: { target: 'entity', entityType: 'compute', subType: 'virtual_machine' },
           ...(self.withOrganizations ? { account: { target: 'organization' as const } } : {}),
@@ -786,7 +775,6 @@ describe('writes while reading (run, where no organization record has to come fi
         scopes: () => [{ id: 'all', label: 'every account' }],
         testConnection: async () => [],
         async *read(): AsyncIterable<ReadItem> {
-          if (!self.accountsLast) for (const record of self.accounts.values()) yield { type: 'record', record };
           let n = 0;
           for (const record of self.instances.values()) {
             if (n++ === self.pauseAfter) {
@@ -795,7 +783,6 @@ describe('writes while reading (run, where no organization record has to come fi
             }
             yield { type: 'record', record };
           }
-          if (self.accountsLast) for (const record of self.accounts.values()) yield { type: 'record', record };
           yield { type: 'checkpoint', cursor: 'end' };
         },
       });
@@ -847,64 +834,6 @@ describe('writes while reading (run, where no organization record has to come fi
     expectOk(report);
     expect(duringRead).toBe(0);
     expect(keysOf()).toHaveLength(40);
-  });
-
-  it('writes while reading when the connector reads its organization records first (organizationsFirst)', async () => {
-    paged.account('a0', 'account 0');
-    paged.account('a1', 'account 1');
-    paged.organizationsFirst = true;
-    let duringRead = 0;
-    paged.pauseAfter = 20;
-    paged.midRead = async () => {
-      duringRead = await createsWithin(5000);
-    };
-    const { report } = await run();
-    expectOk(report);
-    expect(duringRead).toBeGreaterThan(0);
-    expect(keysOf()).toHaveLength(40);
-    expect(emulator.organizations().filter((o) => o.name.startsWith('account '))).toHaveLength(2);
-    expect((await run('plan')).changes).toEqual([]);
-  });
-
-  it('waits for the read when an organization read first is renamed (the rename is applied before any entity)', async () => {
-    paged.account('a0', 'account 0');
-    paged.account('a1', 'account 1');
-    paged.organizationsFirst = true;
-    await run();
-    paged.account('a0', 'account zero');
-    for (let i = 0; i < 40; i += 2) paged.instance(`i-${i}`, 'account zero');
-    let writesDuringRead = -1;
-    paged.pauseAfter = 20;
-    paged.midRead = async () => {
-      const before = emulator.stats().writes;
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      writesDuringRead = emulator.stats().writes - before;
-    };
-    const { report, changes } = await run();
-    expectOk(report);
-    expect(writesDuringRead).toBe(0);
-    expect(changes.filter((c) => c.target === 'organization').map((c) => [c.action, c.name])).toEqual([['update', 'account zero']]);
-    // Renamed in place: no second organization, and the instances are in it.
-    const accounts = emulator.organizations().filter((o) => o.name.startsWith('account '));
-    expect(accounts.map((o) => o.name).sort()).toEqual(['account 1', 'account zero']);
-    const zero = accounts.find((o) => o.name === 'account zero')!;
-    expect(emulator.entities().filter((e) => e.organization_id === zero.id)).toHaveLength(20);
-  });
-
-  it('fails the scope, by name, when a connector that declares organizationsFirst reads an organization after entities', async () => {
-    paged.account('a0', 'account 0');
-    paged.organizationsFirst = true;
-    paged.accountsLast = true;
-    const { report } = await run();
-    expect(report.scopes[0]).toMatchObject({
-      status: 'failed',
-      error: expect.stringMatching(/connector paged declares organizationsFirst, but read account a0 \(an organization\) after entity records/),
-    });
-    // What was written meanwhile is kept (and mapped): the next run of a mended connector finishes it.
-    paged.accountsLast = false;
-    const { report: rerun } = await run();
-    expectOk(rerun);
-    expect(new Set(keysOf()).size).toBe(40);
   });
 
   it('writes nothing before the read ends in a plan (diff, --dry-run)', async () => {

@@ -167,23 +167,6 @@ export function describeConnector(connector: AnyConnector, options: DescribeConn
       }
     });
 
-    it('reads every organization record of a scope before its entities, as organizationsFirst declares', async (ctx) => {
-      if (!c.organizationsFirst) {
-        ctx.skip('the connector does not declare organizationsFirst');
-        return;
-      }
-      const late: string[] = [];
-      for (const [scope, r] of await firstRead()) {
-        let entityRead = false;
-        for (const item of r.items) {
-          if (item.type !== 'record') continue;
-          if (c.kinds[item.record.kind]?.target === 'entity') entityRead = true;
-          else if (entityRead) late.push(`scope ${scope}: ${keyOf(item.record)}`);
-        }
-      }
-      expect(late, 'organization records read after an entity record').toEqual([]);
-    });
-
     it('from its last checkpoint, reads only what changed', async (ctx) => {
       const first = await firstRead();
       const cursors = new Map([...first.entries()].map(([scope, r]) => [scope, lastCheckpoint(r.items)]));
