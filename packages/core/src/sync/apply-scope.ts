@@ -37,200 +37,134 @@ export interface AppliedCounts {
  * A failed object is counted and reported; the others go on (DESIGN §5.6).
  */
 export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger): Promise<AppliedCounts> {
-  return new ScopeApplier(ctx, scope, log).apply();
-}
-
-/**
- * One scope's writes. `run` makes it before the read, so that entity creates and updates can start
- * as they are planned (`writeNow`, see `writesWhileReading`); `apply` then writes the rest of the
- * plan, skipping what was written already.
- */
-export class ScopeApplier {
-  readonly applied: AppliedCounts = { create: 0, update: 0, delete: 0, errors: 0, interrupted: false };
-  private readonly pool: WorkPool;
-  /** Entity changes `writeNow` started. */
-  private startedWhileReading = 0;
-
-  constructor(
-    private readonly ctx: SourceContext,
-    private readonly scope: Scope,
-    private readonly log: Logger,
-  ) {
-    this.pool = new WorkPool(ctx.writeConcurrency);
-  }
-
-  /**
-   * Starts writing an entity create or update planned while the read goes on. Resolves once the
-   * write has a slot, so the read gets no further ahead than the writes in flight.
-   */
-  async writeNow(change: StoredChange): Promise<void> {
-    if (this.stopping()) return;
-    this.startedWhileReading++;
-    this.ctx.store.changes.setOutcome(change.seq, 'writing');
-    await this.enqueue(() => this.writeEntityChange(change));
-  }
-
-  /**
-   * Waits for the writes started so far, and counts the organizations they created on their way
-   * (a read that failed ends its scope with what it wrote counted; `apply` is not called).
-   */
-  async settle(): Promise<AppliedCounts> {
-    const { ctx, scope } = this;
-    await this.pool.idle();
-    if (ctx.rootId === null) return this.applied;
-    for (const change of ctx.store.changes.of(ctx.source.name, scope.id, 'organization', 'create')) {
-      const found = ctx.tree.resolve(ctx.rootId, change.detail.organizationPath ?? []);
-      if (found.id !== null && found.missing.length === 0 && createdHere(ctx.tree, found.id)) this.applied.create++;
-    }
-    return this.applied;
-  }
-
-  /** Writes the plan (what `writeNow` did not), in dependency order. */
-  async apply(): Promise<AppliedCounts> {
-    const { ctx, scope, log, applied } = this;
-    const { store, source } = ctx;
-    const changes = (target: 'entity' | 'organization', action: StoredChange['action']) => store.changes.of(source.name, scope.id, target, action);
-
-    // Organizations: renames and moves first (records below them already name the new path), then
-    // creations, parents before children.
-    for (const change of changes('organization', 'update')) {
-      if (this.stopping()) break;
-      try {
-        const path = change.detail.organizationPath ?? [];
-        const parentId = await ensureOrganizationPath(ctx, scope, path.slice(0, -1));
-        const updated = await ctx.elder.updateOrganization(change.elderId!, { name: path[path.length - 1]!, parentId });
-        ctx.tree.add(updated);
-        // The mapping remembers where the organization is now (see mappedOrganization).
-        ctx.state.putMapping(ownedOrganization(ctx, scope.id, change.key, change.kind, updated.id, path));
-        applied.update++;
-        this.tick();
-      } catch (error) {
-        this.fail(change, error);
-      }
-    }
-
-    const organizationCreates = [...changes('organization', 'create')].sort(
-      (a, b) => (a.detail.organizationPath?.length ?? 0) - (b.detail.organizationPath?.length ?? 0),
-    );
-    for (const change of organizationCreates) {
-      if (this.stopping()) break;
-      try {
-        const id = await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
-        // Another unit of a dispatched run (or a scope of another source), or an entity written
-        // while reading, may have made it first.
-        if (createdHere(ctx.tree, id)) applied.create++;
-        this.tick();
-      } catch (error) {
-        this.fail(change, error);
-      }
-    }
-
-    // Entities: those written while reading are no longer `planned`. When that was every create and
-    // update, they are not walked again (a walk reads every row, to skip them all).
-    const createsAndUpdates = store.changes.count(source.name, scope.id, 'entity', 'create') + store.changes.count(source.name, scope.id, 'entity', 'update');
-    const entityActions = createsAndUpdates > 0 && createsAndUpdates === this.startedWhileReading ? (['adopt'] as const) : (['create', 'update', 'adopt'] as const);
-    for (const action of entityActions) {
-      for (const change of changes('entity', action)) {
-        if (this.stopping()) break;
-        await this.enqueue(() => this.writeEntityChange(change));
-      }
-    }
-    await this.pool.idle();
-
-    // Relations and late parents, once every entity of this scope exists (only the changes that have any).
-    for (const action of ['create', 'update', 'adopt'] as const) {
-      for (const change of store.changes.withLinks(source.name, scope.id, action)) {
-        if (this.stopping()) break;
-        await this.enqueue(async () => {
-          try {
-            await writeLinks(ctx, change);
-          } catch (error) {
-            this.fail(change, error);
-          }
-        });
-      }
-    }
-    await this.pool.idle();
-
-    // Deletes and marks.
-    for (const action of ['delete', 'mark'] as const) {
-      for (const change of changes('entity', action)) {
-        if (this.stopping()) break;
-        await this.enqueue(async () => {
-          try {
-            if (change.action === 'mark') {
-              await markStale(ctx, scope, change);
-              applied.update++;
-            } else {
-              await deleteEntity(ctx, change);
-              applied.delete++;
-            }
-          } catch (error) {
-            this.fail(change, error);
-          }
-        });
-      }
-    }
-    await this.pool.idle();
-
-    // Organizations whose record is gone: deepest first, and only when empty at that moment (deleting
-    // an org cascades to all its entities, elder-api.md §0.1.9).
-    const organizationDeletes = [...changes('organization', 'delete')].sort(
-      (a, b) => (b.detail.organizationPath?.length ?? 0) - (a.detail.organizationPath?.length ?? 0),
-    );
-    for (const change of organizationDeletes) {
-      if (this.stopping()) break;
-      try {
-        if (await deleteOrganizationIfEmpty(ctx, change, log)) applied.delete++;
-        this.tick();
-      } catch (error) {
-        this.fail(change, error);
-      }
-    }
-    return applied;
-  }
-
-  private async writeEntityChange(change: StoredChange): Promise<void> {
-    const { store } = this.ctx;
-    try {
-      await writeEntity(this.ctx, this.scope, change);
-      store.changes.setOutcome(change.seq, 'applied');
-      if (change.action === 'create') this.applied.create++;
-      else this.applied.update++;
-    } catch (error) {
-      store.changes.setOutcome(change.seq, 'failed');
-      this.fail(change, error);
-    }
-  }
-
-  /** On SIGINT/SIGTERM no new write starts; the ones in flight finish and are recorded (DESIGN §5.5). */
-  private stopping(): boolean {
-    return this.ctx.signal.aborted ? (this.applied.interrupted = true) : false;
-  }
-
-  /** Starts a write when a slot is free: the plan is walked page by page, never loaded whole. */
-  private enqueue(task: () => Promise<void>): Promise<void> {
-    return this.pool.start(async () => {
-      await task();
-      this.tick();
-    });
-  }
-
+  const applied: AppliedCounts = { create: 0, update: 0, delete: 0, errors: 0, interrupted: false };
+  // On SIGINT/SIGTERM no new write starts; the ones in flight finish and are recorded (DESIGN §5.5).
+  const stopping = () => (ctx.signal.aborted ? (applied.interrupted = true) : false);
+  const { store, source } = ctx;
   /** Running totals for progress rows and metrics (SyncOptions.onProgress). */
-  private tick(): void {
-    const { applied } = this;
-    this.ctx.progress?.({ type: 'applied', source: this.ctx.source.name, scope: this.scope.id, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors });
-  }
-
-  private fail(change: StoredChange, error: unknown): void {
-    this.applied.errors++;
-    this.tick();
-    this.log.error(`${change.action} of ${change.target} ${change.key} failed: ${errorMessage(error)}`, {
+  const tick = () =>
+    ctx.progress?.({ type: 'applied', source: source.name, scope: scope.id, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors });
+  const fail = (change: StoredChange, error: unknown) => {
+    applied.errors++;
+    tick();
+    log.error(`${change.action} of ${change.target} ${change.key} failed: ${errorMessage(error)}`, {
       key: change.key,
       action: change.action,
       code: (error as { code?: string }).code,
     });
+  };
+  const pool = new WorkPool(ctx.writeConcurrency);
+  const changes = (target: 'entity' | 'organization', action: StoredChange['action']) => store.changes.of(source.name, scope.id, target, action);
+  /** Starts a write when a slot is free: the plan is walked page by page, never loaded whole. */
+  const enqueue = (task: () => Promise<void>) =>
+    pool.start(async () => {
+      await task();
+      tick();
+    });
+
+  // Organizations: renames and moves first (records below them already name the new path), then
+  // creations, parents before children.
+  for (const change of changes('organization', 'update')) {
+    if (stopping()) break;
+    try {
+      const path = change.detail.organizationPath ?? [];
+      const parentId = await ensureOrganizationPath(ctx, scope, path.slice(0, -1));
+      const updated = await ctx.elder.updateOrganization(change.elderId!, { name: path[path.length - 1]!, parentId });
+      ctx.tree.add(updated);
+      // The mapping remembers where the organization is now (see mappedOrganization).
+      ctx.state.putMapping(ownedOrganization(ctx, scope.id, change.key, change.kind, updated.id, path));
+      applied.update++;
+      tick();
+    } catch (error) {
+      fail(change, error);
+    }
   }
+
+  const organizationCreates = [...changes('organization', 'create')].sort(
+    (a, b) => (a.detail.organizationPath?.length ?? 0) - (b.detail.organizationPath?.length ?? 0),
+  );
+  for (const change of organizationCreates) {
+    if (stopping()) break;
+    try {
+      const id = await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
+      // Another unit of a dispatched run (or a scope of another source) may have made it first.
+      if (createdHere(ctx.tree, id)) applied.create++;
+      tick();
+    } catch (error) {
+      fail(change, error);
+    }
+  }
+
+  // Entities.
+  for (const action of ['create', 'update', 'adopt'] as const) {
+    for (const change of changes('entity', action)) {
+      if (stopping()) break;
+      await enqueue(async () => {
+        try {
+          await writeEntity(ctx, scope, change);
+          store.changes.setOutcome(change.seq, 'applied');
+          if (change.action === 'create') applied.create++;
+          else applied.update++;
+        } catch (error) {
+          store.changes.setOutcome(change.seq, 'failed');
+          fail(change, error);
+        }
+      });
+    }
+  }
+  await pool.idle();
+
+  // Relations and late parents, once every entity of this scope exists (only the changes that have any).
+  for (const action of ['create', 'update', 'adopt'] as const) {
+    for (const change of store.changes.withLinks(source.name, scope.id, action)) {
+      if (stopping()) break;
+      await enqueue(async () => {
+        try {
+          await writeLinks(ctx, change);
+        } catch (error) {
+          fail(change, error);
+        }
+      });
+    }
+  }
+  await pool.idle();
+
+  // Deletes and marks.
+  for (const action of ['delete', 'mark'] as const) {
+    for (const change of changes('entity', action)) {
+      if (stopping()) break;
+      await enqueue(async () => {
+        try {
+          if (change.action === 'mark') {
+            await markStale(ctx, scope, change);
+            applied.update++;
+          } else {
+            await deleteEntity(ctx, change);
+            applied.delete++;
+          }
+        } catch (error) {
+          fail(change, error);
+        }
+      });
+    }
+  }
+  await pool.idle();
+
+  // Organizations whose record is gone: deepest first, and only when empty at that moment (deleting
+  // an org cascades to all its entities, elder-api.md §0.1.9).
+  const organizationDeletes = [...changes('organization', 'delete')].sort(
+    (a, b) => (b.detail.organizationPath?.length ?? 0) - (a.detail.organizationPath?.length ?? 0),
+  );
+  for (const change of organizationDeletes) {
+    if (stopping()) break;
+    try {
+      if (await deleteOrganizationIfEmpty(ctx, change, log)) applied.delete++;
+      tick();
+    } catch (error) {
+      fail(change, error);
+    }
+  }
+  return applied;
 }
 
 async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChange): Promise<void> {

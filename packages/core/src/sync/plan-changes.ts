@@ -11,9 +11,8 @@ export interface ChangeDetail {
   hash?: string;
 }
 
-/** `writing`: taken by a write that started while the read went on (see ScopeApplier.writeNow). */
-export type ChangeOutcome = 'planned' | 'writing' | 'applied' | 'failed';
-const OUTCOMES: ChangeOutcome[] = ['planned', 'writing', 'applied', 'failed'];
+export type ChangeOutcome = 'planned' | 'applied' | 'failed';
+const OUTCOMES: ChangeOutcome[] = ['planned', 'applied', 'failed'];
 
 export interface StoredChange extends PlanChange {
   seq: number;
@@ -58,7 +57,6 @@ export class PlanChanges {
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ?
          AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
       ),
-      count: db.prepare(`SELECT count(*) FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ?`).pluck(),
       linkedPage: db.prepare(
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ? AND links = 1
          AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
@@ -66,10 +64,9 @@ export class PlanChanges {
     };
   }
 
-  /** Adds a change; returns it as stored (its sequence number is the applier's handle on it). */
-  add(change: PlanChange, detail: ChangeDetail = {}): StoredChange {
+  add(change: PlanChange, detail: ChangeDetail = {}): void {
     const { before, after } = change;
-    const { lastInsertRowid } = this.run.write(() =>
+    this.run.write(() =>
       this.stmts.insert.run(
         change.source,
         change.scope,
@@ -89,7 +86,6 @@ export class PlanChanges {
         change.target === 'entity' && hasLinks(before, after) ? 1 : 0,
       ),
     );
-    return { ...change, seq: Number(lastInsertRowid), detail, organization: (after ?? before)?.organization ?? '' };
   }
 
   /**
@@ -117,12 +113,6 @@ export class PlanChanges {
     // cost a fifth of adding a change).
     this.run.ensureIndex('changes_apply', 'changes (source, scope, target, action, key)');
     return this.paged(this.stmts.page, source, scope, target, action, outcome);
-  }
-
-  /** How many changes of one scope, target and action the plan has, whatever their outcome. */
-  count(source: string, scope: string, target: 'entity' | 'organization', action: ChangeAction): number {
-    this.run.ensureIndex('changes_apply', 'changes (source, scope, target, action, key)');
-    return this.stmts.count.get(source, scope, target, action) as number;
   }
 
   /** Applied entity changes whose relations or parent are still to be written (the links pass). */

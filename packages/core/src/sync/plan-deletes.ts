@@ -17,11 +17,10 @@ export function planStaleEntities(
   planner: ScopePlanner,
   completeKinds: string[],
   readCounts: Map<string, number>,
-  /** Owned entities of the scope before this run wrote any (the guard's base). */
-  owned: number,
 ): string | null {
   const { source, store } = ctx;
   const entityKinds = completeKinds.filter((k) => ctx.connector.kinds[k]?.target === 'entity');
+  const owned = store.owned.count(source.name, scope.id);
   let stale = 0;
   const emptyKinds = new Set<string>();
   for (const kind of entityKinds) {

@@ -5,7 +5,6 @@ import type { Logger } from '../logger.js';
 import type { SourceRecord } from '../record.js';
 import { foldsNaturalKey } from './elder-index.js';
 import { mappedOrganization, organizationHash, ownedOrganization } from './organizations.js';
-import type { ChangeDetail, StoredChange } from './plan-changes.js';
 import {
   actualProjection,
   desiredProjection,
@@ -32,35 +31,15 @@ export class ScopePlanner {
   /** Keys of the organization records read (the others of complete kinds are stale). */
   readonly seenOrganizationKeys = new Set<string>();
 
-  /**
-   * Entity creates and updates planned since the last `takeWritable()`, when the scope's writes may
-   * start while the read goes on (see `writesWhileReading`); null otherwise.
-   */
-  private writable: StoredChange[] | null = null;
-
   constructor(
     private readonly ctx: SourceContext,
     private readonly scope: Scope,
     private readonly log: Logger,
   ) {}
 
-  /** From now on, keeps entity creates and updates for `takeWritable()`. */
-  collectWritable(): void {
-    this.writable ??= [];
-  }
-
-  /** The entity creates and updates planned since the last call (empty unless `collectWritable()`). */
-  takeWritable(): StoredChange[] {
-    if (!this.writable?.length) return [];
-    const taken = this.writable;
-    this.writable = [];
-    return taken;
-  }
-
   /** Adds a change of this scope to the plan and counts it. */
-  change(c: ScopeChange, detail: ChangeDetail = {}): void {
-    const stored = this.ctx.store.changes.add({ ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label }, detail);
-    if (this.writable && c.target === 'entity' && (c.action === 'create' || c.action === 'update')) this.writable.push(stored);
+  change(c: ScopeChange, detail = {}): void {
+    this.ctx.store.changes.add({ ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label }, detail);
     if (c.action === 'create') this.counts.create++;
     else if (c.action === 'update' || c.action === 'mark' || c.action === 'adopt') this.counts.update++;
     else if (c.action === 'delete') this.counts.delete++;

@@ -1,6 +1,5 @@
 import type { Scope } from '../connector.js';
 import type { JsonValue } from '../json.js';
-import type { ScopeApplier } from './apply-scope.js';
 import { ScopePlanner } from './plan-records.js';
 import { planDuplicates, planIncompleteKinds, planStaleEntities, planStaleOrganizations } from './plan-deletes.js';
 import { readScope, type ReadOutcome } from './read-scope.js';
@@ -41,17 +40,13 @@ export function totalCounts(scopes: ReadonlyArray<{ counts: ScopeCounts }>, extr
  * Reads one scope and writes its plan into the run's plan store. Shared by `diff`, `run --dry-run`
  * and `run` (DESIGN §5.3: the plan is what happens).
  */
-export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log, writer?: ScopeApplier): Promise<ScopePlan> {
+export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log): Promise<ScopePlan> {
   const { source, connector, store } = ctx;
   const { mode, checkpoint } = readModeOf(ctx, scope);
   const full = mode === 'full';
   const planner = new ScopePlanner(ctx, scope, log);
   const { counts } = planner;
-  // What Elder held before this run: the base of the mass-delete guard, whatever is written meanwhile.
-  const owned = store.owned.count(source.name, scope.id);
-  ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label, expected: owned });
-  const early = writer && writesWhileReading(ctx) ? writer : null;
-  if (early) planner.collectWritable();
+  ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label, expected: store.owned.count(source.name, scope.id) });
 
   // Steps 2 and 3, record by record: read, and plan what each record means.
   const read: ReadOutcome = { cursor: undefined, incomplete: new Map(), readCounts: new Map() };
@@ -64,7 +59,6 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log,
     ctx.progress?.({ type: 'read', source: source.name, scope: scope.id, read: counts.read });
     if (event.spec.target === 'organization') planner.organizationRecord(event.record);
     else planner.entityRecord(event.record, event.spec);
-    if (early) for (const change of planner.takeWritable()) await early.writeNow(change);
   }
 
   const completeKinds = full
@@ -82,7 +76,7 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log,
 
   // Then what the read no longer has: deletes (or guards withholding them), stale organizations, duplicates.
   const guards = [
-    planStaleEntities(ctx, scope, planner, completeKinds, read.readCounts, owned),
+    planStaleEntities(ctx, scope, planner, completeKinds, read.readCounts),
     full ? planIncompleteKinds(ctx, scope, planner, read.incomplete) : null,
   ].filter((g): g is string => g !== null);
   const guard = guards.length ? guards.join('; ') : null;
@@ -90,18 +84,6 @@ export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log,
   planDuplicates(ctx, scope, planner);
   ctx.progress?.({ type: 'planned', source: source.name, scope: scope.id, counts: { ...counts } });
   return { mode, counts, cursor: read.cursor, completeKinds, guard };
-}
-
-/**
- * Whether a scope's entity creates and updates may be written as they are planned, while the read
- * goes on (`run`; not `diff`, nor a plan shown and confirmed first). Slow source reads (cloud APIs
- * a page at a time) then overlap Elder's writes instead of preceding them. Only where nothing must
- * come first: a source with organization records may rename or move one after the records below
- * it were read, and that is applied before any entity, which was written under the new path; and
- * the root organization must exist.
- */
-function writesWhileReading(ctx: SourceContext): boolean {
-  return ctx.mode === 'apply' && ctx.rootId !== null && Object.values(ctx.connector.kinds).every((spec) => spec.target === 'entity');
 }
 
 /**

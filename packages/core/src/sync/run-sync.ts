@@ -10,7 +10,7 @@ import { ConfigError, ElderSyncError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../secrets.js';
 import { StateStore } from '../state/index.js';
-import { ScopeApplier } from './apply-scope.js';
+import { applyScope } from './apply-scope.js';
 import { indexOwnedEntities } from './elder-index.js';
 import { OrgTree } from './org-tree.js';
 import { resolveRoot } from './organizations.js';
@@ -326,21 +326,17 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
   if (ctx.signal.aborted) {
     return { ...base, status: 'failed', error: INTERRUPTED, mode: 'full', counts: emptyCounts(), durationMs: 0 };
   }
-  const applier = mode === 'apply' ? new ScopeApplier(ctx, scope, log) : null;
   let plan;
   try {
-    plan = vanished ? planVanishedScope(ctx, scope) : await planScope(ctx, scope, log, applier ?? undefined);
+    plan = vanished ? planVanishedScope(ctx, scope) : await planScope(ctx, scope, log);
   } catch (error) {
-    // Writes started while reading finish, and are recorded, before the scope ends.
-    const written = (await applier?.settle()) ?? { create: 0, update: 0, errors: 0 };
-    const counts = { ...emptyCounts(), create: written.create, update: written.update, errors: written.errors };
     if (ctx.signal.aborted) {
-      return { ...base, status: 'failed', error: INTERRUPTED, mode: 'full', counts, durationMs: Date.now() - started };
+      return { ...base, status: 'failed', error: INTERRUPTED, mode: 'full', counts: emptyCounts(), durationMs: Date.now() - started };
     }
     log.error(`scope failed: ${errorMessage(error)}`);
     if (mode === 'apply') ctx.state.commitScope(ctx.source.name, scope.id, { fullRead: false, status: 'failed' });
     // One error, as for a scope that failed on Elder (`failedScope`): the column means the same everywhere.
-    return { ...base, status: 'failed', error: redact(errorMessage(error)), mode: 'full', counts: { ...counts, errors: counts.errors + 1 }, durationMs: Date.now() - started };
+    return { ...base, status: 'failed', error: redact(errorMessage(error)), mode: 'full', counts: { ...emptyCounts(), errors: 1 }, durationMs: Date.now() - started };
   }
   const counts = plan.counts;
   if (plan.guard) log.warn(plan.guard);
@@ -356,7 +352,7 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
       ...(plan.cursor === undefined ? {} : { cursor: plan.cursor }),
     };
   }
-  const applied = await applier!.apply();
+  const applied = await applyScope(ctx, scope, log);
   const written = applied.errors === 0 && !applied.interrupted;
   const ok = written && plan.guard === null;
   ctx.state.commitScope(ctx.source.name, scope.id, {
