@@ -85,7 +85,7 @@ export async function dispatchRun(options: DispatchOptions): Promise<Dispatched>
   });
   const reports: ScopeReport[] = [...local.scopes];
   // Creations outside any scope (missing root organizations) are in the totals only.
-  const rootCreates = local.totals.create - local.scopes.reduce((n, s) => n + s.counts.create, 0);
+  const rootCreates = local.totals.create - totalCounts(local.scopes).create;
   const elderBefore = { ...local.elder };
   local.close();
   for (const r of reports) options.onScopeDone?.(r);

@@ -52,7 +52,6 @@ afterAll(async () => {
   work?.cleanup();
 });
 
-
 describe('hostile values in a real directory, through the CLI', () => {
   it('syncs them safely with warnings, and the next diff is empty', async () => {
     const r = await cli(['run']);

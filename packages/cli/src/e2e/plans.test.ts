@@ -34,7 +34,6 @@ afterAll(async () => {
   work?.cleanup();
 });
 
-
 const keys = () => elder.entities().map((e) => (e['metadata'] as { elder_sync?: { key?: string } } | null)?.elder_sync?.key);
 
 describe('the plan', () => {

@@ -39,7 +39,6 @@ it('a write below an organization still settling its creation race waits for the
     const below = ensureOrganizationPath(two, scope, ['Accounts', 'prod']);
     expect(await accounts).toBe(kept);
     const prod = await below;
-    emulator.setFaults({ rate: 0, kinds: [] });
     expect(emulator.organizations().find((o) => o.id === prod)?.parent_id).toBe(kept);
     expect(emulator.organizations().filter((o) => o.name === 'Accounts')).toHaveLength(1);
   } finally {
