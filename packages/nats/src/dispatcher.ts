@@ -104,6 +104,7 @@ export async function dispatchRun(options: DispatchOptions): Promise<Dispatched>
     if (!results) return { runId, units: units.length, report: null };
 
     const pending = new Set(units.map(unitKeyOf));
+    const organizations = new OrganizationsCountedOnce();
     const elderStats = { ...elderBefore };
     const messages = await results.consume();
     const onAbort = () => void messages.close();
@@ -113,7 +114,7 @@ export async function dispatchRun(options: DispatchOptions): Promise<Dispatched>
         for await (const msg of messages) {
           const result = msg.json<UnitResult>();
           if (!pending.delete(result.key)) continue;
-          for (const r of result.reports) {
+          for (const r of organizations.counted(result)) {
             reports.push(r);
             options.onScopeDone?.(r);
           }
@@ -145,6 +146,31 @@ function dispatchedReport(runId: string, options: DispatchOptions, startedAt: Da
     options: { full: options.full ?? false, only: options.only?.length ? [...options.only] : null, adopt: options.adopt ?? false, allowMassDelete: options.allowMassDelete ?? false },
     changes: (): IterableIterator<PlanChange> => [][Symbol.iterator](),
     tally: () => [],
+    organizationCreates: () => [],
     close: () => undefined,
   };
+}
+
+/**
+ * Units plan on their own, so two regions of one account both plan the account's organization. A
+ * local plan counts it once, in the first scope that planned it; a dispatched plan likewise counts it
+ * in the first unit to report it, and takes it off the creations of the units that report it again.
+ */
+class OrganizationsCountedOnce {
+  private readonly planned = new Set<string>();
+
+  counted(result: UnitResult): ScopeReport[] {
+    if (!result.organizationCreates) return result.reports;
+    const repeats = new Map<string, number>();
+    for (const { source, scope, path } of result.organizationCreates) {
+      const organization = JSON.stringify([source, ...path]);
+      const scopeKey = JSON.stringify([source, scope]);
+      if (this.planned.has(organization)) repeats.set(scopeKey, (repeats.get(scopeKey) ?? 0) + 1);
+      else this.planned.add(organization);
+    }
+    return result.reports.map((report) => {
+      const repeated = repeats.get(JSON.stringify([report.source, report.scope])) ?? 0;
+      return repeated === 0 ? report : { ...report, counts: { ...report.counts, create: report.counts.create - repeated } };
+    });
+  }
 }

@@ -99,7 +99,8 @@ function startWorkers(count: number, options: { maxAttempts?: number } = {}) {
   return { drain: async () => (stop.abort(), Promise.all(done)) };
 }
 
-const dispatch = () => dispatchRun({ config: config(), connectors, sources: [], log: silentLogger, nats: { config: config().nats, name: 'test dispatcher' }, mode: 'apply', leaseMs: 6_000 });
+const dispatch = (mode: 'apply' | 'plan' = 'apply') =>
+  dispatchRun({ config: config(), connectors, sources: [], log: silentLogger, nats: { config: config().nats, name: 'test dispatcher' }, mode, leaseMs: 6_000 });
 
 describe('run --dispatch with three workers', () => {
   it('leaves Elder exactly as a local run does; a second dispatch writes nothing (state in JetStream KV)', async () => {
@@ -163,6 +164,31 @@ describe('run --dispatch with three workers', () => {
       expect(await keysOf('v1:')).toEqual([]);
     } finally {
       await nc.close();
+      await workers.drain();
+    }
+  });
+
+  it("a dispatched plan counts an organization that several units plan once (an account's four regions), as a local plan does", async () => {
+    const local = await runSync({ config: { ...config(), state: { path: ':memory:' } }, connectors, mode: 'plan', log: silentLogger });
+    const localTotals = local.totals;
+    const localScopeCreates = local.scopes.reduce((n, s) => n + s.counts.create, 0);
+    local.close();
+    // 120 VMs, 40 region and 10 account organizations below the two planned roots.
+    expect(localTotals.create).toBe(172);
+
+    const workers = startWorkers(3);
+    try {
+      const { report } = await dispatch('plan');
+      expect(report!.scopes.filter((s) => s.status !== 'ok')).toEqual([]);
+      expect(report!.totals).toEqual(localTotals);
+      expect(report!.scopes.reduce((n, s) => n + s.counts.create, 0)).toBe(localScopeCreates);
+      // Each account's organization is counted by exactly one of its regions.
+      for (const account of ACCOUNTS) {
+        const creates = report!.scopes.filter((s) => s.scope.startsWith(`${account}/`)).map((s) => s.counts.create);
+        expect(creates.sort()).toEqual([4, 4, 4, 5]);
+      }
+      expect(elder.stats().writes).toBe(0);
+    } finally {
       await workers.drain();
     }
   });

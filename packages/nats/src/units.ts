@@ -1,5 +1,5 @@
 import type { Scope } from '@elder-sync/connector-sdk';
-import type { ScopeReport } from '@elder-sync/core';
+import type { PlannedOrganization, ScopeReport } from '@elder-sync/core';
 
 /** Stream, subject and bucket names: the wire contract between dispatchers and workers. */
 export const NAMES = {
@@ -34,6 +34,11 @@ export interface UnitResult {
   worker: string;
   attempts: number;
   reports: ScopeReport[];
+  /**
+   * A plan's organization creations (counted in `reports`): the dispatcher counts one that several
+   * units plan once. Absent for an applied unit, whose reports count only what it made.
+   */
+  organizationCreates?: PlannedOrganization[];
   /** Set when the unit went to the dead-letter subject after its last attempt. */
   dead?: { error: string };
 }

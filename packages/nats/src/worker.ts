@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { errorMessage, redact, runSync, type ConnectorLoader, type ElderSyncConfig, type Logger, type ScopeReport } from '@elder-sync/core';
+import { errorMessage, redact, runSync, type ConnectorLoader, type ElderSyncConfig, type Logger, type PlannedOrganization, type ScopeReport } from '@elder-sync/core';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, type NatsTarget } from './connection.js';
@@ -129,6 +129,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       }, Math.max(200, Math.round(leaseMs / 3)));
       summary.units++;
       let reports: ScopeReport[] = [];
+      let organizationCreates: PlannedOrganization[] | undefined;
       let error: string | undefined;
       try {
         const checkedOut = kvState && unit.mode === 'apply' ? await kvState.checkout(unit.source, unit.scope.id, unit.scope.formerIds) : null;
@@ -148,6 +149,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
             ...(checkedOut ? { state: checkedOut.store } : {}),
           });
           reports = report.scopes;
+          if (unit.mode === 'plan') organizationCreates = report.organizationCreates();
           report.close();
           await checkedOut?.checkin();
         } finally {
@@ -163,7 +165,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
         await lease.release();
       }
       if (error === undefined) {
-        await publishResult({ runId: unit.runId, key, worker: workerId, attempts: attempt, reports });
+        await publishResult({ runId: unit.runId, key, worker: workerId, attempts: attempt, reports, ...(organizationCreates ? { organizationCreates } : {}) });
         msg.ack();
         options.onUnit?.({ key, outcome: 'ok', attempt, reports });
         return;

@@ -22,6 +22,7 @@ describe('formatPlanMarkdown', () => {
       options: { full: false, only: null, adopt: false },
       changes: () => [][Symbol.iterator](),
       tally: () => [],
+      organizationCreates: () => [],
       close: () => {},
     } as SyncReport;
     const lines = [...formatPlanMarkdown(report)];

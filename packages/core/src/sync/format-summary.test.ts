@@ -39,6 +39,7 @@ function report(scopes: ScopeReport[], totals: ScopeCounts): SyncReport {
     elder: { reads: 0, writes: 0, retries: 0 },
     changes: () => [][Symbol.iterator](),
     tally: () => [],
+    organizationCreates: () => [],
     close: () => {},
   };
 }

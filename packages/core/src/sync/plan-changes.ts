@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import { PAGE_SIZE, RowMarks, type RunDatabase } from './run-database.js';
-import type { ChangeAction, PlanChange, PlanTally, Projection } from './types.js';
+import type { ChangeAction, PlanChange, PlannedOrganization, PlanTally, Projection } from './types.js';
 
 /** Details the applier needs beyond what the plan shows. */
 export interface ChangeDetail {
@@ -53,6 +53,7 @@ export class PlanChanges {
         `SELECT source, action, target, kind, organization, count(*) AS count FROM changes
          GROUP BY source, action, target, kind, organization ORDER BY source, action, target, kind, organization`,
       ),
+      organizationCreates: db.prepare(`SELECT source, scope, detail FROM changes WHERE target = 'organization' AND action = 'create' ORDER BY seq`),
       page: db.prepare(
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ?
          AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
@@ -102,6 +103,16 @@ export class PlanChanges {
   tally(): PlanTally[] {
     this.run.commit();
     return this.stmts.tally.all() as PlanTally[];
+  }
+
+  /** The organizations the plan creates, in the order they were planned. */
+  organizationCreates(): PlannedOrganization[] {
+    this.run.commit();
+    return (this.stmts.organizationCreates.all() as Array<{ source: string; scope: string; detail: string }>).map((row) => ({
+      source: row.source,
+      scope: row.scope,
+      path: (JSON.parse(row.detail) as ChangeDetail).organizationPath ?? [],
+    }));
   }
 
   /**

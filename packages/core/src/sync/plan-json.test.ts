@@ -67,6 +67,7 @@ function report(changes: PlanChange[]): SyncReport {
     options: { full: false, only: null, adopt: false },
     changes: () => changes[Symbol.iterator](),
     tally: () => [],
+    organizationCreates: () => [],
     close: () => {},
   };
 }

@@ -228,6 +228,7 @@ export function finishReport(input: {
     options: input.options,
     changes: (limit) => input.store.changes.all(limit),
     tally: () => input.store.changes.tally(),
+    organizationCreates: () => input.store.changes.organizationCreates(),
     close: () => input.store.close(),
   };
 }

@@ -13,6 +13,13 @@ export type ConnectorLoader = (connectorId: string) => Promise<ConnectorDefiniti
 export type ChangeAction = 'create' | 'update' | 'delete' | 'mark' | 'withheld' | 'adopt';
 
 /** How many changes of a plan share a source, action, target, kind and organization. */
+/** An organization a plan creates: its scope, and its path below the source's root. */
+export interface PlannedOrganization {
+  source: string;
+  scope: string;
+  path: string[];
+}
+
 export interface PlanTally {
   source: string;
   action: ChangeAction;
@@ -111,6 +118,11 @@ export interface SyncReport {
   changes(limit?: number): IterableIterator<PlanChange>;
   /** Every change of the plan counted, without reading them one by one. */
   tally(): PlanTally[];
+  /**
+   * The organizations the plan creates (few), as paths below their source's root: a dispatched plan
+   * counts one that several units plan once, as a local plan does.
+   */
+  organizationCreates(): PlannedOrganization[];
   /** Releases the run's temporary plan store. */
   close(): void;
 }
