@@ -53,7 +53,10 @@ export class PlanChanges {
         `SELECT source, action, target, kind, organization, count(*) AS count FROM changes
          GROUP BY source, action, target, kind, organization ORDER BY source, action, target, kind, organization`,
       ),
-      organizationCreates: db.prepare(`SELECT source, scope, detail FROM changes WHERE target = 'organization' AND action = 'create' ORDER BY seq`),
+      // The root's own creation (scope '@root', outside every scope) is not below the root.
+      organizationCreates: db.prepare(
+        `SELECT source, scope, detail FROM changes WHERE target = 'organization' AND action = 'create' AND scope <> '@root' ORDER BY seq`,
+      ),
       page: db.prepare(
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ?
          AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
@@ -105,7 +108,7 @@ export class PlanChanges {
     return this.stmts.tally.all() as PlanTally[];
   }
 
-  /** The organizations the plan creates, in the order they were planned. */
+  /** The organizations the plan creates below the sources' roots, in the order they were planned. */
   organizationCreates(): PlannedOrganization[] {
     this.run.commit();
     return (this.stmts.organizationCreates.all() as Array<{ source: string; scope: string; detail: string }>).map((row) => ({

@@ -139,6 +139,22 @@ describe('PlanStore (the run\'s working set, written in batches)', () => {
       store.close();
     });
 
+    it("lists the organizations its scopes create, by path below the root: not a missing root's, not other changes", () => {
+      const store = new PlanStore();
+      const org = (scope: string, path: string[], action: PlanChange['action'] = 'create') =>
+        store.changes.add(change(`s/@org/${path.join('/')}`, { scope, target: 'organization', kind: '@org', action, after: projection(path.at(-1)!, { type: 'organization' }) }), { organizationPath: path });
+      store.changes.add(change('s/@org/@root/Acme', { scope: '@root', target: 'organization', kind: '@org' }));
+      org('acct-1/us-east-1', ['acct-1']);
+      org('acct-1/us-east-1', ['acct-1', 'us-east-1']);
+      org('acct-2/eu-west-1', ['acct-2'], 'update');
+      store.changes.add(change('s/user/a'));
+      expect(store.changes.organizationCreates()).toEqual([
+        { source: 's', scope: 'acct-1/us-east-1', path: ['acct-1'] },
+        { source: 's', scope: 'acct-1/us-east-1', path: ['acct-1', 'us-east-1'] },
+      ]);
+      store.close();
+    });
+
     it('gives the links pass only applied changes that add or drop relations or set a parent', () => {
       const store = new PlanStore();
       const related = projection('x', { relations: ['member_of:s/group/g'] });

@@ -119,8 +119,8 @@ export interface SyncReport {
   /** Every change of the plan counted, without reading them one by one. */
   tally(): PlanTally[];
   /**
-   * The organizations the plan creates (few), as paths below their source's root: a dispatched plan
-   * counts one that several units plan once, as a local plan does.
+   * The organizations the plan creates in its scopes (few; not a missing root), as paths below their
+   * source's root: a dispatched plan counts one that several units plan once, as a local plan does.
    */
   organizationCreates(): PlannedOrganization[];
   /** Releases the run's temporary plan store. */
