@@ -12,7 +12,6 @@ export type ConnectorLoader = (connectorId: string) => Promise<ConnectorDefiniti
 /** `adopt`: take ownership of an existing, unowned Elder entity matched on a natural key (DESIGN §6). */
 export type ChangeAction = 'create' | 'update' | 'delete' | 'mark' | 'withheld' | 'adopt';
 
-/** How many changes of a plan share a source, action, target, kind and organization. */
 /** An organization a plan creates: its scope, and its path below the source's root. */
 export interface PlannedOrganization {
   source: string;
@@ -20,6 +19,7 @@ export interface PlannedOrganization {
   path: string[];
 }
 
+/** How many changes of a plan share a source, action, target, kind and organization. */
 export interface PlanTally {
   source: string;
   action: ChangeAction;
