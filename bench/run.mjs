@@ -240,19 +240,28 @@ async function sweepOnce(concurrency, latencyMs) {
   const work = mkdtempSync(join(tmpdir(), 'elder-sync-sweep-'));
   try {
     const entities = Math.max(150, Math.round((concurrency / (latencyMs / 1000)) * 3));
-    const child = spawn(process.execPath, [join(ROOT, 'bench/lib/sweep-child.mjs'), emulator.url, String(concurrency), String(entities), join(work, 'state.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const sweep = spawn(process.execPath, [join(ROOT, 'bench/lib/sweep-child.mjs'), emulator.url, String(concurrency), String(entities), join(work, 'state.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-    const code = await new Promise((resolve) => child.on('close', resolve));
+    sweep.stdout.setEncoding('utf8').on('data', (d) => (out += d));
+    sweep.stderr.setEncoding('utf8').on('data', (d) => (err += d));
+    const code = await new Promise((resolve) => sweep.on('close', resolve));
     if (code !== 0) throw new Error(`sweep child exited ${code}: ${err}`);
     const r = JSON.parse(out.trim().split('\n').pop());
     const stats = await emulator.stats();
     const requests = stats.reads + stats.writes;
     const throughput = requests / (r.wallMs / 1000);
     const ideal = concurrency / (latencyMs / 1000);
-    emit({ scenario: 'concurrency', latencyMs, concurrency, entities, requests, wallS: round(r.wallMs / 1000), requestsPerS: round(throughput, 0), idealPerS: round(ideal, 0), ratioToIdeal: round(throughput / ideal), ok: r.ok && (await emulator.entityCount()) === entities });
+    const ok = r.ok && (await emulator.entityCount()) === entities;
+    // What the same emulator and machine allow a client with no engine at all: the bare HTTP child
+    // sending as many creates at the same concurrency, against a fresh emulator.
+    await emulator.reset();
+    const bare = await child('bare-http-child.mjs', [emulator.url, await emulator.token(), concurrency, entities]);
+    const bareRatio = bare.perS / ideal;
+    emit({
+      scenario: 'concurrency', latencyMs, concurrency, entities, requests, wallS: round(r.wallMs / 1000), requestsPerS: round(throughput, 0), idealPerS: round(ideal, 0),
+      ratioToIdeal: round(throughput / ideal), bareRatioToIdeal: round(bareRatio), ratioToBare: round(throughput / ideal / bareRatio), ok,
+    });
   } finally {
     await emulator.close();
     rmSync(work, { recursive: true, force: true });
