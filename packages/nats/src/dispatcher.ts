@@ -159,17 +159,17 @@ function dispatchedReport(runId: string, options: DispatchOptions, startedAt: Da
 class OrganizationsCountedOnce {
   private readonly planned = new Set<string>();
 
+  /** A unit's reports, its repeats taken off (a unit is of one source: its scopes are its own). */
   counted(result: UnitResult): ScopeReport[] {
     if (!result.organizationCreates) return result.reports;
-    const repeats = new Map<string, number>();
+    const repeatsByScope = new Map<string, number>();
     for (const { source, scope, path } of result.organizationCreates) {
       const organization = JSON.stringify([source, ...path]);
-      const scopeKey = JSON.stringify([source, scope]);
-      if (this.planned.has(organization)) repeats.set(scopeKey, (repeats.get(scopeKey) ?? 0) + 1);
+      if (this.planned.has(organization)) repeatsByScope.set(scope, (repeatsByScope.get(scope) ?? 0) + 1);
       else this.planned.add(organization);
     }
     return result.reports.map((report) => {
-      const repeated = repeats.get(JSON.stringify([report.source, report.scope])) ?? 0;
+      const repeated = repeatsByScope.get(report.scope) ?? 0;
       return repeated === 0 ? report : { ...report, counts: { ...report.counts, create: report.counts.create - repeated } };
     });
   }
