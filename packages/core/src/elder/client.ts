@@ -404,6 +404,9 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
 
   const api: ElderApi = {
     stats,
+    get waiting() {
+      return transport.waiting;
+    },
 
     listOrganizationsPage(page, query = {}) {
       return onePage('/organizations', { parent_id: query.parentId, name: query.name }, page, toOrganization);

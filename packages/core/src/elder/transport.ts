@@ -68,6 +68,8 @@ export interface Transport {
   /** A success: after enough of them, give back one slot up to the configured concurrency. */
   succeeded(): void;
   readonly concurrency: number;
+  /** Requests waiting for a slot (0: Elder has capacity to spare). */
+  readonly waiting: number;
   close(): Promise<void>;
 }
 
@@ -147,6 +149,9 @@ export function createTransport(options: TransportOptions): Transport {
     },
     get concurrency() {
       return queue.concurrency;
+    },
+    get waiting() {
+      return queue.size;
     },
     async close() {
       // Let queued and running requests finish (dropping them would leave their callers hanging).

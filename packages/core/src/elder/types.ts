@@ -162,5 +162,7 @@ export interface ElderApi {
 
   /** Counters for summaries and benchmarks. */
   readonly stats: { reads: number; writes: number; retries: number };
+  /** Requests waiting for one of the `concurrency` slots: 0 when Elder has capacity to spare. */
+  readonly waiting: number;
   close(): Promise<void>;
 }

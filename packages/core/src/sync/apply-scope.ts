@@ -32,28 +32,91 @@ export interface AppliedCounts {
 }
 
 /**
- * Carries out one scope's plan against Elder in dependency order: organizations top-down,
- * entities, then their relations, then deletes (relations first) and empty organizations bottom-up.
- * A failed object is counted and reported; the others go on (DESIGN §5.6).
+ * One scope's writes to Elder: their running counts, their shared pool of `elder.concurrency` slots,
+ * how a failure is reported. Used by the applier, and by the planner for the writes it may start
+ * before the read ends (`EarlyWrites`), so both count into one total.
  */
-export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger): Promise<AppliedCounts> {
-  const applied: AppliedCounts = { create: 0, update: 0, delete: 0, errors: 0, interrupted: false };
-  // On SIGINT/SIGTERM no new write starts; the ones in flight finish and are recorded (DESIGN §5.5).
-  const stopping = () => (ctx.signal.aborted ? (applied.interrupted = true) : false);
-  const { store, source } = ctx;
+export class ScopeWrites {
+  readonly applied: AppliedCounts = { create: 0, update: 0, delete: 0, errors: 0, interrupted: false };
+  readonly pool: WorkPool;
+
+  constructor(
+    private readonly ctx: SourceContext,
+    private readonly scope: Scope,
+    private readonly log: Logger,
+  ) {
+    this.pool = new WorkPool(ctx.writeConcurrency);
+  }
+
+  /** On SIGINT/SIGTERM no new write starts; the ones in flight finish and are recorded (DESIGN §5.5). */
+  stopping(): boolean {
+    return this.ctx.signal.aborted ? (this.applied.interrupted = true) : false;
+  }
+
   /** Running totals for progress rows and metrics (SyncOptions.onProgress). */
-  const tick = () =>
-    ctx.progress?.({ type: 'applied', source: source.name, scope: scope.id, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors });
-  const fail = (change: StoredChange, error: unknown) => {
-    applied.errors++;
-    tick();
-    log.error(`${change.action} of ${change.target} ${change.key} failed: ${errorMessage(error)}`, {
+  tick(): void {
+    const { applied } = this;
+    this.ctx.progress?.({ type: 'applied', source: this.ctx.source.name, scope: this.scope.id, create: applied.create, update: applied.update, delete: applied.delete, errors: applied.errors });
+  }
+
+  fail(change: StoredChange, error: unknown): void {
+    this.applied.errors++;
+    this.tick();
+    this.log.error(`${change.action} of ${change.target} ${change.key} failed: ${errorMessage(error)}`, {
       key: change.key,
       action: change.action,
       code: (error as { code?: string }).code,
     });
-  };
-  const pool = new WorkPool(ctx.writeConcurrency);
+  }
+
+  /**
+   * When the read failed after writes began: waits for those in flight, and counts what was written,
+   * the organizations those writes created included (the applier, which counts those, will not run).
+   */
+  async settle(): Promise<{ create: number; update: number }> {
+    await this.pool.idle();
+    const { ctx, scope } = this;
+    let organizations = 0;
+    if (ctx.rootId !== null) {
+      for (const change of ctx.store.changes.of(ctx.source.name, scope.id, 'organization', 'create')) {
+        const found = ctx.tree.resolve(ctx.rootId, change.detail.organizationPath ?? []);
+        if (found.id !== null && found.missing.length === 0 && createdHere(ctx.tree, found.id)) organizations++;
+      }
+    }
+    return { create: this.applied.create + organizations, update: this.applied.update };
+  }
+
+  /** Creates or updates one entity (in the caller's pool slot), recording how it ended. */
+  async entity(change: StoredChange): Promise<void> {
+    const { store } = this.ctx;
+    try {
+      await writeEntity(this.ctx, this.scope, change);
+      store.changes.setOutcome(change.seq, 'applied');
+      if (change.action === 'create') this.applied.create++;
+      else this.applied.update++;
+    } catch (error) {
+      store.changes.setOutcome(change.seq, 'failed');
+      this.fail(change, error);
+      return;
+    }
+    this.tick();
+  }
+}
+
+/**
+ * Carries out one scope's plan against Elder in dependency order: organizations top-down,
+ * entities, then their relations, then deletes (relations first) and empty organizations bottom-up.
+ * A failed object is counted and reported; the others go on (DESIGN §5.6). Changes already written
+ * while the scope was read (`EarlyWrites`, counted in `writes`) are not written again.
+ */
+export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger, writes = new ScopeWrites(ctx, scope, log)): Promise<AppliedCounts> {
+  const { applied, pool } = writes;
+  const stopping = () => writes.stopping();
+  const tick = () => writes.tick();
+  const fail = (change: StoredChange, error: unknown) => writes.fail(change, error);
+  const { store, source } = ctx;
+  // Early writes still in flight end first: their changes are then marked, and not walked again.
+  await pool.idle();
   const changes = (target: 'entity' | 'organization', action: StoredChange['action']) => store.changes.of(source.name, scope.id, target, action);
   /** Starts a write when a slot is free: the plan is walked page by page, never loaded whole. */
   const enqueue = (task: () => Promise<void>) =>
@@ -99,17 +162,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger):
   for (const action of ['create', 'update', 'adopt'] as const) {
     for (const change of changes('entity', action)) {
       if (stopping()) break;
-      await enqueue(async () => {
-        try {
-          await writeEntity(ctx, scope, change);
-          store.changes.setOutcome(change.seq, 'applied');
-          if (change.action === 'create') applied.create++;
-          else applied.update++;
-        } catch (error) {
-          store.changes.setOutcome(change.seq, 'failed');
-          fail(change, error);
-        }
-      });
+      await pool.start(() => writes.entity(change));
     }
   }
   await pool.idle();

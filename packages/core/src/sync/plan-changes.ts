@@ -68,9 +68,10 @@ export class PlanChanges {
     };
   }
 
-  add(change: PlanChange, detail: ChangeDetail = {}): void {
+  /** Adds a change to the plan; returns its sequence number. */
+  add(change: PlanChange, detail: ChangeDetail = {}): number {
     const { before, after } = change;
-    this.run.write(() =>
+    const { lastInsertRowid } = this.run.write(() =>
       this.stmts.insert.run(
         change.source,
         change.scope,
@@ -90,6 +91,7 @@ export class PlanChanges {
         change.target === 'entity' && hasLinks(before, after) ? 1 : 0,
       ),
     );
+    return Number(lastInsertRowid);
   }
 
   /**

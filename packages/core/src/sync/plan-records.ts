@@ -14,6 +14,8 @@ import {
   organizationPathKey,
   truncateName,
 } from './projection.js';
+import type { EarlyWrites } from './early-writes.js';
+import type { ChangeDetail } from './plan-changes.js';
 import type { SourceContext } from './source-context.js';
 import type { PlanChange, Projection, ScopeCounts } from './types.js';
 
@@ -31,15 +33,22 @@ export class ScopePlanner {
   /** Keys of the organization records read (the others of complete kinds are stale). */
   readonly seenOrganizationKeys = new Set<string>();
 
+  /** Organization paths (joined) this scope planned to create. */
+  private readonly createdPaths = new Set<string>();
+
   constructor(
     private readonly ctx: SourceContext,
     private readonly scope: Scope,
     private readonly log: Logger,
+    /** In `run`: writes a planned change at once when it can be (see EarlyWrites). */
+    private readonly early: EarlyWrites | null = null,
   ) {}
 
   /** Adds a change of this scope to the plan and counts it. */
-  change(c: ScopeChange, detail = {}): void {
-    this.ctx.store.changes.add({ ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label }, detail);
+  change(c: ScopeChange, detail: ChangeDetail = {}): void {
+    const change = { ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label };
+    const seq = this.ctx.store.changes.add(change, detail);
+    this.early?.offer({ ...change, seq, detail, organization: (c.after ?? c.before)?.organization ?? '' });
     if (c.action === 'create') this.counts.create++;
     else if (c.action === 'update' || c.action === 'mark' || c.action === 'adopt') this.counts.update++;
     else if (c.action === 'delete') this.counts.delete++;
@@ -61,6 +70,7 @@ export class ScopePlanner {
         continue;
       }
       this.ctx.plannedOrganizations.set(joined, [key]);
+      this.createdPaths.add(joined);
       this.change(
         {
           key,
@@ -119,7 +129,8 @@ export class ScopePlanner {
     }
     const before = this.ctx.plannedOrganizations.size;
     const id = this.organizationPath(path, key, record.kind);
-    if (id !== null && this.ctx.plannedOrganizations.size === before) this.counts.unchanged++;
+    // Not unchanged when this scope planned it (a record below it came first, and was written early).
+    if (id !== null && this.ctx.plannedOrganizations.size === before && !this.createdPaths.has(joinPath(path))) this.counts.unchanged++;
     // No mapping (a new or lost state file: organizations carry no stamp in Elder), but the
     // organization is where the record says, below the source's root, where only this tool creates
     // them: it is the record's. Recorded, a later rename or move of the OU follows it in place

@@ -1,5 +1,6 @@
 import type { Scope } from '../connector.js';
 import type { JsonValue } from '../json.js';
+import type { EarlyWrites } from './early-writes.js';
 import { ScopePlanner } from './plan-records.js';
 import { planDuplicates, planIncompleteKinds, planStaleEntities, planStaleOrganizations } from './plan-deletes.js';
 import { readScope, type ReadOutcome } from './read-scope.js';
@@ -40,11 +41,11 @@ export function totalCounts(scopes: ReadonlyArray<{ counts: ScopeCounts }>, extr
  * Reads one scope and writes its plan into the run's plan store. Shared by `diff`, `run --dry-run`
  * and `run` (DESIGN §5.3: the plan is what happens).
  */
-export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log): Promise<ScopePlan> {
+export async function planScope(ctx: SourceContext, scope: Scope, log = ctx.log, early: EarlyWrites | null = null): Promise<ScopePlan> {
   const { source, connector, store } = ctx;
   const { mode, checkpoint } = readModeOf(ctx, scope);
   const full = mode === 'full';
-  const planner = new ScopePlanner(ctx, scope, log);
+  const planner = new ScopePlanner(ctx, scope, log, early);
   const { counts } = planner;
   ctx.progress?.({ type: 'scope-start', source: source.name, scope: scope.id, label: scope.label, expected: store.owned.count(source.name, scope.id) });
 

@@ -10,7 +10,8 @@ import { ConfigError, ElderSyncError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redact } from '../secrets.js';
 import { StateStore } from '../state/index.js';
-import { applyScope } from './apply-scope.js';
+import { ScopeWrites, applyScope } from './apply-scope.js';
+import { EarlyWrites } from './early-writes.js';
 import { indexOwnedEntities } from './elder-index.js';
 import { OrgTree } from './org-tree.js';
 import { resolveRoot } from './organizations.js';
@@ -303,6 +304,7 @@ async function openSourceContext(input: OpenSourceInput): Promise<OpenedSource> 
     adopt: options.adopt ?? false,
     writeConcurrency: config.elder.concurrency,
     createMissingOrganizations: config.elder.createMissingOrganizations,
+    mappedBefore: input.state.countMappings(settings.name) > 0,
     plannedOrganizations: new Map(),
     signal: input.signal,
     ...(options.onProgress ? { progress: options.onProgress } : {}),
@@ -327,18 +329,25 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
   if (ctx.signal.aborted) {
     return { ...base, status: 'failed', error: INTERRUPTED, mode: 'full', counts: emptyCounts(), durationMs: 0 };
   }
+  // In `run`, writes start while the scope is still being read (EarlyWrites); the applier does the rest.
+  const writes = mode === 'apply' ? new ScopeWrites(ctx, scope, log) : null;
+  const early = writes && new EarlyWrites(ctx, writes);
   let plan;
   try {
-    plan = vanished ? planVanishedScope(ctx, scope) : await planScope(ctx, scope, log);
+    plan = vanished ? planVanishedScope(ctx, scope) : await planScope(ctx, scope, log, early);
   } catch (error) {
+    early?.stop();
+    // What was written while reading stays written and is counted; nothing else of the scope is applied.
+    const written = writes ? await writes.settle() : {};
     if (ctx.signal.aborted) {
-      return { ...base, status: 'failed', error: INTERRUPTED, mode: 'full', counts: emptyCounts(), durationMs: Date.now() - started };
+      return { ...base, status: 'failed', error: INTERRUPTED, mode: 'full', counts: { ...emptyCounts(), ...written }, durationMs: Date.now() - started };
     }
     log.error(`scope failed: ${errorMessage(error)}`);
     if (mode === 'apply') ctx.state.commitScope(ctx.source.name, scope.id, { fullRead: false, status: 'failed' });
     // One error, as for a scope that failed on Elder (`failedScope`): the column means the same everywhere.
-    return { ...base, status: 'failed', error: redact(errorMessage(error)), mode: 'full', counts: { ...emptyCounts(), errors: 1 }, durationMs: Date.now() - started };
+    return { ...base, status: 'failed', error: redact(errorMessage(error)), mode: 'full', counts: { ...emptyCounts(), ...written, errors: 1 }, durationMs: Date.now() - started };
   }
+  early?.stop();
   const counts = plan.counts;
   if (plan.guard) log.warn(plan.guard);
   if (mode === 'plan') {
@@ -353,7 +362,7 @@ async function syncScope(ctx: SourceContext, scope: Scope, mode: 'apply' | 'plan
       ...(plan.cursor === undefined ? {} : { cursor: plan.cursor }),
     };
   }
-  const applied = await applyScope(ctx, scope, log);
+  const applied = await applyScope(ctx, scope, log, writes!);
   const written = applied.errors === 0 && !applied.interrupted;
   const ok = written && plan.guard === null;
   ctx.state.commitScope(ctx.source.name, scope.id, {

@@ -43,6 +43,11 @@ export interface SourceContext {
   /** Elder write concurrency. */
   writeConcurrency: number;
   createMissingOrganizations: boolean;
+  /**
+   * The state file held mappings of this source when the run began. Without any, no organization
+   * rename or move can be planned (they follow mappings), so `EarlyWrites` may create paths.
+   */
+  mappedBefore: boolean;
   /** Organization paths (joined) already planned for creation in this run → the record keys naming them. */
   plannedOrganizations: Map<string, string[]>;
   signal: AbortSignal;

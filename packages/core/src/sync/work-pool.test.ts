@@ -33,6 +33,20 @@ describe('WorkPool', () => {
     expect(most).toBe(2);
   });
 
+  it('tryStart starts a task only when a slot is free, and never waits', async () => {
+    const pool = new WorkPool(1);
+    let release = () => {};
+    expect(pool.tryStart(() => new Promise<void>((resolve) => (release = resolve)))).toBe(true);
+    let second = false;
+    expect(pool.tryStart(async () => void (second = true))).toBe(false);
+    release();
+    await pool.idle();
+    expect(second).toBe(false);
+    expect(pool.tryStart(async () => void (second = true))).toBe(true);
+    await pool.idle();
+    expect(second).toBe(true);
+  });
+
   it('is idle at once with nothing started, and after every task of a long list ended', async () => {
     const pool = new WorkPool(3);
     await pool.idle();

@@ -19,12 +19,18 @@ export class WorkPool {
 
   /** Waits for a free slot, then starts `task` (not awaiting it). */
   async start(task: () => Promise<void>): Promise<void> {
-    while (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    while (!this.tryStart(task)) await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Starts `task` if a slot is free now, else leaves it (false): for a caller that must not wait. */
+  tryStart(task: () => Promise<void>): boolean {
+    if (this.running >= this.concurrency) return false;
     this.running++;
     task().then(this.done, (error: unknown) => {
       this.failure ??= { error };
       this.done();
     });
+    return true;
   }
 
   /** Resolves when no task is running (rejects with the first task that threw). */
