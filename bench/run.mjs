@@ -9,7 +9,7 @@
 //   node bench/run.mjs [--quick] [--scenario NAME]... [--sizes 10000,100000] [--latency-sizes 10000] [--gcp-sizes 1000,10000]
 //
 // Scenarios: first-sync, no-change, one-percent, diff (each with its floors: a bare HTTP client, the
-// connector's read alone, a bare ldapts read), scopes (5,000 scopes, 20 000 objects), startup, concurrency, graph (--graph-tenants 40 --graph-objects 100000),
+// connector's read alone, a bare ldapts read), scopes (5,000 scopes, 20 000 objects), startup, concurrency, overlap (a slow source, writes while reading), graph (--graph-tenants 40 --graph-objects 100000),
 // aws (--aws-resources 20000), gcp (--gcp-sizes 1000,10000), workspace (--workspace-users 10000),
 // scale-out (1, 2 and 4 workers; --scale-per-region 10 --scale-latency 20).
 import { spawn, spawnSync } from 'node:child_process';
@@ -27,7 +27,7 @@ import { scaleOutSeries } from './lib/scale-out.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI_BIN = join(ROOT, 'packages/cli/bin/run.js');
-const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'scopes', 'startup', 'concurrency', 'graph', 'aws', 'gcp', 'workspace', 'scale-out'];
+const SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff', 'scopes', 'startup', 'concurrency', 'overlap', 'graph', 'aws', 'gcp', 'workspace', 'scale-out'];
 const LDAP_SCENARIOS = ['first-sync', 'no-change', 'one-percent', 'diff'];
 /** Streaming promise (issue 4): peak RSS at the large size within this factor of the small one. */
 const RSS_GROWTH_LIMIT = 1.5;
@@ -269,6 +269,30 @@ async function sweepOnce(concurrency, latencyMs) {
 }
 
 /**
+ * A slow source into a distant Elder: the synthetic connector waits `pageMs` before each page (a
+ * cloud API), Elder answers after `latencyMs`. Read and writes take about `readS` and `writesS` alone;
+ * `run` writes while it reads, so the wall should approach the longer of the two, not their sum.
+ */
+async function overlapOnce({ records = 2000, page = 100, pageMs = 100, concurrency = 8, latencyMs = 20 } = {}) {
+  const emulator = await startRemoteEmulator({ latencyMs });
+  const work = mkdtempSync(join(tmpdir(), 'elder-sync-overlap-'));
+  try {
+    const r = await child('sweep-child.mjs', [emulator.url, concurrency, records, join(work, 'state.db'), page, pageMs]);
+    const readS = (Math.ceil(records / page) * pageMs) / 1000;
+    const writesS = (records * latencyMs) / concurrency / 1000;
+    const wallS = r.wallMs / 1000;
+    emit({
+      scenario: 'overlap', records, page, pageMs, latencyMs, concurrency, readS, writesS, wallS: round(wallS),
+      ratioToSum: round(wallS / (readS + writesS)), ratioToLonger: round(wallS / Math.max(readS, writesS)),
+      ok: r.ok && (await emulator.entityCount()) === records,
+    });
+  } finally {
+    await emulator.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
  * Streaming: for each LDAP scenario at 0 ms, peak RSS at the largest size over the smallest. Every
  * ratio must stay within RSS_GROWTH_LIMIT (memory may grow by a compact index, never by records).
  */
@@ -309,6 +333,7 @@ if (LDAP_SCENARIOS.some((s) => selected.has(s))) {
 }
 if (selected.has('scopes')) await manyScopes(opts.quick ? 1000 : 5000, opts.quick ? 4000 : 20000);
 if (selected.has('concurrency')) for (const c of [1, 4, 16, 64]) await sweepOnce(c, 20);
+if (selected.has('overlap')) await overlapOnce();
 if (selected.has('graph')) {
   await graphSeries({
     testkit, cli, emit, round,

@@ -79,6 +79,15 @@ ${table(of('startup'), [['bareNodeMs', 'node -e 0 ms'], ['versionMs', '--version
 ## 6. Concurrency sweep at 20 ms latency
 
 ${table(of('concurrency'), [['concurrency', 'in flight'], ['entities', 'entities'], ['requests', 'requests'], ['wallS', 'wall s'], ['requestsPerS', 'requests/s'], ['idealPerS', 'ideal/s'], ['ratioToIdeal', 'ratio to ideal'], ['bareRatioToIdeal', 'bare client ÷ ideal'], ['ratioToBare', 'engine ÷ bare client']])}
+## 6b. Writes while reading: a slow source into a distant Elder
+
+The engine and Elder client (\`bench/lib/sweep-child.mjs\` with pages): a synthetic connector that waits before
+each page, like a cloud API, against the emulator in its own process at a fixed latency. \`read s\` is what the read
+alone takes (pages × wait), \`writes s\` what the creates alone take (records × latency ÷ in flight). \`run\`
+writes a planned create as soon as a request slot is free, so the wall approaches the longer of the two
+(ratio to the longer near 1), where writing only after the read would take their sum (ratio to the sum near 1).
+
+${table(of('overlap'), [['records', 'records'], ['page', 'per page'], ['pageMs', 'ms a page'], ['latencyMs', 'Elder ms'], ['concurrency', 'in flight'], ['readS', 'read s'], ['writesS', 'writes s'], ['wallS', 'wall s'], ['ratioToSum', 'wall ÷ (read + writes)'], ['ratioToLonger', 'wall ÷ longer'], ['ok', 'all created']])}
 ## 7. Microsoft Graph: many tenants (loopback Microsoft fake → Elder)
 
 The testkit's Microsoft fake (HTTPS, 999 per page) with N tenants and their users, groups, Entra devices,

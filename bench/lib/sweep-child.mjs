@@ -1,11 +1,18 @@
 // Concurrency sweep child: the real engine and Elder client against the emulator, fed by a synthetic
 // in-memory connector (no LDAP), so the figure is Elder throughput alone. Prints one JSON line.
+// With PAGE and PAGE_MS, the connector is a slow source instead: it waits PAGE_MS before each page
+// of PAGE records, like a cloud API (the overlap scenario).
+//
+//   node sweep-child.mjs ELDER_URL CONCURRENCY ENTITIES STATE_PATH [PAGE PAGE_MS]
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 
-const [elderUrl, concurrencyText, entitiesText, statePath] = process.argv.slice(2);
+const [elderUrl, concurrencyText, entitiesText, statePath, pageText, pageMsText] = process.argv.slice(2);
 const concurrency = Number(concurrencyText);
 const entities = Number(entitiesText);
+const page = Number(pageText ?? entities);
+const pageMs = Number(pageMsText ?? 0);
 const coreUrl = new URL('../../packages/core/dist/index.js', import.meta.url);
 const core = await import(coreUrl.href);
 // zod as core itself resolves it (the bench has no dependencies of its own).
@@ -21,6 +28,7 @@ const connector = core.defineConnector({
   testConnection: async () => [],
   async *read() {
     for (let i = 0; i < entities; i++) {
+      if (pageMs > 0 && i % page === 0) await sleep(pageMs);
       yield { type: 'record', record: { kind: 'user', externalId: `u${i}`, name: `User ${i}`, attributes: { n: i } } };
     }
     yield { type: 'checkpoint', cursor: 1 };
