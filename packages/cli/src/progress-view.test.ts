@@ -49,6 +49,21 @@ describe('ProgressView', () => {
     v.finish();
   });
 
+  it('estimates the rest from the writes done since the plan was complete, not those done while reading', () => {
+    const { v, tick } = view();
+    v.onProgress({ type: 'scope-start', source: 'corp', scope: 's1', label: 'S' });
+    tick(5_000);
+    v.onProgress({ type: 'applied', source: 'corp', scope: 's1', create: 40, update: 0, delete: 0, errors: 0 });
+    expect(v.lines()[0]).toMatch(/done \+40 ~0 -0\s+errors 0\s+[\d.]+s\s+reading$/);
+    v.onProgress({ type: 'planned', source: 'corp', scope: 's1', counts: { ...counts, create: 100, update: 0 } });
+    expect(v.lines()[0]).toMatch(/40% eta …\s+[\d.]+s\s+writing$/);
+    tick(10_000);
+    v.onProgress({ type: 'applied', source: 'corp', scope: 's1', create: 60, update: 0, delete: 0, errors: 0 });
+    // 20 writes in the 10 s since the plan: the 40 left take about 20 s.
+    expect(v.lines()[0]).toMatch(/60% eta 20s\s+[\d.]+s\s+writing$/);
+    v.finish();
+  });
+
   it('redraws in place: the second frame moves the cursor up over the first and clears each line', () => {
     const { v, out } = view();
     v.onProgress({ type: 'scope-start', source: 'a', scope: 's', label: 'S' });

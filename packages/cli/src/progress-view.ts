@@ -14,6 +14,8 @@ interface Row {
   planned: { create: number; update: number; delete: number } | null;
   /** When the plan completed: writes are timed from here for the estimate. */
   plannedAt: number | null;
+  /** Writes done when the plan was complete (`run` starts some while reading): the rate counts the rest. */
+  doneAtPlanned: number;
   done: { create: number; update: number; delete: number; errors: number };
   finished: { status: 'ok' | 'failed'; durationMs: number; error: string | null } | null;
 }
@@ -50,6 +52,7 @@ export class ProgressView {
     else if (event.type === 'planned') {
       row.planned = { create: event.counts.create, update: event.counts.update, delete: event.counts.delete };
       row.plannedAt = this.now();
+      row.doneAtPlanned = row.done.create + row.done.update + row.done.delete + row.done.errors;
     }
     else if (event.type === 'applied') row.done = { create: event.create, update: event.update, delete: event.delete, errors: event.errors };
     // A phase change (reading → writing) is drawn at once: a phase shorter than one redraw
@@ -118,8 +121,9 @@ export class ProgressView {
     const done = Math.min(total, r.done.create + r.done.update + r.done.delete + r.done.errors);
     if (total === 0) return '100%';
     const percent = `${Math.floor((done / total) * 100)}%`;
-    if (done === 0 || r.plannedAt === null) return `${percent} eta …`;
-    const remainingMs = ((this.now() - r.plannedAt) / done) * (total - done);
+    const sincePlanned = done - r.doneAtPlanned;
+    if (sincePlanned <= 0 || r.plannedAt === null) return `${percent} eta …`;
+    const remainingMs = ((this.now() - r.plannedAt) / sincePlanned) * (total - done);
     return `${percent} eta ${formatEta(remainingMs)}`;
   }
 
@@ -127,7 +131,7 @@ export class ProgressView {
     const key = `${source}\u0000${scope}`;
     let row = this.rows.get(key);
     if (!row) {
-      row = { source, scope, label: label ?? scope, startedAt: this.now(), read: 0, expected: 0, planned: null, plannedAt: null, done: { create: 0, update: 0, delete: 0, errors: 0 }, finished: null };
+      row = { source, scope, label: label ?? scope, startedAt: this.now(), read: 0, expected: 0, planned: null, plannedAt: null, doneAtPlanned: 0, done: { create: 0, update: 0, delete: 0, errors: 0 }, finished: null };
       this.rows.set(key, row);
     } else if (label !== undefined) {
       row.label = label;
