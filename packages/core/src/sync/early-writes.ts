@@ -1,13 +1,15 @@
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { ScopeWrites } from './apply-scope.js';
-import type { StoredChange } from './plan-changes.js';
+import type { ChangeDetail } from './plan-changes.js';
 import type { SourceContext } from './source-context.js';
+import type { PlanChange } from './types.js';
 
 /**
  * Step 4 begun during step 3: while `run` still reads a scope, a planned entity create or update is
- * written as soon as a write slot is free, when writing it now is what the applier would do after
- * the read. Otherwise it stays in the plan for the applier, as every change did before. The read
- * never waits for a slot: a slow source (a cloud API's pages) and a distant Elder then overlap,
- * instead of Elder's writes starting only once the whole scope was read.
+ * written as soon as there is capacity nothing else uses, when writing it then is what the applier
+ * would do after the read. Otherwise it stays in the plan for the applier, as every change did
+ * before. The read never waits for a write: a slow source (a cloud API's pages) and a distant Elder
+ * then overlap, instead of Elder's writes starting only once the whole scope was read.
  *
  * "What the applier would do": it writes entities after organization renames and creations, and a
  * parent before its children. So a change is written early only when
@@ -17,27 +19,34 @@ import type { SourceContext } from './source-context.js';
  *   each organization once);
  * - it names no parent, or its parent is in Elder already (else it would need a second write);
  * - it is a create or an update (adoptions read the entity first; deletes wait for the whole read).
+ *
+ * "Capacity nothing else uses": a request slot no other write waits for, and CPU the read leaves
+ * idle. Where the read keeps the process busy (a fast source), writing during it gains nothing and
+ * costs collection time: its writes' objects outlive the read's many young-generation collections.
  */
 export class EarlyWrites {
-  /** Changes waiting for a slot, oldest first; at most QUEUED_PER_SLOT a slot (the rest wait for the applier). */
-  private queue: StoredChange[] = [];
+  /** Changes waiting for a slot, by sequence number (read back from the plan when a slot takes one). */
+  private queue: number[] = [];
   private stopped = false;
+  /** The event loop's use since `windowStart`, and whether it left CPU to spare in the last window. */
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
+  private windowStart = performance.now();
+  private cpuSpare = true;
 
   constructor(
     private readonly ctx: SourceContext,
     private readonly writes: ScopeWrites,
   ) {}
 
-  /** Writes the change soon if it can be (see the class); else it stays in the plan for the applier. */
-  offer(change: StoredChange): void {
+  /** A change was planned: written soon if it can be (see the class), else left to the applier. */
+  offer(seq: number, change: Pick<PlanChange, 'target' | 'action' | 'after'>, detail: ChangeDetail): void {
     if (change.target !== 'entity' || (change.action !== 'create' && change.action !== 'update')) return;
     const { ctx } = this;
-    if (this.stopped || ctx.rootId === null || ctx.signal.aborted) return;
-    if (!this.spare()) return;
+    if (this.stopped || ctx.rootId === null || !this.spare()) return;
     const parent = change.after?.parent;
     if (parent !== undefined && ctx.store.owned.elderIdOf(ctx.source.name, parent) === null) return;
-    if (ctx.mappedBefore && ctx.tree.resolve(ctx.rootId, change.detail.organizationPath ?? []).missing.length > 0) return;
-    if (!this.writes.pool.tryStart(() => this.writeFrom(change)) && this.queue.length < QUEUED_PER_SLOT * this.ctx.writeConcurrency) this.queue.push(change);
+    if (ctx.mappedBefore && ctx.tree.resolve(ctx.rootId, detail.organizationPath ?? []).missing.length > 0) return;
+    if (!this.writes.pool.tryStart(() => this.writeFrom(seq)) && this.queue.length < QUEUED_PER_SLOT * ctx.writeConcurrency) this.queue.push(seq);
   }
 
   /**
@@ -49,25 +58,32 @@ export class EarlyWrites {
     this.queue = [];
   }
 
-  /**
-   * Elder has capacity no other write is waiting for. Early writes only fill it: where Elder is the
-   * bottleneck already (other scopes applying), they would only queue, and hold memory.
-   */
   private spare(): boolean {
-    return this.ctx.elder.waiting === 0 && !this.ctx.signal.aborted;
+    if (this.ctx.signal.aborted || this.ctx.elder.waiting > 0) return false;
+    const now = performance.now();
+    if (now - this.windowStart >= CPU_WINDOW_MS) {
+      this.cpuSpare = performance.eventLoopUtilization(this.elu).utilization < MAX_BUSY;
+      this.elu = performance.eventLoopUtilization();
+      this.windowStart = now;
+    }
+    return this.cpuSpare;
   }
 
-  /** One slot's work: this change, then queued ones while the read goes on. */
-  private async writeFrom(change: StoredChange): Promise<void> {
-    for (let next: StoredChange | undefined = change; next; next = this.stopped || !this.spare() ? undefined : this.queue.shift()) {
-      await this.writes.entity(next);
+  /** One slot's work: this change, then queued ones while the read goes on and capacity is spare. */
+  private async writeFrom(seq: number): Promise<void> {
+    for (let next: number | undefined = seq; next !== undefined; next = this.stopped || !this.spare() ? undefined : this.queue.shift()) {
+      const change = this.ctx.store.changes.planned(next);
+      if (change) await this.writes.entity(change);
     }
   }
 }
 
 /**
- * Planned changes held for a free slot, per slot: enough to keep the slots busy between a slow
- * source's pages (a slot writes a few per page at tens of ms each), few enough to stay small when
- * the read is faster than Elder and many scopes are read at once (each holds one record's projection).
+ * Changes queued for a slot, per slot: enough to keep the slots busy between a slow source's pages
+ * (a slot writes a few per page at tens of ms each). Only their numbers are held.
  */
 const QUEUED_PER_SLOT = 16;
+
+/** How often whether the read leaves CPU idle is measured, and the busy share above which it does not. */
+const CPU_WINDOW_MS = 100;
+const MAX_BUSY = 0.5;

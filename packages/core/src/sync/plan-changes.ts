@@ -61,6 +61,7 @@ export class PlanChanges {
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ?
          AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
       ),
+      bySeq: db.prepare(`SELECT * FROM changes WHERE seq = ?`),
       linkedPage: db.prepare(
         `SELECT * FROM changes WHERE source = ? AND scope = ? AND target = ? AND action = ? AND links = 1
          AND (key, seq) > (?, ?) ORDER BY key, seq LIMIT ?`,
@@ -134,6 +135,13 @@ export class PlanChanges {
   /** Applied entity changes whose relations or parent are still to be written (the links pass). */
   withLinks(source: string, scope: string, action: ChangeAction): IterableIterator<StoredChange> {
     return this.paged(this.stmts.linkedPage, source, scope, 'entity', action, 'applied');
+  }
+
+  /** One change by its sequence number, if it is still to be applied. */
+  planned(seq: number): StoredChange | null {
+    if (this.outcomes.get(seq) !== OUTCOMES.indexOf('planned')) return null;
+    const row = this.stmts.bySeq.get(seq) as ChangeRow | undefined;
+    return row ? fromRow(row) : null;
   }
 
   /** Records how applying a change ended. */

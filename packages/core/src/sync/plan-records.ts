@@ -46,9 +46,8 @@ export class ScopePlanner {
 
   /** Adds a change of this scope to the plan and counts it. */
   change(c: ScopeChange, detail: ChangeDetail = {}): void {
-    const change = { ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label };
-    const seq = this.ctx.store.changes.add(change, detail);
-    this.early?.offer({ ...change, seq, detail, organization: (c.after ?? c.before)?.organization ?? '' });
+    const seq = this.ctx.store.changes.add({ ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label }, detail);
+    this.early?.offer(seq, c, detail);
     if (c.action === 'create') this.counts.create++;
     else if (c.action === 'update' || c.action === 'mark' || c.action === 'adopt') this.counts.update++;
     else if (c.action === 'delete') this.counts.delete++;
