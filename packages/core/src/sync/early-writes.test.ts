@@ -116,6 +116,25 @@ describe('run writes while the source is still being read', () => {
     expect(writes()).toBe(17);
   });
 
+  it('writes nothing early while the read keeps the process busy (a fast source): all is written after it', async () => {
+    /** Keeps the event loop busy for `ms`, letting I/O in every few milliseconds (as a fast read does). */
+    const busy = async (ms: number) => {
+      for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setImmediate(resolve))) {
+        for (const slice = Date.now() + 5; Date.now() < slice; );
+      }
+    };
+    pages = [[ou('people', ['People'])], users(0, 5, ['People']), []];
+    let duringRead: number | null = null;
+    between = async (page) => {
+      await busy(300);
+      if (page === 2) duringRead = people().length;
+    };
+    const report = await sync();
+    expect(report.scopes.map((s) => s.status)).toEqual(['ok']);
+    expect(duringRead).toBe(0);
+    expect(people()).toHaveLength(5);
+  });
+
   it('leaves a record whose parent is not in Elder yet to the applier: created once, with its parent', async () => {
     pages = [[user('carol', ['People'], { parentExternalId: 'dave' })], [user('dave', ['People'])]];
     let carolDuringRead: boolean | null = null;
