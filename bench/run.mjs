@@ -240,14 +240,7 @@ async function sweepOnce(concurrency, latencyMs) {
   const work = mkdtempSync(join(tmpdir(), 'elder-sync-sweep-'));
   try {
     const entities = Math.max(150, Math.round((concurrency / (latencyMs / 1000)) * 3));
-    const sweep = spawn(process.execPath, [join(ROOT, 'bench/lib/sweep-child.mjs'), emulator.url, String(concurrency), String(entities), join(work, 'state.db')], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    sweep.stdout.setEncoding('utf8').on('data', (d) => (out += d));
-    sweep.stderr.setEncoding('utf8').on('data', (d) => (err += d));
-    const code = await new Promise((resolve) => sweep.on('close', resolve));
-    if (code !== 0) throw new Error(`sweep child exited ${code}: ${err}`);
-    const r = JSON.parse(out.trim().split('\n').pop());
+    const r = await child('sweep-child.mjs', [emulator.url, concurrency, entities, join(work, 'state.db')]);
     const stats = await emulator.stats();
     const requests = stats.reads + stats.writes;
     const throughput = requests / (r.wallMs / 1000);
