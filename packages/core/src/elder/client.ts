@@ -407,6 +407,9 @@ export function createElderClient(options: ElderClientOptions & ElderClientInter
     get waiting() {
       return transport.waiting;
     },
+    get latencyFloorMs() {
+      return transport.latencyFloorMs;
+    },
 
     listOrganizationsPage(page, query = {}) {
       return onePage('/organizations', { parent_id: query.parentId, name: query.name }, page, toOrganization);

@@ -70,8 +70,16 @@ export interface Transport {
   readonly concurrency: number;
   /** Requests waiting for a slot (0: Elder has capacity to spare). */
   readonly waiting: number;
+  /**
+   * The quickest of the last exchanges, in ms (Infinity before the first): how far away Elder is.
+   * The quickest, not the mean, because a busy event loop adds to every exchange it is late to see.
+   */
+  readonly latencyFloorMs: number;
   close(): Promise<void>;
 }
+
+/** How many of the last exchanges `latencyFloorMs` looks at. */
+const RECENT_EXCHANGES = 32;
 
 /** Successes needed to raise the throttled concurrency by one (additive increase, multiplicative decrease). */
 const RECOVER_AFTER = 20;
@@ -94,11 +102,14 @@ export function createTransport(options: TransportOptions): Transport {
   });
   const queue = new PQueue({ concurrency: maxConcurrency });
   const deadlines = new DeadlineSignals(options.timeoutMs, () => new RequestTimeoutError(options.timeoutMs));
+  const recent = new Float64Array(RECENT_EXCHANGES).fill(Infinity);
+  let exchanges = 0;
   let successes = 0;
   let closed = false;
 
   async function exchange(request: WireRequest): Promise<WireResponse> {
     const deadline = deadlines.start();
+    const started = performance.now();
     try {
       const response = await pool.request({
         method: request.method,
@@ -124,6 +135,7 @@ export function createTransport(options: TransportOptions): Transport {
         }
         chunks.push(chunk as Buffer);
       }
+      recent[exchanges++ % RECENT_EXCHANGES] = performance.now() - started;
       return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
     } finally {
       deadlines.finish(deadline);
@@ -152,6 +164,9 @@ export function createTransport(options: TransportOptions): Transport {
     },
     get waiting() {
       return queue.size;
+    },
+    get latencyFloorMs() {
+      return Math.min(...recent);
     },
     async close() {
       // Let queued and running requests finish (dropping them would leave their callers hanging).

@@ -18,6 +18,8 @@ import { runSync } from './run-sync.js';
  */
 let pages: SourceRecord[][];
 let between: (page: number) => Promise<void>;
+/** Called before each record is yielded, without waiting (a source whose page is in memory). */
+let each: () => void;
 
 const connector = defineConnector({
   apiVersion: 1,
@@ -32,7 +34,10 @@ const connector = defineConnector({
   async *read() {
     for (const [i, page] of pages.entries()) {
       if (i > 0) await between(i);
-      for (const record of page) yield { type: 'record', record };
+      for (const record of page) {
+        each();
+        yield { type: 'record', record };
+      }
     }
     yield { type: 'checkpoint', cursor: 'end' };
   },
@@ -66,14 +71,15 @@ beforeEach(() => {
   emulator.reset();
   statePath = join(stateDir, `state-${++runs}.db`);
   between = async () => {};
+  each = () => {};
 });
 
-async function sync() {
-  const elder = createElderClient({ url: emulator.url, auth: { kind: 'login', email: 'admin@localhost.local', password: 'admin123' } });
+async function sync(on: ElderEmulator = emulator) {
+  const elder = createElderClient({ url: on.url, auth: { kind: 'login', email: 'admin@localhost.local', password: 'admin123' } });
   try {
     const report = await runSync({
       config: elderSyncConfigSchema.parse({
-        elder: { url: emulator.url, email: 'admin@localhost.local', password: 'admin123', organization: { path: ['Acme'] } },
+        elder: { url: on.url, email: 'admin@localhost.local', password: 'admin123', organization: { path: ['Acme'] } },
         sources: [{ name: 'src', connector: 'paged' }],
       }),
       connectors: async () => connector,
@@ -90,7 +96,13 @@ async function sync() {
 }
 
 const writes = () => emulator.stats().writes;
-const people = () => emulator.entities().filter((e) => e.type === 'user');
+/** Keeps the event loop busy for `ms`, letting I/O in every few milliseconds (as a fast read does). */
+async function busy(ms: number) {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setImmediate(resolve))) {
+    for (const slice = Date.now() + 5; Date.now() < slice; );
+  }
+}
+const people = (on: ElderEmulator = emulator) => on.entities().filter((e) => e.type === 'user');
 const organizationsNamed = (name: string) => emulator.organizations().filter((o) => o.name === name);
 /** Polls `check` until it holds or `ms` passed; whether it held. */
 async function eventually(check: () => boolean, ms = 2000): Promise<boolean> {
@@ -117,12 +129,6 @@ describe('run writes while the source is still being read', () => {
   });
 
   it('writes nothing early while the read keeps the process busy (a fast source): all is written after it', async () => {
-    /** Keeps the event loop busy for `ms`, letting I/O in every few milliseconds (as a fast read does). */
-    const busy = async (ms: number) => {
-      for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setImmediate(resolve))) {
-        for (const slice = Date.now() + 5; Date.now() < slice; );
-      }
-    };
     pages = [[ou('people', ['People'])], users(0, 5, ['People']), []];
     let duringRead: number | null = null;
     between = async (page) => {
@@ -133,6 +139,37 @@ describe('run writes while the source is still being read', () => {
     expect(report.scopes.map((s) => s.status)).toEqual(['ok']);
     expect(duringRead).toBe(0);
     expect(people()).toHaveLength(5);
+  });
+
+  it('writes during a busy read when Elder is far: a write mostly waits on Elder, so the two overlap', async () => {
+    const far = await startElderEmulator({ latencyMs: 10 });
+    try {
+      pages = [[ou('people', ['People'])], users(0, 5, ['People']), []];
+      let duringRead: number | null = null;
+      between = async (page) => {
+        await busy(300);
+        if (page === 2) duringRead = people(far).length;
+      };
+      const report = await sync(far);
+      expect(report.scopes.map((s) => s.status)).toEqual(['ok']);
+      expect(duringRead).toBe(5);
+      expect(far.stats().writes).toBe(7);
+    } finally {
+      await far.close();
+    }
+  });
+
+  it('gives Elder its turns while a source yields records without ever waiting (a page in memory)', async () => {
+    pages = [users(0, 300, ['People']), []];
+    each = () => {
+      for (const end = performance.now() + 1; performance.now() < end; );
+    };
+    let duringRead: number | null = null;
+    between = async () => void (duringRead = people().length);
+    const report = await sync();
+    expect(report.scopes.map((s) => s.status)).toEqual(['ok']);
+    expect(duringRead).toBeGreaterThan(0);
+    expect(people()).toHaveLength(300);
   });
 
   it('leaves a record whose parent is not in Elder yet to the applier: created once, with its parent', async () => {

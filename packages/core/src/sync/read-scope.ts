@@ -1,3 +1,4 @@
+import { setImmediate } from 'node:timers/promises';
 import type { KindSpec, Scope } from '../connector.js';
 import { SourceError, errorMessage } from '../errors.js';
 import type { JsonValue } from '../json.js';
@@ -36,8 +37,10 @@ export async function* readScope(
   log: Logger,
 ): AsyncGenerator<ReadEvent> {
   const { connector, source } = ctx;
+  const turns = new LoopTurns();
   try {
     for await (const item of connector.read({ config: ctx.connectorConfig, scope, log, signal: ctx.signal, ...read })) {
+      await turns.take();
       ctx.signal.throwIfAborted();
       if (item.type === 'checkpoint') {
         // With --only, the records of the other kinds are dropped, so the cursor (which covers every
@@ -67,3 +70,25 @@ export async function* readScope(
       : new SourceError(`reading ${source.name} (${scope.label}) failed: ${errorMessage(error)}`, { cause: error });
   }
 }
+
+/**
+ * A connector that yields many records without waiting on I/O (a page already in memory, a
+ * synthetic source) would keep the event loop from everything else while its records are planned:
+ * Elder's answers to writes in flight, timers, signals. `take` gives the loop a turn once
+ * TURN_EVERY_MS have passed since the last one (looking at the clock every CHECK_EVERY records).
+ */
+class LoopTurns {
+  private records = 0;
+  private last = performance.now();
+
+  async take(): Promise<void> {
+    if (++this.records % CHECK_EVERY !== 0) return;
+    const now = performance.now();
+    if (now - this.last < TURN_EVERY_MS) return;
+    await setImmediate();
+    this.last = performance.now();
+  }
+}
+
+const CHECK_EVERY = 16;
+const TURN_EVERY_MS = 2;
