@@ -71,15 +71,17 @@ export interface Transport {
   /** Requests waiting for a slot (0: Elder has capacity to spare). */
   readonly waiting: number;
   /**
-   * The quickest of the last exchanges, in ms (Infinity before the first): how far away Elder is.
-   * The quickest, not the mean, because a busy event loop adds to every exchange it is late to see.
+   * The quickest of the last exchanges with a small answer, in ms (Infinity before the first): how
+   * far away Elder is. The quickest, not the mean: a busy event loop adds to every exchange it is
+   * late to see.
    */
   readonly latencyFloorMs: number;
   close(): Promise<void>;
 }
 
-/** How many of the last exchanges `latencyFloorMs` looks at. */
+/** How many of the last exchanges `latencyFloorMs` looks at, and the largest answer it counts. */
 const RECENT_EXCHANGES = 32;
+const SMALL_BODY_BYTES = 16 * 1024;
 
 /** Successes needed to raise the throttled concurrency by one (additive increase, multiplicative decrease). */
 const RECOVER_AFTER = 20;
@@ -135,7 +137,8 @@ export function createTransport(options: TransportOptions): Transport {
         }
         chunks.push(chunk as Buffer);
       }
-      recent[exchanges++ % RECENT_EXCHANGES] = performance.now() - started;
+      // A large body (an index page) takes long to make and read wherever Elder is: not a measure of distance.
+      if (size <= SMALL_BODY_BYTES) recent[exchanges++ % RECENT_EXCHANGES] = performance.now() - started;
       return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
     } finally {
       deadlines.finish(deadline);
