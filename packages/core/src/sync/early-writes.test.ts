@@ -142,7 +142,7 @@ describe('run writes while the source is still being read', () => {
   });
 
   it('writes during a busy read when Elder is far: a write mostly waits on Elder, so the two overlap', async () => {
-    const far = await startElderEmulator({ latencyMs: 10 });
+    const far = await startElderEmulator({ latencyMs: 25 });
     try {
       pages = [[ou('people', ['People'])], users(0, 5, ['People']), []];
       let duringRead: number | null = null;
