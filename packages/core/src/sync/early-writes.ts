@@ -95,6 +95,6 @@ const MAX_BUSY = 0.5;
  * Elder's quickest recent answer from which a write costs far less CPU than the time it waits (a
  * write takes 0.1-0.4 ms of CPU). Well above what a near Elder shows on a loaded machine: an
  * emulator answering at once read as up to 4.8 ms on 2 busy cores (cold connections, and answers
- * seen late by a busy event loop), and a gate open there made the read's CPU heavier.
+ * seen late by a busy event loop), where the gate must stay shut.
  */
 const FAR_ELDER_MS = 15;
