@@ -164,7 +164,7 @@ export interface ElderApi {
   readonly stats: { reads: number; writes: number; retries: number };
   /** Requests waiting for one of the `concurrency` slots: 0 when Elder has capacity to spare. */
   readonly waiting: number;
-  /** The quickest of the last exchanges with Elder, in ms (Infinity before the first). */
+  /** The quickest of the last exchanges with Elder that had a small answer, in ms (Infinity before the first): how far Elder is. */
   readonly latencyFloorMs: number;
   close(): Promise<void>;
 }

@@ -31,10 +31,13 @@ export class EarlyWrites {
   /** Changes waiting for a slot, by sequence number (read back from the plan when a slot takes one). */
   private queue: number[] = [];
   private stopped = false;
-  /** The event loop's use since `windowStart`, and whether it left CPU to spare in the last window. */
+  /**
+   * The event loop's use since `windowStart`, and whether the last window left room to write: CPU to
+   * spare, or an Elder far enough that a write costs the read little.
+   */
   private elu: EventLoopUtilization = performance.eventLoopUtilization();
   private windowStart = performance.now();
-  private cpuSpare = true;
+  private roomToWrite = true;
 
   constructor(
     private readonly ctx: SourceContext,
@@ -63,14 +66,14 @@ export class EarlyWrites {
 
   private spare(): boolean {
     if (this.ctx.signal.aborted || this.ctx.elder.waiting > 0) return false;
-    if (this.ctx.elder.latencyFloorMs >= FAR_ELDER_MS) return true;
     const now = performance.now();
+    // Measured once a window, not per record: spare() is on the read's path.
     if (now - this.windowStart >= CPU_WINDOW_MS) {
-      this.cpuSpare = performance.eventLoopUtilization(this.elu).utilization < MAX_BUSY;
+      this.roomToWrite = this.ctx.elder.latencyFloorMs >= FAR_ELDER_MS || performance.eventLoopUtilization(this.elu).utilization < MAX_BUSY;
       this.elu = performance.eventLoopUtilization();
       this.windowStart = now;
     }
-    return this.cpuSpare;
+    return this.roomToWrite;
   }
 
   /** One slot's work: this change, then queued ones while the read goes on and capacity is spare. */
@@ -88,7 +91,7 @@ export class EarlyWrites {
  */
 const QUEUED_PER_SLOT = 16;
 
-/** How often whether the read leaves CPU idle is measured, and the busy share above which it does not. */
+/** How often the room to write is measured, and the busy share above which the CPU has none to spare. */
 const CPU_WINDOW_MS = 100;
 const MAX_BUSY = 0.5;
 /**
