@@ -111,9 +111,6 @@ export class ScopeWrites {
  */
 export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger, writes = new ScopeWrites(ctx, scope, log)): Promise<AppliedCounts> {
   const { applied, pool } = writes;
-  const stopping = () => writes.stopping();
-  const tick = () => writes.tick();
-  const fail = (change: StoredChange, error: unknown) => writes.fail(change, error);
   const { store, source } = ctx;
   // Early writes still in flight end first: their changes are then marked, and not walked again.
   await pool.idle();
@@ -122,13 +119,13 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger, 
   const enqueue = (task: () => Promise<void>) =>
     pool.start(async () => {
       await task();
-      tick();
+      writes.tick();
     });
 
   // Organizations: renames and moves first (records below them already name the new path), then
   // creations, parents before children.
   for (const change of changes('organization', 'update')) {
-    if (stopping()) break;
+    if (writes.stopping()) break;
     try {
       const path = change.detail.organizationPath ?? [];
       const parentId = await ensureOrganizationPath(ctx, scope, path.slice(0, -1));
@@ -137,9 +134,9 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger, 
       // The mapping remembers where the organization is now (see mappedOrganization).
       ctx.state.putMapping(ownedOrganization(ctx, scope.id, change.key, change.kind, updated.id, path));
       applied.update++;
-      tick();
+      writes.tick();
     } catch (error) {
-      fail(change, error);
+      writes.fail(change, error);
     }
   }
 
@@ -147,21 +144,21 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger, 
     (a, b) => (a.detail.organizationPath?.length ?? 0) - (b.detail.organizationPath?.length ?? 0),
   );
   for (const change of organizationCreates) {
-    if (stopping()) break;
+    if (writes.stopping()) break;
     try {
       const id = await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
       // Another unit of a dispatched run (or a scope of another source) may have made it first.
       if (createdHere(ctx.tree, id)) applied.create++;
-      tick();
+      writes.tick();
     } catch (error) {
-      fail(change, error);
+      writes.fail(change, error);
     }
   }
 
   // Entities.
   for (const action of ['create', 'update', 'adopt'] as const) {
     for (const change of changes('entity', action)) {
-      if (stopping()) break;
+      if (writes.stopping()) break;
       await pool.start(() => writes.entity(change));
     }
   }
@@ -170,12 +167,12 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger, 
   // Relations and late parents, once every entity of this scope exists (only the changes that have any).
   for (const action of ['create', 'update', 'adopt'] as const) {
     for (const change of store.changes.withLinks(source.name, scope.id, action)) {
-      if (stopping()) break;
+      if (writes.stopping()) break;
       await enqueue(async () => {
         try {
           await writeLinks(ctx, change);
         } catch (error) {
-          fail(change, error);
+          writes.fail(change, error);
         }
       });
     }
@@ -185,7 +182,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger, 
   // Deletes and marks.
   for (const action of ['delete', 'mark'] as const) {
     for (const change of changes('entity', action)) {
-      if (stopping()) break;
+      if (writes.stopping()) break;
       await enqueue(async () => {
         try {
           if (change.action === 'mark') {
@@ -196,7 +193,7 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger, 
             applied.delete++;
           }
         } catch (error) {
-          fail(change, error);
+          writes.fail(change, error);
         }
       });
     }
@@ -209,12 +206,12 @@ export async function applyScope(ctx: SourceContext, scope: Scope, log: Logger, 
     (a, b) => (b.detail.organizationPath?.length ?? 0) - (a.detail.organizationPath?.length ?? 0),
   );
   for (const change of organizationDeletes) {
-    if (stopping()) break;
+    if (writes.stopping()) break;
     try {
       if (await deleteOrganizationIfEmpty(ctx, change, log)) applied.delete++;
-      tick();
+      writes.tick();
     } catch (error) {
-      fail(change, error);
+      writes.fail(change, error);
     }
   }
   return applied;
