@@ -4,7 +4,7 @@
  */
 import { PermissionDeniedError, SourceAuthError, silentLogger, type ReadItem, type Scope, type ScopeDiscovery, type SourceRecord } from '@elder-sync/connector-sdk';
 import { generateWorld, startAwsFake, type AwsFake } from '@elder-sync/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import connector from './index.js';
 import type { AwsConfig } from './config.js';
 import { RegionDisabledError } from './errors.js';
@@ -228,6 +228,65 @@ describe('reading a region of a member account', () => {
   it('gives the same records in the same order on a second read', async () => {
     const d = await discover(config());
     expect(records(await read(config(), scopeOf(d, `${M1}/eu-west-1`)))).toEqual(recs);
+  });
+});
+
+describe('tags of Lambda functions, ElastiCache clusters and SQS queues', () => {
+  // Each resource its own tags (the generated world gives them all the same), one with none.
+  const data = () => fake.world.accounts.find((a) => a.id === M2)!.data['eu-west-1']!;
+  let saved: { functions: Array<Record<string, string>>; clusters: Array<Array<{ key: string; value: string }>>; queues: Array<Record<string, string>> };
+  beforeEach(() => {
+    const d = data();
+    saved = { functions: d.functions.map((f) => f.tags), clusters: d.cacheClusters.map((c) => c.tags), queues: d.queues.map((q) => q.tags) };
+    d.functions.forEach((f, i) => (f.tags = i === 0 ? {} : { owner: f.name }));
+    d.cacheClusters.forEach((c, i) => (c.tags = i === 0 ? [] : [{ key: 'owner', value: c.id }]));
+    d.queues.forEach((q, i) => (q.tags = i === 0 ? {} : { owner: q.name }));
+  });
+  afterEach(() => {
+    const d = data();
+    d.functions.forEach((f, i) => (f.tags = saved.functions[i]!));
+    d.cacheClusters.forEach((c, i) => (c.tags = saved.clusters[i]!));
+    d.queues.forEach((q, i) => (q.tags = saved.queues[i]!));
+  });
+  const services = ['lambda', 'elasticache', 'sqs'];
+  const PER_RESOURCE = ['lambda:ListTags', 'elasticache:ListTagsForResource', 'sqs:ListQueueTags'];
+
+  it('come a page at a time from tag:GetResources, each resource with its own (none when it has none)', async () => {
+    const c = config({ services });
+    const d = await discover(c);
+    fake.resetRequests();
+    const recs = records(await read(c, scopeOf(d, `${M2}/eu-west-1`)));
+    const calls = (action: string) => fake.requests().filter((r) => r.action === action).length;
+    // Pages of 2 for 3 resources of each of the three kinds: 6 pages, one GetResources each.
+    expect(calls('tag:GetResources')).toBe(6);
+    for (const action of PER_RESOURCE) expect(calls(action), action).toBe(0);
+    expect(recs).toHaveLength(9);
+    for (const r of recs) {
+      const name = String(r.attributes.function_name ?? r.attributes.cluster_id ?? r.attributes.queue_name);
+      const first = name.endsWith('-0') || name.endsWith('-0.fifo');
+      expect(r.attributes.aws_tags, name).toEqual(first ? {} : { owner: name });
+      expect(r.tags!.filter((t) => t.startsWith('owner:')), name).toEqual(first ? [] : [`owner:${name}`]);
+    }
+  });
+
+  it('without tag:GetResources come one call per resource, after one warning; the records are the same', async () => {
+    const c = config({ services });
+    const d = await discover(c);
+    const expected = records(await read(c, scopeOf(d, `${M2}/eu-west-1`)));
+    resetAwsRuntime();
+    fake.deny({ action: 'tag:GetResources', account: M2 });
+    fake.resetRequests();
+    const warnings: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
+    const log = { ...silentLogger, warn: (msg: string, fields?: Record<string, unknown>) => warnings.push({ msg, ...(fields ? { fields } : {}) }) };
+    const items: ReadItem[] = [];
+    for await (const item of connector.read({ config: c, scope: scopeOf(d, `${M2}/eu-west-1`), log, signal, mode: 'full', checkpoint: null })) items.push(item);
+    expect(items.some((i) => i.type === 'incomplete')).toBe(false);
+    expect(records(items)).toEqual(expected);
+    const calls = (action: string) => fake.requests().filter((r) => r.action === action).length;
+    // Denied once; the account's later pages go straight to the per-resource calls.
+    expect(calls('tag:GetResources')).toBe(1);
+    for (const action of PER_RESOURCE) expect(calls(action), action).toBe(3);
+    expect(warnings).toEqual([{ msg: expect.stringContaining('tag:GetResources denied'), fields: { account: M2, region: 'eu-west-1' } }]);
   });
 });
 

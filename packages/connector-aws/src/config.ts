@@ -6,7 +6,7 @@ export const AWS_SERVICES = ['ec2', 'vpc', 'lambda', 'rds', 'elasticache', 'sqs'
 export type AwsService = (typeof AWS_SERVICES)[number];
 
 /** The AWS services the connector calls, as `endpoints:` keys (the SDK's own names). */
-export const ENDPOINT_SERVICES = ['ec2', 'lambda', 'rds', 'elasticache', 'sqs', 's3', 'sts', 'organizations', 'iam'] as const;
+export const ENDPOINT_SERVICES = ['ec2', 'lambda', 'rds', 'elasticache', 'sqs', 's3', 'sts', 'organizations', 'iam', 'tagging'] as const;
 
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;

@@ -17,6 +17,7 @@ export type S3Module = typeof import('@aws-sdk/client-s3');
 export type StsModule = typeof import('@aws-sdk/client-sts');
 export type OrganizationsModule = typeof import('@aws-sdk/client-organizations');
 export type IamModule = typeof import('@aws-sdk/client-iam');
+export type TaggingModule = typeof import('@aws-sdk/client-resource-groups-tagging-api');
 
 /** The client modules by family; imported on first use. */
 export interface ClientModules {
@@ -29,6 +30,7 @@ export interface ClientModules {
   sts: StsModule;
   organizations: OrganizationsModule;
   iam: IamModule;
+  tagging: TaggingModule;
 }
 export type ClientFamily = keyof ClientModules;
 
@@ -42,6 +44,7 @@ const loaders: { [F in ClientFamily]: () => Promise<ClientModules[F]> } = {
   sts: () => import('@aws-sdk/client-sts'),
   organizations: () => import('@aws-sdk/client-organizations'),
   iam: () => import('@aws-sdk/client-iam'),
+  tagging: () => import('@aws-sdk/client-resource-groups-tagging-api'),
 };
 export type ModuleOf<F extends ClientFamily> = ClientModules[F];
 
@@ -119,6 +122,8 @@ export class AwsRuntime {
   private readonly clients: ClientPool = new Map();
   private readonly roles = new Map<string, Session>();
   private readonly callers = new Map<string, Promise<{ session: Session; arn: string }>>();
+  /** Accounts that denied tag:GetResources this run: their tags are read per resource (ScopeApi.tagsOf). */
+  readonly taggingDenied = new Set<string>();
   log: Logger | undefined;
 
   constructor(env: NodeJS.ProcessEnv = process.env) {

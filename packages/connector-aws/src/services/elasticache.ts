@@ -6,7 +6,7 @@ const MAX_RECORDS = 100;
 
 /**
  * ElastiCache clusters. The VPC is known only through the cluster's cache subnet group, so the
- * region's subnet groups are read first (few; name → VPC id); tags cost one ListTagsForResource each.
+ * region's subnet groups are read first (few; name → VPC id); tags come a page at a time (`ScopeApi.tagsOf`).
  */
 export async function* readCacheClusters(api: ScopeApi): AsyncGenerator<SourceRecord> {
   const ec = await api.client('elasticache', (m, c) => new m.ElastiCacheClient(c));
@@ -27,11 +27,12 @@ export async function* readCacheClusters(api: ScopeApi): AsyncGenerator<SourceRe
   );
   for await (const page of pages) {
     const clusters = (page.CacheClusters ?? []).filter((c) => c.ARN && c.CacheClusterId);
-    const tagsOf = await Promise.all(
-      clusters.map((c) => api.call('elasticache:ListTagsForResource', () => ec.send(new ListTagsForResourceCommand({ ResourceName: c.ARN! })))),
+    const tagsOf = await api.tagsOf(
+      clusters.map((c) => c.ARN!),
+      async (arn) => tagMap((await api.call('elasticache:ListTagsForResource', () => ec.send(new ListTagsForResourceCommand({ ResourceName: arn })))).TagList),
     );
-    for (const [i, c] of clusters.entries()) {
-      const tags = tagMap(tagsOf[i]?.TagList);
+    for (const c of clusters) {
+      const tags = tagsOf.get(c.ARN!)!;
       const vpcId = c.CacheSubnetGroupName ? vpcOfGroup.get(c.CacheSubnetGroupName) : undefined;
       yield {
         kind: 'elasticache_cluster',

@@ -3,8 +3,8 @@ import { attributes, elderTags, iso, orgPath, tagMap } from '../mapping.js';
 import type { ScopeApi } from '../scope-api.js';
 
 /**
- * Lambda functions. ListFunctions carries no tags, so each function costs one ListTags call (made
- * concurrently within a page, paced by the limiter). Environment variables: names only, never values.
+ * Lambda functions. ListFunctions carries no tags: they come a page at a time from the tagging API
+ * (`ScopeApi.tagsOf`). Environment variables: names only, never values.
  */
 export async function* readFunctions(api: ScopeApi): AsyncGenerator<SourceRecord> {
   const lambda = await api.client('lambda', (m, c) => new m.LambdaClient(c));
@@ -16,12 +16,13 @@ export async function* readFunctions(api: ScopeApi): AsyncGenerator<SourceRecord
   );
   for await (const page of pages) {
     const functions = (page.Functions ?? []).filter((f) => f.FunctionArn);
-    const tagsOf = await Promise.all(
-      functions.map((f) => api.call('lambda:ListTags', () => lambda.send(new ListTagsCommand({ Resource: f.FunctionArn! })))),
+    const tagsOf = await api.tagsOf(
+      functions.map((f) => f.FunctionArn!),
+      async (arn) => tagMap((await api.call('lambda:ListTags', () => lambda.send(new ListTagsCommand({ Resource: arn })))).Tags),
     );
-    for (const [i, f] of functions.entries()) {
-      const tags = tagMap(tagsOf[i]?.Tags);
+    for (const f of functions) {
       const arn = f.FunctionArn!;
+      const tags = tagsOf.get(arn)!;
       const vpcId = f.VpcConfig?.VpcId || undefined;
       yield {
         kind: 'lambda_function',

@@ -3,8 +3,8 @@ import { attributes, elderTags, orgPath, tagMap } from '../mapping.js';
 import type { ScopeApi } from '../scope-api.js';
 
 /**
- * SQS queues: ListQueues (it pages only when MaxResults is given), then per queue its attributes and
- * tags. A queue deleted between the listing and those calls is skipped.
+ * SQS queues: ListQueues (it pages only when MaxResults is given), then per queue its attributes,
+ * then the page's tags (`ScopeApi.tagsOf`). A queue deleted between the listing and those calls is skipped.
  */
 export async function* readQueues(api: ScopeApi): AsyncGenerator<SourceRecord> {
   const sqs = await api.client('sqs', (m, c) => new m.SQSClient(c));
@@ -16,26 +16,38 @@ export async function* readQueues(api: ScopeApi): AsyncGenerator<SourceRecord> {
   );
   const gone = (error: unknown) => (error as { cause?: { name?: string } })?.cause?.name === 'QueueDoesNotExist';
   for await (const page of pages) {
-    const urls = page.QueueUrls ?? [];
     const details = await Promise.all(
-      urls.map(async (url) => {
+      (page.QueueUrls ?? []).map(async (url) => {
         try {
-          const [attrs, tags] = await Promise.all([
-            api.call('sqs:GetQueueAttributes', () => sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }))),
-            api.call('sqs:ListQueueTags', () => sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))),
-          ]);
-          return { url, attributes: attrs.Attributes ?? {}, tags: tags.Tags };
+          const attrs = await api.call('sqs:GetQueueAttributes', () => sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] })));
+          const attributes = attrs.Attributes ?? {};
+          const name = url.slice(url.lastIndexOf('/') + 1);
+          return { url, name, arn: attributes.QueueArn ?? `arn:aws:sqs:${api.region}:${api.accountId}:${name}`, attributes };
         } catch (error) {
           if (gone(error)) return undefined;
           throw error;
         }
       }),
     );
-    for (const d of details) {
-      if (!d) continue;
-      const name = d.url.slice(d.url.lastIndexOf('/') + 1);
-      const arn = d.attributes.QueueArn ?? `arn:aws:sqs:${api.region}:${api.accountId}:${name}`;
-      const tags = tagMap(d.tags);
+    const queues = details.filter((d) => d !== undefined);
+    const urlOf = new Map(queues.map((q) => [q.arn, q.url]));
+    const vanished = new Set<string>();
+    const tagsOf = await api.tagsOf(
+      queues.map((q) => q.arn),
+      async (arn) => {
+        try {
+          return tagMap((await api.call('sqs:ListQueueTags', () => sqs.send(new ListQueueTagsCommand({ QueueUrl: urlOf.get(arn)! })))).Tags);
+        } catch (error) {
+          if (!gone(error)) throw error;
+          vanished.add(arn);
+          return {};
+        }
+      },
+    );
+    for (const d of queues) {
+      const { name, arn } = d;
+      if (vanished.has(arn)) continue;
+      const tags = tagsOf.get(arn)!;
       const num = (v: string | undefined) => (v === undefined || v === '' || Number.isNaN(Number(v)) ? undefined : Number(v));
       yield {
         kind: 'sqs_queue',

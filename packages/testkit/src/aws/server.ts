@@ -88,7 +88,9 @@ const THROTTLE: Record<Protocol, (service: string) => { status: number; code: st
   json: (service) =>
     service === 'organizations'
       ? { status: 400, code: 'TooManyRequestsException', message: 'AWS Organizations can\'t complete your request because another request is already in progress.', namespace: 'com.amazonaws.organizations.v20161128' }
-      : { status: 400, code: 'ThrottlingException', message: 'Rate exceeded', namespace: 'com.amazon.coral.availability' },
+      : service === 'tagging'
+        ? { status: 400, code: 'ThrottledException', message: 'Rate exceeded', namespace: 'com.amazonaws.resourcegroupstaggingapi' }
+        : { status: 400, code: 'ThrottlingException', message: 'Rate exceeded', namespace: 'com.amazon.coral.availability' },
   restJson: () => ({ status: 429, code: 'TooManyRequestsException', message: 'Rate exceeded' }),
   restXml: () => ({ status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' }),
 };

@@ -468,6 +468,47 @@ function organizations(ctx: CallContext): Call | undefined {
   }
 }
 
+// ---------------------------------------------------------------- Resource Groups Tagging API (awsJson1_1)
+
+/**
+ * `GetResources` by ARN list (what the connector sends: the ARNs of one page of resources), for the
+ * kinds whose own APIs carry no tags (Lambda functions, ElastiCache clusters, SQS queues). As AWS
+ * does: at most 100 ARNs, never together with the paging parameters, and resources without tags
+ * (or unknown ARNs) simply absent from the answer.
+ */
+function tagging(ctx: CallContext): Call | undefined {
+  const op = ctx.target?.replace(/^ResourceGroupsTaggingAPI_20170126\./, '') ?? '';
+  if (op !== 'GetResources') return undefined;
+  const type = 'application/x-amz-json-1.1';
+  const NS = 'com.amazonaws.resourcegroupstaggingapi';
+  const bad = (message: string) => errorResponse('json', { status: 400, code: 'InvalidParameterException', namespace: NS, message }, type);
+  return {
+    action: 'tag:GetResources',
+    protocol: 'json',
+    regional: true,
+    run: () => {
+      const arns = ctx.json.ResourceARNList;
+      if (!Array.isArray(arns)) return bad('This fake answers GetResources by ResourceARNList only.');
+      if (arns.length < 1 || arns.length > 100) return bad('ResourceARNList must hold between 1 and 100 ARNs.');
+      if (ctx.json.PaginationToken !== undefined || ctx.json.ResourcesPerPage !== undefined) {
+        return bad('You cannot specify both ResourceARNList and the pagination parameters in the same request.');
+      }
+      const data = regionData(ctx.account, ctx.region);
+      const prefix = (service: string) => `arn:aws:${service}:${ctx.region}:${ctx.account.id}:`;
+      const known = new Map<string, Array<{ Key: string; Value: string }>>();
+      const pairs = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+      for (const f of data.functions) known.set(`${prefix('lambda')}function:${f.name}`, pairs(f.tags));
+      for (const c of data.cacheClusters) known.set(`${prefix('elasticache')}cluster:${c.id}`, c.tags.map((t) => ({ Key: t.key, Value: t.value })));
+      for (const q of data.queues) known.set(`${prefix('sqs')}${q.name}`, pairs(q.tags));
+      const found = arns.flatMap((arn) => {
+        const tags = known.get(String(arn));
+        return tags && tags.length > 0 ? [{ ResourceARN: String(arn), Tags: tags }] : [];
+      });
+      return jsonOk({ PaginationToken: '', ResourceTagMappingList: found }, type);
+    },
+  };
+}
+
 // ---------------------------------------------------------------- Lambda (restJson1)
 
 function lambda(ctx: CallContext): Call | undefined {
@@ -599,6 +640,7 @@ const SERVICES: Record<string, (ctx: CallContext) => Call | undefined> = {
   organizations,
   lambda,
   s3,
+  tagging,
 };
 
 export function identifyCall(ctx: CallContext): Call | undefined {
@@ -612,6 +654,7 @@ export function protocolOf(service: string): Protocol {
       return 'ec2';
     case 'sqs':
     case 'organizations':
+    case 'tagging':
       return 'json';
     case 'lambda':
       return 'restJson';
