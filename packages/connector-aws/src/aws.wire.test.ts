@@ -382,7 +382,22 @@ describe('throttling and errors', () => {
       'elasticache:DescribeCacheClusters',
       'elasticache:DescribeCacheSubnetGroups',
       'sqs:ListQueues',
+      'tag:GetResources',
     ]);
+  });
+
+  it('testConnection passes without tag:GetResources, saying what its absence costs', async () => {
+    const c = config({ services: ['sqs'] });
+    const d = await discover(c);
+    fake.deny({ action: 'tag:GetResources', account: M1 });
+    const checks = await connector.testConnection({ config: c, scope: scopeOf(d, `${M1}/us-east-1`), log: silentLogger, signal });
+    expect(checks.every((x) => x.ok)).toBe(true);
+    expect(checks.find((x) => x.name === 'tag:GetResources')).toEqual({
+      name: 'tag:GetResources',
+      ok: true,
+      detail: expect.stringMatching(/^not granted \(optional\): .*one call per resource/),
+    });
+    expect(fake.requests().filter((r) => r.action === 'tag:GetResources').map((r) => r.status)).toEqual([400]);
   });
 
   it('a denial is a PermissionDeniedError carrying the action (what the summary names)', async () => {

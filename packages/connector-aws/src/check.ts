@@ -8,6 +8,10 @@ interface Probe {
   action: string;
   /** The service whose kinds need the action, or `discovery` for what finding the scopes needs. */
   service: AwsService | 'discovery';
+  /** Services any of which needs the action (instead of `service`'s alone). */
+  services?: AwsService[];
+  /** The action is not required: what a denial costs instead (the check still passes). */
+  withoutIt?: string;
   run(runtime: AwsRuntime, session: Session, region: string, pool: ClientPool): Promise<string>;
 }
 
@@ -124,6 +128,18 @@ const PROBES: Probe[] = [
     },
   },
   {
+    action: 'tag:GetResources',
+    service: 'lambda',
+    services: ['lambda', 'elasticache', 'sqs'],
+    withoutIt: 'Lambda, ElastiCache and SQS tags are read with one call per resource (lambda:ListTags, elasticache:ListTagsForResource, sqs:ListQueueTags)',
+    run: async (rt, s, region, pool) => {
+      const c = await rt.client('tagging', s, region, (m, cfg) => new m.ResourceGroupsTaggingAPIClient(cfg), pool);
+      const { GetResourcesCommand } = await sdk('tagging');
+      await c.send(new GetResourcesCommand({ ResourceARNList: [`arn:aws:sqs:${region}:${s.accountId}:elder-sync-probe`] }));
+      return 'allowed';
+    },
+  },
+  {
     action: 's3:ListAllMyBuckets',
     service: 's3',
     run: async (rt, s, _region, pool) => {
@@ -188,7 +204,7 @@ async function runChecks(ctx: ConnectorContext<AwsConfig>, runtime: AwsRuntime, 
   }
   let probed = 0;
   for (const probe of probes) {
-    if (probe.service === 'discovery' ? !discoveryHere : !services.has(probe.service) || GLOBAL_SERVICES.has(probe.service) !== global) continue;
+    if (probe.service === 'discovery' ? !discoveryHere : !(probe.services ?? [probe.service]).some((x) => services.has(x)) || GLOBAL_SERVICES.has(probe.service) !== global) continue;
     // Outside the account's sample region one read shows the region answers; permissions are the account's.
     if (!params.sample && probed++ > 0) {
       checks.push({ name: 'permissions', ok: true, detail: `checked in the account's sample region; here only that ${params.region} answers` });
@@ -199,6 +215,10 @@ async function runChecks(ctx: ConnectorContext<AwsConfig>, runtime: AwsRuntime, 
       checks.push({ name: probe.action, ok: true, detail });
     } catch (error) {
       const denied = error instanceof PermissionDeniedError;
+      if (denied && probe.withoutIt) {
+        checks.push({ name: probe.action, ok: true, detail: `not granted (optional): ${probe.withoutIt}; grant it for far fewer calls` });
+        continue;
+      }
       checks.push({ name: probe.action, ok: false, detail: errorMessage(error), ...(denied ? { missing: [error.permission ?? probe.action] } : {}) });
     }
   }
