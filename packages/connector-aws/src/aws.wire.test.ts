@@ -119,6 +119,14 @@ describe('discovery of an Organization', () => {
     expect(d.scopes.map((s) => s.id)).toHaveLength(6);
     expect(records(await read(c, scopeOf(d, `${M2}/global`)))).toHaveLength(3);
     expect(records(await read(c, scopeOf(d, `${M2}/eu-west-1`)))).toHaveLength(3);
+    // Endpoints without one for the tagging API: bucket tags come from the S3 endpoint, bucket by bucket.
+    const calls = (action: string) => fake.requests().filter((r) => r.action === action).length;
+    expect([calls('tag:GetResources'), calls('s3:GetBucketTagging')]).toEqual([0, 3]);
+    fake.resetRequests();
+    const withTagging = config({ endpoints: { ...endpoints, tagging: fake.url }, regions: ['eu-west-1'], services: ['s3'] });
+    expect(records(await read(withTagging, scopeOf(d, `${M2}/global`)))).toHaveLength(3);
+    expect(calls('s3:GetBucketTagging')).toBe(0);
+    expect(calls('tag:GetResources')).toBeGreaterThan(0);
   });
 
   it('without accounts or organization reads the credential chain\'s own account', async () => {
@@ -302,13 +310,23 @@ describe('clients', () => {
 });
 
 describe('the global scope', () => {
-  it('reads the account\'s S3 buckets with their region and tags (none when S3 says NoSuchTagSet)', async () => {
+  it('reads the account\'s S3 buckets with their region and tags, from the tagging API of each bucket\'s region', async () => {
     const d = await discover(config());
+    fake.resetRequests();
     const recs = records(await read(config(), scopeOf(d, `${M2}/global`)));
     expect(recs.map((r) => r.externalId)).toEqual([0, 1, 2].map((i) => `arn:aws:s3:::bucket-${M2}-000${i}`));
     expect(recs[0]!.attributes).toMatchObject({ bucket_name: `bucket-${M2}-0000`, region: 'us-east-1', aws_tags: { team: 'platform' } });
     expect(recs[1]!.attributes.aws_tags).toEqual({});
     expect(recs[0]!.organizationPath).toEqual(['acme-2']);
+    const regions = new Set(recs.map((r) => r.attributes.region));
+    const tagCalls = fake.requests().filter((r) => r.action === 'tag:GetResources');
+    expect(new Set(tagCalls.map((r) => r.region))).toEqual(regions);
+    // Without tag:GetResources: GetBucketTagging per bucket (NoSuchTagSet = none), the same records.
+    resetAwsRuntime();
+    fake.deny({ action: 'tag:GetResources', account: M2 });
+    fake.resetRequests();
+    expect(records(await read(config(), scopeOf(d, `${M2}/global`)))).toEqual(recs);
+    expect(fake.requests().filter((r) => r.action === 's3:GetBucketTagging')).toHaveLength(3);
   });
 });
 

@@ -2,6 +2,7 @@ import { PermissionDeniedError, errorMessage, type ConnectionCheck, type Connect
 import type { AwsConfig, AwsService } from './config.js';
 import { GLOBAL_SERVICES } from './kinds.js';
 import { awsRuntime, closePool, sdk, type AwsRuntime, type ClientPool, type Session } from './runtime.js';
+import { taggingReachable } from './scope-api.js';
 import { scopeParams, sessionFor } from './sessions.js';
 
 interface Probe {
@@ -12,6 +13,8 @@ interface Probe {
   services?: AwsService[];
   /** The action is not required: what a denial costs instead (the check still passes). */
   withoutIt?: string;
+  /** Whether the read would make the call at all (default: yes). */
+  applies?(session: Session): boolean;
   run(runtime: AwsRuntime, session: Session, region: string, pool: ClientPool): Promise<string>;
 }
 
@@ -131,7 +134,8 @@ const PROBES: Probe[] = [
     action: 'tag:GetResources',
     service: 'lambda',
     services: ['lambda', 'elasticache', 'sqs'],
-    withoutIt: 'Lambda, ElastiCache and SQS tags are read with one call per resource (lambda:ListTags, elasticache:ListTagsForResource, sqs:ListQueueTags)',
+    withoutIt: 'Lambda, ElastiCache, SQS and S3 tags are read with one call per resource (lambda:ListTags, elasticache:ListTagsForResource, sqs:ListQueueTags, s3:GetBucketTagging)',
+    applies: (session) => taggingReachable(session.endpoints),
     run: async (rt, s, region, pool) => {
       const c = await rt.client('tagging', s, region, (m, cfg) => new m.ResourceGroupsTaggingAPIClient(cfg), pool);
       const { GetResourcesCommand } = await sdk('tagging');
@@ -205,6 +209,7 @@ async function runChecks(ctx: ConnectorContext<AwsConfig>, runtime: AwsRuntime, 
   let probed = 0;
   for (const probe of probes) {
     if (probe.service === 'discovery' ? !discoveryHere : !(probe.services ?? [probe.service]).some((x) => services.has(x)) || GLOBAL_SERVICES.has(probe.service) !== global) continue;
+    if (probe.applies && !probe.applies(session)) continue;
     // Outside the account's sample region one read shows the region answers; permissions are the account's.
     if (!params.sample && probed++ > 0) {
       checks.push({ name: 'permissions', ok: true, detail: `checked in the account's sample region; here only that ${params.region} answers` });

@@ -1,10 +1,21 @@
 import { PermissionDeniedError, pages, type Logger, type RecordRelation } from '@elder-sync/connector-sdk';
 import type { AwsService } from './config.js';
 import { DEPENDS, tagMap, type RecordScope } from './mapping.js';
-import { closePool, sdk, type AwsRuntime, type ClientConfig, type ClientFamily, type ClientPool, type ModuleOf, type Session } from './runtime.js';
+import { closePool, sdk, type AwsRuntime, type ClientConfig, type ClientFamily, type ClientPool, type Endpoints, type ModuleOf, type Session } from './runtime.js';
 
 /** ARNs one GetResources call takes at most (the API's limit). */
 const ARNS_PER_TAG_CALL = 100;
+
+/**
+ * Whether the tagging API is where the user sends requests: endpoints set per service (private VPC
+ * endpoints, a test server) without one for it mean its public endpoint may be out of reach, so
+ * tags then come from the services' own endpoints. AWS_ENDPOINT_URL covers every service.
+ */
+export function taggingReachable(configured: Endpoints, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (configured.tagging || env.AWS_ENDPOINT_URL_RESOURCE_GROUPS_TAGGING_API) return true;
+  if (Object.values(configured).some(Boolean)) return false;
+  return Boolean(env.AWS_ENDPOINT_URL) || !Object.keys(env).some((k) => k.startsWith('AWS_ENDPOINT_URL_') && env[k]);
+}
 
 /** What a service reader gets: the scope, and calls that go through the limiter. */
 export class ScopeApi implements RecordScope {
@@ -46,18 +57,22 @@ export class ScopeApi implements RecordScope {
   }
 
   /**
-   * The AWS tags of a page of resources, by ARN (none: an empty map). One Resource Groups Tagging
-   * API call (`tag:GetResources`) per 100 ARNs instead of one call per resource: for a region's
+   * The AWS tags of a page of resources of `region`, by ARN (none: an empty map). One Resource Groups
+   * Tagging API call (`tag:GetResources`) per 100 ARNs instead of one call per resource: for a region's
    * 1 000 Lambda functions 20 calls, not 1 000. An account that denies tag:GetResources (a policy
    * from before it was needed, an SCP) is read with the service's own call per resource
    * (`perResource`) for the rest of the run, after one warning.
    */
-  async tagsOf(arns: readonly string[], perResource: (arn: string) => Promise<Record<string, string>>): Promise<Map<string, Record<string, string>>> {
+  async tagsOf(
+    arns: readonly string[],
+    perResource: (arn: string) => Promise<Record<string, string>>,
+    region = this.region,
+  ): Promise<Map<string, Record<string, string>>> {
     if (arns.length === 0) return new Map();
     const denied = this.runtime.taggingDenied;
-    if (!denied.has(this.accountId)) {
+    if (taggingReachable(this.session.endpoints) && !denied.has(this.accountId)) {
       try {
-        return await this.taggedResources(arns);
+        return await this.taggedResources(arns, region);
       } catch (error) {
         if (!(error instanceof PermissionDeniedError)) throw error;
         if (!denied.has(this.accountId)) {
@@ -73,13 +88,13 @@ export class ScopeApi implements RecordScope {
     return new Map(arns.map((arn, i) => [arn, tags[i]!]));
   }
 
-  private async taggedResources(arns: readonly string[]): Promise<Map<string, Record<string, string>>> {
-    const client = await this.client('tagging', (m, c) => new m.ResourceGroupsTaggingAPIClient(c));
+  private async taggedResources(arns: readonly string[], region: string): Promise<Map<string, Record<string, string>>> {
+    const client = await this.client('tagging', (m, c) => new m.ResourceGroupsTaggingAPIClient(c), region);
     const { GetResourcesCommand } = await sdk('tagging');
     const chunks: string[][] = [];
     for (let i = 0; i < arns.length; i += ARNS_PER_TAG_CALL) chunks.push(arns.slice(i, i + ARNS_PER_TAG_CALL));
     const answers = await Promise.all(
-      chunks.map((chunk) => this.call('tag:GetResources', () => client.send(new GetResourcesCommand({ ResourceARNList: chunk })))),
+      chunks.map((chunk) => this.call('tag:GetResources', () => client.send(new GetResourcesCommand({ ResourceARNList: chunk })), region)),
     );
     // A resource without tags is absent from the answer.
     const tags = new Map(arns.map((arn): [string, Record<string, string>] => [arn, {}]));

@@ -472,7 +472,7 @@ function organizations(ctx: CallContext): Call | undefined {
 
 /**
  * `GetResources` by ARN list (what the connector sends: the ARNs of one page of resources), for the
- * kinds whose own APIs carry no tags (Lambda functions, ElastiCache clusters, SQS queues). As AWS
+ * kinds whose listings carry no tags (Lambda functions, ElastiCache clusters, SQS queues, S3 buckets). As AWS
  * does: at most 100 ARNs, never together with the paging parameters, and resources without tags
  * (or unknown ARNs) simply absent from the answer.
  */
@@ -500,6 +500,8 @@ function tagging(ctx: CallContext): Call | undefined {
       for (const f of data.functions) known.set(`${prefix('lambda')}function:${f.name}`, pairs(f.tags));
       for (const c of data.cacheClusters) known.set(`${prefix('elasticache')}cluster:${c.id}`, c.tags.map((t) => ({ Key: t.key, Value: t.value })));
       for (const q of data.queues) known.set(`${prefix('sqs')}${q.name}`, pairs(q.tags));
+      // S3 is global, but each region's tagging API answers for the buckets that live there.
+      for (const b of ctx.account.buckets) if (b.region === ctx.region) known.set(`arn:aws:s3:::${b.name}`, (b.tags ?? []).map((t) => ({ Key: t.key, Value: t.value })));
       const found = arns.flatMap((arn) => {
         const tags = known.get(String(arn));
         return tags && tags.length > 0 ? [{ ResourceARN: String(arn), Tags: tags }] : [];
