@@ -221,13 +221,15 @@ async function writeEntity(ctx: SourceContext, scope: Scope, change: StoredChang
   const { source, store, elder } = ctx;
   const desired = change.after!;
   const organizationId = await ensureOrganizationPath(ctx, scope, change.detail.organizationPath ?? []);
-  // The stamp claims only relations Elder has confirmed: the ones it had before this change. The new
-  // ones are claimed by a second write once their dependencies exist (writeLinks). Claiming them
-  // here would be a lie whenever this write is applied but the dependencies are not (a 500 after
-  // apply, a crash): the next run would read the stamp, find the hash unchanged, and never create them.
-  // The parent likewise: set now when it already exists in Elder, else in the links pass, once it does.
+  // The stamp claims the relations it had and the ones the links pass is about to create, before
+  // their dependencies exist: a claim Elder does not confirm (the dependency was never made: a 500,
+  // a crash) is dropped by the next run's index (checkClaimedRelations) and planned again, so no
+  // second write is needed to claim them once made. A relation being removed stays claimed until
+  // its dependency is gone (writeLinks then writes the stamp again): a dependency no stamp claims is
+  // never looked at again. The parent is set now when it already exists in Elder, else in the links
+  // pass, once it does.
   const parentId = desired.parent ? store.owned.elderIdOf(source.name, desired.parent) : null;
-  const claimed: Projection = { ...desired, relations: change.before?.relations ?? [] };
+  const claimed: Projection = { ...desired, relations: [...new Set([...(change.before?.relations ?? []), ...desired.relations])].sort() };
   delete claimed.parent;
   if (parentId !== null) claimed.parent = desired.parent!;
   else if (change.before?.parent) claimed.parent = change.before.parent;
@@ -324,8 +326,9 @@ async function findEntityByKey(ctx: SourceContext, key: string, entity: NewEntit
 
 /**
  * The second pass over written entities, once every entity of the scope exists: dependencies
- * (relations) and a parent that did not exist at the first write. The stamp then claims what Elder
- * confirmed (see writeEntity) in one more write, made only for entities whose links changed.
+ * (relations) and a parent that did not exist at the first write. The stamp is written once more
+ * only when it must change: a relation removed, a parent set, or a dependency that failed (see
+ * writeEntity for why added relations are claimed at the first write).
  */
 async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<void> {
   const { source, store, elder } = ctx;
@@ -377,6 +380,8 @@ async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<voi
   const relations = [...before].filter((r) => after.has(r) || removeFailed).concat(added.filter((r) => !failedAdds.has(r)));
   const claimed: Stamp = { ...stamp, relations: [...new Set(relations)].sort() };
   if (parentId !== null) claimed.parent = pendingParent!;
+  // Everything added and nothing else to say: the first write already claimed it.
+  if (firstError === undefined && removed.length === 0 && parentId === null && sameStrings(claimed.relations, stamp.relations)) return;
   const write = elder
     .updateEntity(sourceId, {
       attributes: { ...indexed.attributes, [STAMP_ATTRIBUTE]: claimed as unknown as JsonObject },
@@ -433,3 +438,6 @@ async function firstOf<T>(pages: AsyncGenerator<T[]>): Promise<boolean> {
   return false;
 }
 
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

@@ -194,6 +194,9 @@ describe('a first sync', () => {
       ].sort(),
     );
 
+    // 5 organizations, 5 entities, 4 dependencies: the stamps claimed the memberships at the
+    // entities' first writes, so there is no third write per member.
+    expect(writes()).toBe(14);
     const before = writes();
     const second = await sync('apply');
     expectOk(second.report);
@@ -296,6 +299,32 @@ describe('a later sync', () => {
     expect(memberships).toContainEqual([byName.get('Bob Baker'), byName.get('all-staff')]);
     expect(memberships).toContainEqual([byName.get('Carol Chen'), byName.get('all-staff')]);
     expect(memberships).toHaveLength(5);
+    expect((await sync('plan')).changes).toEqual([]);
+  });
+
+  it('leaves no membership behind when stopped between the entities\' writes and their links pass', async () => {
+    // Alice leaves engineering, Carol joins it: both entity writes come before either dependency write.
+    source.user('alice', 'Alice Archer', ['Corp', 'People'], ['all']);
+    source.user('carol', 'Carol Chen', ['Corp', 'People'], ['eng']);
+    const patches = () => Object.entries(emulator.stats().byRoute).filter(([route]) => route.startsWith('PATCH /api/v1/entities/')).reduce((n, [, c]) => n + c, 0);
+    const controller = new AbortController();
+    const watch = setInterval(() => {
+      if (patches() >= 1) controller.abort();
+    }, 1);
+    emulator.setFaults({ rate: 1, kinds: ['slow'], slowMs: 20, methods: ['PATCH'] });
+    const stopped = await sync('apply', { signal: controller.signal });
+    clearInterval(watch);
+    emulator.setFaults({ rate: 0, kinds: [] });
+    expect(stopped.report.scopes[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/^interrupted/) });
+    const byName = new Map(emulator.entities().map((e) => [e.name as string, e.id as number]));
+    const memberships = () => emulator.dependencies().map((d) => [d.source_id, d.target_id]);
+    // The links pass never ran: Alice is still in engineering.
+    expect(memberships()).toContainEqual([byName.get('Alice Archer'), byName.get('engineering')]);
+
+    expectOk((await sync('apply')).report);
+    expect(memberships()).not.toContainEqual([byName.get('Alice Archer'), byName.get('engineering')]);
+    expect(memberships()).toContainEqual([byName.get('Carol Chen'), byName.get('engineering')]);
+    expect(memberships()).toHaveLength(4);
     expect((await sync('plan')).changes).toEqual([]);
   });
 
