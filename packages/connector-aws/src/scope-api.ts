@@ -79,7 +79,7 @@ export class ScopeApi implements RecordScope {
           denied.add(this.accountId);
           this.log.warn('tag:GetResources denied: reading tags with one call per resource (grant tag:GetResources for far fewer calls)', {
             account: this.accountId,
-            region: this.region,
+            region,
           });
         }
       }

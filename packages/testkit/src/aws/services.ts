@@ -496,12 +496,13 @@ function tagging(ctx: CallContext): Call | undefined {
       const data = regionData(ctx.account, ctx.region);
       const prefix = (service: string) => `arn:aws:${service}:${ctx.region}:${ctx.account.id}:`;
       const known = new Map<string, Array<{ Key: string; Value: string }>>();
-      const pairs = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-      for (const f of data.functions) known.set(`${prefix('lambda')}function:${f.name}`, pairs(f.tags));
-      for (const c of data.cacheClusters) known.set(`${prefix('elasticache')}cluster:${c.id}`, c.tags.map((t) => ({ Key: t.key, Value: t.value })));
-      for (const q of data.queues) known.set(`${prefix('sqs')}${q.name}`, pairs(q.tags));
+      const fromMap = (tags: Record<string, string>) => Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+      const fromList = (tags: readonly AwsTag[]) => tags.map((t) => ({ Key: t.key, Value: t.value }));
+      for (const f of data.functions) known.set(`${prefix('lambda')}function:${f.name}`, fromMap(f.tags));
+      for (const c of data.cacheClusters) known.set(`${prefix('elasticache')}cluster:${c.id}`, fromList(c.tags));
+      for (const q of data.queues) known.set(`${prefix('sqs')}${q.name}`, fromMap(q.tags));
       // S3 is global, but each region's tagging API answers for the buckets that live there.
-      for (const b of ctx.account.buckets) if (b.region === ctx.region) known.set(`arn:aws:s3:::${b.name}`, (b.tags ?? []).map((t) => ({ Key: t.key, Value: t.value })));
+      for (const b of ctx.account.buckets) if (b.region === ctx.region) known.set(`arn:aws:s3:::${b.name}`, fromList(b.tags ?? []));
       const found = arns.flatMap((arn) => {
         const tags = known.get(String(arn));
         return tags && tags.length > 0 ? [{ ResourceARN: String(arn), Tags: tags }] : [];
