@@ -418,6 +418,15 @@ describe('throttling and errors', () => {
     expect(fake.requests().filter((r) => r.action === 'tag:GetResources').map((r) => r.status)).toEqual([400]);
   });
 
+  it('testConnection checks tag:GetResources in the global scope of an account that reads S3 alone', async () => {
+    const c = config({ services: ['s3'] });
+    const d = await discover(c);
+    const checks = await connector.testConnection({ config: c, scope: scopeOf(d, `${M1}/global`), log: silentLogger, signal });
+    expect(checks.find((x) => x.name === 'tag:GetResources')).toEqual({ name: 'tag:GetResources', ok: true, detail: 'allowed' });
+    const everything = await connector.testConnection({ config: config(), scope: scopeOf(await discover(config()), `${M1}/global`), log: silentLogger, signal });
+    expect(everything.map((x) => x.name)).not.toContain('tag:GetResources');
+  });
+
   it('a denial is a PermissionDeniedError carrying the action (what the summary names)', async () => {
     const c = config({ services: ['sqs'] });
     const d = await discover(c);

@@ -9,14 +9,15 @@ interface Probe {
   action: string;
   /** The service whose kinds need the action, or `discovery` for what finding the scopes needs. */
   service: AwsService | 'discovery';
-  /** Services any of which needs the action (instead of `service`'s alone). */
-  services?: AwsService[];
   /** The action is not required: what a denial costs instead (the check still passes). */
   withoutIt?: string;
-  /** Whether the read would make the call at all (default: yes). */
-  applies?(session: Session): boolean;
+  /** Whether a scope's read makes the call (instead of: the scope reads `service`). */
+  neededBy?(scope: { services: ReadonlySet<AwsService>; global: boolean; session: Session }): boolean;
   run(runtime: AwsRuntime, session: Session, region: string, pool: ClientPool): Promise<string>;
 }
+
+/** Regional services whose tags come from the tagging API (S3 is the global one). */
+const TAGGED_REGIONAL: AwsService[] = ['lambda', 'elasticache', 'sqs'];
 
 /** One cheap read per IAM action the read of a scope needs (page size 1 where the API allows). */
 const PROBES: Probe[] = [
@@ -133,13 +134,16 @@ const PROBES: Probe[] = [
   {
     action: 'tag:GetResources',
     service: 'lambda',
-    services: ['lambda', 'elasticache', 'sqs'],
     withoutIt: 'Lambda, ElastiCache, SQS and S3 tags are read with one call per resource (lambda:ListTags, elasticache:ListTagsForResource, sqs:ListQueueTags, s3:GetBucketTagging)',
-    applies: (session) => taggingReachable(session.endpoints),
+    // Checked once per account where it can be: in its regions' scopes, or in its global scope
+    // when it reads S3 alone.
+    neededBy: ({ services, global, session }) =>
+      taggingReachable(session.endpoints) && (TAGGED_REGIONAL.some((x) => services.has(x)) ? !global : global && services.has('s3')),
     run: async (rt, s, region, pool) => {
       const c = await rt.client('tagging', s, region, (m, cfg) => new m.ResourceGroupsTaggingAPIClient(cfg), pool);
       const { GetResourcesCommand } = await sdk('tagging');
-      await c.send(new GetResourcesCommand({ ResourceARNList: [`arn:aws:sqs:${region}:${s.accountId}:elder-sync-probe`] }));
+      const probe = region === 'global' ? 'arn:aws:s3:::elder-sync-probe' : `arn:aws:sqs:${region}:${s.accountId}:elder-sync-probe`;
+      await c.send(new GetResourcesCommand({ ResourceARNList: [probe] }));
       return 'allowed';
     },
   },
@@ -208,8 +212,7 @@ async function runChecks(ctx: ConnectorContext<AwsConfig>, runtime: AwsRuntime, 
   }
   let probed = 0;
   for (const probe of probes) {
-    if (probe.service === 'discovery' ? !discoveryHere : !(probe.services ?? [probe.service]).some((x) => services.has(x)) || GLOBAL_SERVICES.has(probe.service) !== global) continue;
-    if (probe.applies && !probe.applies(session)) continue;
+    if (probe.neededBy ? !probe.neededBy({ services, global, session }) : probe.service === 'discovery' ? !discoveryHere : !services.has(probe.service) || GLOBAL_SERVICES.has(probe.service) !== global) continue;
     // Outside the account's sample region one read shows the region answers; permissions are the account's.
     if (!params.sample && probed++ > 0) {
       checks.push({ name: 'permissions', ok: true, detail: `checked in the account's sample region; here only that ${params.region} answers` });
