@@ -118,7 +118,8 @@ async function child(script, args) {
  * client sending the first sync's creates at the same concurrency (on the same emulator, reset
  * after), the LDAP connector's read alone, and a bare ldapts paged read. Each read runs twice,
  * interleaved, and the quicker run counts: the first read of a freshly loaded directory also warms
- * slapd, which was charged to whichever client went first (the connector, by up to a third).
+ * slapd, which was charged to whichever client went first (the connector: at 50 000 users 1.44 s
+ * cold, 1.24 and 1.34 s warm, against 1.08 - 1.13 s for ldapts).
  */
 async function floors(users, emulator, directory) {
   const bareHttp = await child('bare-http-child.mjs', [emulator.url, await emulator.token(), 8, users]);
