@@ -380,8 +380,9 @@ async function writeLinks(ctx: SourceContext, change: StoredChange): Promise<voi
   const relations = [...before].filter((r) => after.has(r) || removeFailed).concat(added.filter((r) => !failedAdds.has(r)));
   const claimed: Stamp = { ...stamp, relations: [...new Set(relations)].sort() };
   if (parentId !== null) claimed.parent = pendingParent!;
-  // Everything added and nothing else to say: the first write already claimed it.
-  if (firstError === undefined && removed.length === 0 && parentId === null && sameStrings(claimed.relations, stamp.relations)) return;
+  // The first write already claims what Elder now holds (every addition made, nothing removed): no
+  // second write.
+  if (firstError === undefined && parentId === null && sameStrings(claimed.relations, stamp.relations)) return;
   const write = elder
     .updateEntity(sourceId, {
       attributes: { ...indexed.attributes, [STAMP_ATTRIBUTE]: claimed as unknown as JsonObject },
