@@ -4,6 +4,7 @@
  * or throws the network error (classified by `retry.ts`).
  */
 import PQueue from 'p-queue';
+import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { DeadlineSignals } from './deadline-signals.js';
 
@@ -127,19 +128,10 @@ export function createTransport(options: TransportOptions): Transport {
         throw new ResponseTooLargeError(limit, length);
       }
       // Read (and so drain: the keep-alive socket goes back to the pool) at most `limit` bytes.
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of response.body) {
-        size += (chunk as Buffer).length;
-        if (size > limit) {
-          response.body.destroy();
-          throw new ResponseTooLargeError(limit, null);
-        }
-        chunks.push(chunk as Buffer);
-      }
+      const text = await readText(response.body, limit);
       // A large body (an index page) takes long to make and read wherever Elder is: not a measure of distance.
-      if (size <= SMALL_BODY_BYTES) recent[exchanges++ % RECENT_EXCHANGES] = performance.now() - started;
-      return { status: response.statusCode, headers: response.headers, text: Buffer.concat(chunks).toString('utf8') };
+      if (text.length <= SMALL_BODY_BYTES) recent[exchanges++ % RECENT_EXCHANGES] = performance.now() - started;
+      return { status: response.statusCode, headers: response.headers, text };
     } finally {
       deadlines.finish(deadline);
     }
@@ -178,4 +170,26 @@ export function createTransport(options: TransportOptions): Transport {
       await pool.close();
     },
   };
+}
+
+/**
+ * A response body as text, failing once it grows past `limit` bytes. Read by its events, not with
+ * `for await`: the async iterator cost about as much CPU per exchange as the rest of the exchange.
+ */
+function readText(body: Readable, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new ResponseTooLargeError(limit, null));
+        body.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    body.once('end', () => resolve((chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8')));
+    body.once('error', reject);
+  });
 }
