@@ -129,17 +129,21 @@ export class OwnedIndex {
     return row ? row[1] : null;
   }
 
-  /** Records an entity this run created or updated (it counts as seen). */
+  /**
+   * Records an entity this run wrote, as Elder answered it (it counts as seen). Kept like an entity
+   * found in Elder, by what its stamp says: the projection read back is what Elder now holds (its
+   * stamp may claim relations the desired projection dropped), and the body is half the size.
+   */
   put(entry: IndexedEntity): void {
     this.run.write(() => {
-      const slot = this.write(entry);
+      const slot = this.write(entry, readStamp(entry.attributes) ? foundBodyOf(entry) : bodyOf(entry));
       this.seen.set(slot, 1);
     });
   }
 
-  /** Replaces what the index holds for an entity, keeping whether this run saw it. */
+  /** Replaces what the index holds for an entity with the projection given, keeping whether this run saw it. */
   replace(entry: IndexedEntity): void {
-    this.run.write(() => this.write(entry));
+    this.run.write(() => this.write(entry, bodyOf(entry)));
   }
 
   remove(source: string, key: string): void {
@@ -211,12 +215,12 @@ export class OwnedIndex {
   }
 
   /** Inserts or updates an entry (its slot kept when it exists); returns the slot. */
-  private write(entry: IndexedEntity): number {
-    const inserted = this.insertNew(entry, bodyOf(entry));
+  private write(entry: IndexedEntity, body: string): number {
+    const inserted = this.insertNew(entry, body);
     if (inserted !== null) return inserted;
     const slot = (this.stmts.slotOf.get(entry.source, entry.key) as [number, number])[0];
     this.stmts.update.run(entry.elderId, entry.scope, entry.kind, entry.hash, entry.organizationId, entry.source, entry.key);
-    this.stmts.bodyPut.run(slot, bodyOf(entry));
+    this.stmts.bodyPut.run(slot, body);
     return slot;
   }
 
@@ -240,15 +244,15 @@ export class OwnedIndex {
 type EntityRow = [source: string, key: string, elderId: number, scope: string, kind: string, hash: string, orgId: number, body: string];
 
 /**
- * The body of an entity this run wrote (`put`, `replace`): its projection as given, which may differ
- * from what its stamp says (relations not yet confirmed).
+ * The body of an entry whose projection is not what its stamp says (`replace`: relations Elder does
+ * not confirm; `put` of an answer without a stamp): the projection as given.
  */
 function bodyOf(entry: IndexedEntity): string {
   return JSON.stringify({ projection: entry.projection, attributes: entry.attributes, tags: entry.tags });
 }
 
 /**
- * The body of an entity found in Elder (`add`). Its projection is what its stamp says of it
+ * The body of an entity found in Elder (`add`) or written by this run (`put`). Its projection is what its stamp says of it
  * (`actualProjection`), so only the fields that derive it are kept, not the owned attributes twice:
  * every owned entity writes one, and few are read back (a change, a delete).
  */

@@ -34,10 +34,15 @@ describe('PlanStore (the run\'s working set, written in batches)', () => {
       expect(store.owned.get('s', 's/user/b')).toEqual(entity('s/user/b', 8));
       // Found in Elder, it is read back whole: the projection derived again from its stamp.
       expect(store.owned.get('s', 's/user/c')).toEqual(entity('s/user/c', 9));
-      // Written by this run, its projection is kept as given, even where the stamp says otherwise.
-      const pending = { ...entity('s/user/d', 10), projection: { ...entity('s/user/d', 10).projection, relations: ['member_of:s/group/g'] } };
-      store.owned.put(pending);
-      expect(store.owned.get('s', 's/user/d')).toEqual(pending);
+      // Written by this run, it is read back as its stamp says, like one found: what Elder now holds,
+      // not the projection the writer wanted (its stamp may still claim a relation being removed).
+      const written = entity('s/user/d', 10, { relations: ['member_of:s/group/g'] });
+      store.owned.put({ ...written, projection: { ...written.projection, relations: [] } });
+      expect(store.owned.get('s', 's/user/d')).toEqual(written);
+      // An answer without a stamp (a hostile Elder) keeps the projection as given.
+      const unstamped = { ...entity('s/user/e', 11), attributes: { n: 's/user/e' } };
+      store.owned.put(unstamped);
+      expect(store.owned.get('s', 's/user/e')).toEqual(unstamped);
       expect(store.owned.countUnseen('s', 'dir', 'user')).toBe(1);
       store.close();
     });
