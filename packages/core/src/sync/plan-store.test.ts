@@ -57,6 +57,23 @@ describe('PlanStore (the run\'s working set, written in batches)', () => {
       store.close();
     });
 
+    it("keeps this run's writes in a batch that look-ups answer from and every other read writes first", async () => {
+      const store = new PlanStore();
+      store.owned.add(entity('s/user/a', 1));
+      store.owned.put(entity('s/user/a', 1, { hash: 'written' }));
+      store.owned.put(entity('s/user/b', 2));
+      // Look-ups answer from the batch, the latest write of a key winning.
+      expect(store.owned.see('s', 's/user/a')).toEqual({ elderId: 1, hash: 'written' });
+      expect(store.owned.elderIdOf('s', 's/user/b')).toBe(2);
+      // A listing writes the batch first: both written entities count as seen.
+      expect(store.owned.count('s', 'dir')).toBe(2);
+      expect(store.owned.countUnseen('s', 'dir', 'user')).toBe(0);
+      // Closed with a batch pending, the timer that would write it stays quiet.
+      store.owned.put(entity('s/user/c', 3));
+      store.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    });
+
     it('replaces an entry without changing whether it was seen, and forgets a removed one', () => {
       const store = new PlanStore();
       store.owned.add(entity('s/user/a', 1));
