@@ -1,6 +1,6 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { ScopeWrites } from './apply-scope.js';
-import type { ChangeDetail } from './plan-changes.js';
+import type { ChangeDetail, StoredChange } from './plan-changes.js';
 import type { SourceContext } from './source-context.js';
 import type { PlanChange } from './types.js';
 
@@ -44,15 +44,18 @@ export class EarlyWrites {
     private readonly writes: ScopeWrites,
   ) {}
 
-  /** A change was planned: written soon if it can be (see the class), else left to the applier. */
-  offer(seq: number, change: Pick<PlanChange, 'target' | 'action' | 'after'>, detail: ChangeDetail): void {
+  /**
+   * A change was planned (`seq` in the plan): written soon if it can be (see the class), else left
+   * to the applier. `stored()` gives it as the applier would read it back, for a slot free now.
+   */
+  offer(seq: number, change: Pick<PlanChange, 'target' | 'action' | 'after'>, detail: ChangeDetail, stored: () => StoredChange): void {
     if (change.target !== 'entity' || (change.action !== 'create' && change.action !== 'update')) return;
     const { ctx } = this;
     if (this.stopped || ctx.rootId === null || !this.spare()) return;
     const parent = change.after?.parent;
     if (parent !== undefined && ctx.store.owned.elderIdOf(ctx.source.name, parent) === null) return;
     if (ctx.mappedBefore && ctx.tree.resolve(ctx.rootId, detail.organizationPath ?? []).missing.length > 0) return;
-    if (!this.writes.pool.tryStart(() => this.writeFrom(seq)) && this.queue.length < QUEUED_PER_SLOT * ctx.writeConcurrency) this.queue.push(seq);
+    if (!this.writes.pool.tryStart(() => this.writeFrom(stored())) && this.queue.length < QUEUED_PER_SLOT * ctx.writeConcurrency) this.queue.push(seq);
   }
 
   /**
@@ -76,12 +79,20 @@ export class EarlyWrites {
     return this.roomToWrite;
   }
 
-  /** One slot's work: this change, then queued ones while the read goes on and capacity is spare. */
-  private async writeFrom(seq: number): Promise<void> {
-    for (let next: number | undefined = seq; next !== undefined; next = this.stopped || !this.spare() ? undefined : this.queue.shift()) {
+  /**
+   * One slot's work: this change, then queued ones while the read goes on and capacity is spare
+   * (read back from the plan: only their numbers were held).
+   */
+  private async writeFrom(first: StoredChange): Promise<void> {
+    await this.writes.entity(first);
+    for (let next = this.nextQueued(); next !== undefined; next = this.nextQueued()) {
       const change = this.ctx.store.changes.planned(next);
       if (change) await this.writes.entity(change);
     }
+  }
+
+  private nextQueued(): number | undefined {
+    return this.stopped || !this.spare() ? undefined : this.queue.shift();
   }
 }
 

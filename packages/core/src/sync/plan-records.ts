@@ -46,8 +46,10 @@ export class ScopePlanner {
 
   /** Adds a change of this scope to the plan and counts it. */
   change(c: ScopeChange, detail: ChangeDetail = {}): void {
-    const seq = this.ctx.store.changes.add({ ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label }, detail);
-    this.early?.offer(seq, c, detail);
+    const planned = { ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label };
+    const seq = this.ctx.store.changes.add(planned, detail);
+    // A write started now takes the change as planned, not parsed back from the plan.
+    this.early?.offer(seq, c, detail, () => ({ ...planned, seq, detail, organization: (c.after ?? c.before)?.organization ?? '' }));
     if (c.action === 'create') this.counts.create++;
     else if (c.action === 'update' || c.action === 'mark' || c.action === 'adopt') this.counts.update++;
     else if (c.action === 'delete') this.counts.delete++;
