@@ -160,9 +160,9 @@ export function createTransport(options: TransportOptions): Transport {
 /**
  * One request through undici's dispatcher, its answer read whole as text, at most `limit` bytes (a
  * larger one fails, and its socket is dropped; a read one goes back to the pool). A handler of our
- * own rather than `pool.request`: that wraps every exchange in an async resource and a body stream,
- * and turns the parsed headers back into buffers to parse them again, several times the CPU of the
- * exchange itself at Elder's request rates.
+ * own rather than `pool.request`, which wraps every exchange in an async resource and a body stream
+ * and turns the parsed headers back into buffers to parse them again: at 64 writes in flight that
+ * was about 8 % of the CLI's CPU.
  */
 function dispatch(pool: Pool, request: WireRequest, signal: AbortSignal, limit: number): Promise<WireResponse> {
   return new Promise((resolve, reject) => {

@@ -306,9 +306,9 @@ function bodyOf(entry: IndexedEntity): string {
 }
 
 /**
- * The body of an entity found in Elder (`add`) or written by this run (`put`). Its projection is what its stamp says of it
- * (`actualProjection`), so only the fields that derive it are kept, not the owned attributes twice:
- * every owned entity writes one, and few are read back (a change, a delete).
+ * The body of an entity found in Elder (`add`) or written by this run (`put`). Its projection is what
+ * its stamp says of it (`actualProjection`), so only the fields that derive it are kept, not the
+ * owned attributes twice: every owned entity writes one, and few are read back (a change, a delete).
  */
 function foundBodyOf({ projection, attributes, tags }: IndexedEntity): string {
   return JSON.stringify({ found: { name: projection.name, type: projection.type, subType: projection.subType, organization: projection.organization }, attributes, tags });

@@ -88,7 +88,7 @@ export class PlanChanges {
         change.reason,
         change.sensitive?.length ? JSON.stringify(change.sensitive) : null,
         JSON.stringify(detail),
-        (after ?? before)?.organization ?? '',
+        organizationOf(change),
         change.target === 'entity' && hasLinks(before, after) ? 1 : 0,
       ),
     );
@@ -161,6 +161,11 @@ export class PlanChanges {
       afterSeq = rows[rows.length - 1]!.seq;
     }
   }
+}
+
+/** The organization path a change is in: `after`'s, else `before`'s (a delete). */
+export function organizationOf({ before, after }: Pick<PlanChange, 'before' | 'after'>): string {
+  return (after ?? before)?.organization ?? '';
 }
 
 /** Whether applying the change leaves dependencies or a parent for the links pass (apply-scope.ts). */
