@@ -62,7 +62,7 @@ describe('PlanStore (the run\'s working set, written in batches)', () => {
       store.owned.add(entity('s/user/a', 1));
       store.owned.put(entity('s/user/a', 1, { hash: 'written' }));
       store.owned.put(entity('s/user/b', 2));
-      // Look-ups answer from the batch, the latest write of a key winning.
+      // Look-ups answer from the batch, before what the tables hold (the entity found in Elder).
       expect(store.owned.see('s', 's/user/a')).toEqual({ elderId: 1, hash: 'written' });
       expect(store.owned.elderIdOf('s', 's/user/b')).toBe(2);
       // A listing writes the batch first: both written entities count as seen.
