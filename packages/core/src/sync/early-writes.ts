@@ -1,8 +1,7 @@
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import type { ScopeWrites } from './apply-scope.js';
-import type { ChangeDetail, StoredChange } from './plan-changes.js';
+import type { StoredChange } from './plan-changes.js';
 import type { SourceContext } from './source-context.js';
-import type { PlanChange } from './types.js';
 
 /**
  * Step 4 begun during step 3: while `run` still reads a scope, a planned entity create or update is
@@ -45,17 +44,17 @@ export class EarlyWrites {
   ) {}
 
   /**
-   * A change was planned (`seq` in the plan): written soon if it can be (see the class), else left
-   * to the applier. `stored()` gives it as the applier would read it back, for a slot free now.
+   * A change was planned: written soon if it can be (see the class), else left to the applier. A
+   * slot free now writes it as given; a queued one is read back from the plan by its number.
    */
-  offer(seq: number, change: Pick<PlanChange, 'target' | 'action' | 'after'>, detail: ChangeDetail, stored: () => StoredChange): void {
+  offer(change: StoredChange): void {
     if (change.target !== 'entity' || (change.action !== 'create' && change.action !== 'update')) return;
     const { ctx } = this;
     if (this.stopped || ctx.rootId === null || !this.spare()) return;
     const parent = change.after?.parent;
     if (parent !== undefined && ctx.store.owned.elderIdOf(ctx.source.name, parent) === null) return;
-    if (ctx.mappedBefore && ctx.tree.resolve(ctx.rootId, detail.organizationPath ?? []).missing.length > 0) return;
-    if (!this.writes.pool.tryStart(() => this.writeFrom(stored())) && this.queue.length < QUEUED_PER_SLOT * ctx.writeConcurrency) this.queue.push(seq);
+    if (ctx.mappedBefore && ctx.tree.resolve(ctx.rootId, change.detail.organizationPath ?? []).missing.length > 0) return;
+    if (!this.writes.pool.tryStart(() => this.writeFrom(change)) && this.queue.length < QUEUED_PER_SLOT * ctx.writeConcurrency) this.queue.push(change.seq);
   }
 
   /**

@@ -49,7 +49,7 @@ export class ScopePlanner {
     const planned = { ...c, source: this.ctx.source.name, scope: this.scope.id, scopeLabel: this.scope.label };
     const seq = this.ctx.store.changes.add(planned, detail);
     // A write started now takes the change as planned, not parsed back from the plan.
-    this.early?.offer(seq, c, detail, () => ({ ...planned, seq, detail, organization: organizationOf(c) }));
+    this.early?.offer({ ...planned, seq, detail, organization: organizationOf(c) });
     if (c.action === 'create') this.counts.create++;
     else if (c.action === 'update' || c.action === 'mark' || c.action === 'adopt') this.counts.update++;
     else if (c.action === 'delete') this.counts.delete++;
