@@ -1,7 +1,7 @@
 import type { JsonObject } from '../json.js';
 import { actualProjection, readStamp } from './projection.js';
 import type { RelationClaims } from './relation-claims.js';
-import { PAGE_SIZE, RowMarks, type RunDatabase } from './run-database.js';
+import { DeferredRows, PAGE_SIZE, RowMarks, type RunDatabase } from './run-database.js';
 import type { Projection } from './types.js';
 
 /** One Elder entity this tool owns, as found by scanning Elder at the start of a run. */
@@ -39,12 +39,19 @@ export class OwnedIndex {
   private readonly stmts;
   /** Entities this run wrote, not yet in the tables (see `put`), by source and key. */
   private pending = new Map<string, IndexedEntity>();
-  private failed: { error: unknown } | null = null;
+  private readonly deferred: DeferredRows;
 
   constructor(
     private readonly run: RunDatabase,
     private readonly claims: RelationClaims,
   ) {
+    this.deferred = new DeferredRows(run, () => {
+      for (const entry of this.pending.values()) {
+        const slot = this.write(entry, readStamp(entry.attributes) ? foundBodyOf(entry) : bodyOf(entry));
+        this.seen.set(slot, 1);
+      }
+      this.pending = new Map();
+    });
     run.db.exec(`
       CREATE TABLE owned (
         source TEXT NOT NULL, key TEXT NOT NULL, slot INTEGER NOT NULL, elder_id INTEGER NOT NULL,
@@ -93,7 +100,7 @@ export class OwnedIndex {
    * its stamp claims are remembered until Elder's dependencies confirm them.
    */
   add(entry: IndexedEntity): 'indexed' | 'duplicate' {
-    this.settle();
+    this.deferred.settle();
     return this.run.write(() => {
       if (this.insertNew(entry, foundBodyOf(entry)) !== null) {
         this.claims.claim(entry);
@@ -126,7 +133,7 @@ export class OwnedIndex {
   }
 
   get(source: string, key: string): IndexedEntity | null {
-    this.settle();
+    this.deferred.settle();
     const row = this.stmts.get.get(source, key) as EntityRow | undefined;
     return row ? fromRow(row) : null;
   }
@@ -143,51 +150,22 @@ export class OwnedIndex {
    * found in Elder, by what its stamp says: the projection read back is what Elder now holds (its
    * stamp may claim relations the desired projection dropped), and the body is half the size.
    *
-   * Written to the tables in batches (`settle`), not one by one: a write comes back between other
-   * requests' work, and a lone insert then cost about four times one in a batch (SQLite's pages and
-   * code no longer in the CPU's caches). Look-ups answer from the batch; every other read settles it.
+   * Written to the tables in batches (`DeferredRows`), not one by one. Look-ups answer from the
+   * batch; every other read writes it first.
    */
   put(entry: IndexedEntity): void {
     this.pending.set(pendingKey(entry.source, entry.key), entry);
-    if (this.pending.size === 1) setTimeout(this.settleLater, SETTLE_MS).unref();
-    else if (this.pending.size >= SETTLE_PUTS) this.settle();
+    this.deferred.added();
   }
-
-  /** Writes the pending puts (see `put`); first throws what writing them from the timer threw. */
-  private settle(): void {
-    if (this.failed) {
-      const { error } = this.failed;
-      this.failed = null;
-      throw error;
-    }
-    if (this.pending.size === 0 || !this.run.db.open) return;
-    const entries = this.pending;
-    this.pending = new Map();
-    this.run.write(() => {
-      for (const entry of entries.values()) {
-        const slot = this.write(entry, readStamp(entry.attributes) ? foundBodyOf(entry) : bodyOf(entry));
-        this.seen.set(slot, 1);
-      }
-    });
-  }
-
-  /** `settle` from a timer, where a throw would end the process: the next read throws it instead. */
-  private readonly settleLater = (): void => {
-    try {
-      this.settle();
-    } catch (error) {
-      this.failed = { error };
-    }
-  };
 
   /** Replaces what the index holds for an entity with the projection given, keeping whether this run saw it. */
   replace(entry: IndexedEntity): void {
-    this.settle();
+    this.deferred.settle();
     this.run.write(() => this.write(entry, bodyOf(entry)));
   }
 
   remove(source: string, key: string): void {
-    this.settle();
+    this.deferred.settle();
     this.run.write(() => {
       const slot = this.stmts.remove.get(source, key) as number | undefined;
       if (slot !== undefined) this.stmts.bodyRemove.run(slot);
@@ -246,7 +224,7 @@ export class OwnedIndex {
 
   /** Extra Elder entities carrying an already indexed key (few: materialised). */
   duplicates(source: string, scope: string): DuplicateEntity[] {
-    this.settle();
+    this.deferred.settle();
     return (this.stmts.duplicatesOf.all(source, scope) as Array<[string, number, string, string, string]>).map(([key, elderId, kind, name, projection]) => ({
       key,
       elderId,
@@ -280,16 +258,12 @@ export class OwnedIndex {
    * pending puts written, for the listings that read it.
    */
   private byScope(): void {
-    this.settle();
+    this.deferred.settle();
     // Key and slot in it too: the per-kind listings read it alone, in key order (without them SQLite
     // preferred scanning the primary key, a whole source per scope).
     this.run.ensureIndex('owned_scope', 'owned (source, scope, kind, key, slot)');
   }
 }
-
-/** Puts kept pending at most, and for at most this long (see `put`). */
-const SETTLE_PUTS = 256;
-const SETTLE_MS = 20;
 
 function pendingKey(source: string, key: string): string {
   return `${source}\u0000${key}`;

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { PAGE_SIZE, RowMarks, type RunDatabase } from './run-database.js';
+import { DeferredRows, PAGE_SIZE, RowMarks, type RunDatabase } from './run-database.js';
 import type { ChangeAction, PlanChange, PlannedOrganization, PlanTally, Projection } from './types.js';
 
 /** Details the applier needs beyond what the plan shows. */
@@ -29,8 +29,16 @@ export interface StoredChange extends PlanChange {
 export class PlanChanges {
   private readonly outcomes = new RowMarks();
   private readonly stmts;
+  /** Changes added and not yet in the table (see `add`): each one's insert parameters. */
+  private pending: unknown[][] = [];
+  private readonly deferred: DeferredRows;
+  private nextSeq = 1;
 
   constructor(private readonly run: RunDatabase) {
+    this.deferred = new DeferredRows(run, () => {
+      for (const row of this.pending) this.stmts.insert.run(row);
+      this.pending = [];
+    });
     run.db.exec(`
       CREATE TABLE changes (
         seq INTEGER PRIMARY KEY, source TEXT NOT NULL, scope TEXT NOT NULL, scope_label TEXT NOT NULL,
@@ -44,8 +52,8 @@ export class PlanChanges {
     this.stmts = {
       // Positional parameters: binding sixteen by name cost more than the insert itself.
       insert: db.prepare(
-        `INSERT INTO changes (source, scope, scope_label, key, action, target, kind, name, elder_id, before, after, reason, sensitive, detail, organization, links)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO changes (seq, source, scope, scope_label, key, action, target, kind, name, elder_id, before, after, reason, sensitive, detail, organization, links)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       // The root organization comes first in a source's plan: it is created before everything else.
       all: db.prepare(`SELECT * FROM changes ORDER BY ${PLAN_ORDER} LIMIT ?`),
@@ -69,30 +77,34 @@ export class PlanChanges {
     };
   }
 
-  /** Adds a change to the plan; returns its sequence number. */
+  /**
+   * Adds a change to the plan; returns its sequence number. Written to the table in batches
+   * (`DeferredRows`: planning adds one between two records' reads); every read writes them first.
+   */
   add(change: PlanChange, detail: ChangeDetail = {}): number {
     const { before, after } = change;
-    const { lastInsertRowid } = this.run.write(() =>
-      this.stmts.insert.run(
-        change.source,
-        change.scope,
-        change.scopeLabel,
-        change.key,
-        change.action,
-        change.target,
-        change.kind,
-        change.name,
-        change.elderId,
-        before ? JSON.stringify(before) : null,
-        after ? JSON.stringify(after) : null,
-        change.reason,
-        change.sensitive?.length ? JSON.stringify(change.sensitive) : null,
-        JSON.stringify(detail),
-        organizationOf(change),
-        change.target === 'entity' && hasLinks(before, after) ? 1 : 0,
-      ),
-    );
-    return Number(lastInsertRowid);
+    const seq = this.nextSeq++;
+    this.pending.push([
+      seq,
+      change.source,
+      change.scope,
+      change.scopeLabel,
+      change.key,
+      change.action,
+      change.target,
+      change.kind,
+      change.name,
+      change.elderId,
+      before ? JSON.stringify(before) : null,
+      after ? JSON.stringify(after) : null,
+      change.reason,
+      change.sensitive?.length ? JSON.stringify(change.sensitive) : null,
+      JSON.stringify(detail),
+      organizationOf(change),
+      change.target === 'entity' && hasLinks(before, after) ? 1 : 0,
+    ]);
+    this.deferred.added();
+    return seq;
   }
 
   /**
@@ -100,6 +112,7 @@ export class PlanChanges {
    * first lines and counts the rest from `tally()`, so it sorts and copies no more rows than that.
    */
   *all(limit = Infinity): IterableIterator<StoredChange> {
+    this.deferred.settle();
     this.run.commit();
     const rows = Number.isFinite(limit) ? Math.max(0, Math.floor(limit)) : -1;
     for (const row of this.stmts.all.iterate(rows) as IterableIterator<ChangeRow>) yield fromRow(row);
@@ -107,12 +120,14 @@ export class PlanChanges {
 
   /** Every change counted by source, action, target, kind and organization, in that order. */
   tally(): PlanTally[] {
+    this.deferred.settle();
     this.run.commit();
     return this.stmts.tally.all() as PlanTally[];
   }
 
   /** The organizations the plan creates below the sources' roots, in the order they were planned. */
   organizationCreates(): PlannedOrganization[] {
+    this.deferred.settle();
     this.run.commit();
     return (this.stmts.organizationCreates.all() as Array<{ source: string; scope: string; detail: string }>).map((row) => ({
       source: row.source,
@@ -140,6 +155,7 @@ export class PlanChanges {
   /** One change by its sequence number, if it is still to be applied. */
   planned(seq: number): StoredChange | null {
     if (this.outcomes.get(seq) !== OUTCOMES.indexOf('planned')) return null;
+    this.deferred.settle();
     const row = this.stmts.bySeq.get(seq) as ChangeRow | undefined;
     return row ? fromRow(row) : null;
   }
@@ -154,6 +170,7 @@ export class PlanChanges {
     let afterKey = '';
     let afterSeq = -1;
     for (;;) {
+      this.deferred.settle();
       const rows = query.all(source, scope, target, action, afterKey, afterSeq, PAGE_SIZE) as ChangeRow[];
       for (const row of rows) if (this.outcomes.get(row.seq) === wanted) yield fromRow(row);
       if (rows.length < PAGE_SIZE) return;

@@ -193,6 +193,24 @@ describe('PlanStore (the run\'s working set, written in batches)', () => {
       store.close();
     });
 
+    it('numbers a change when it is added and writes it with its batch: read back by its number, and kept while a slow reader holds the plan open', async () => {
+      const store = new PlanStore();
+      const first = store.changes.add(change('s/user/a'));
+      const second = store.changes.add(change('s/user/b'));
+      expect(second).toBe(first + 1);
+      // Still in the batch, it reads back by its number (the early writes' queue holds numbers only).
+      expect(store.changes.planned(second)?.key).toBe('s/user/b');
+      // The plan printed to a slow consumer holds a statement open; the next batch's timer fires meanwhile.
+      const printing = store.changes.all();
+      expect(printing.next().value?.key).toBe('s/user/a');
+      const third = store.changes.add(change('s/user/c'));
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      expect([...printing].map((c) => c.key)).toEqual(['s/user/b']);
+      expect([...store.changes.all()].map((c) => c.key)).toEqual(['s/user/a', 's/user/b', 's/user/c']);
+      expect(store.changes.planned(third)?.key).toBe('s/user/c');
+      store.close();
+    });
+
     it('closes with a batch open, and its pending commit then does nothing', async () => {
       const store = new PlanStore();
       store.changes.add(change('s/user/a'));
