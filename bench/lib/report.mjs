@@ -144,9 +144,17 @@ node bench/run.mjs --scenario concurrency   # one scenario (repeatable); also --
 node bench/run.mjs --scenario graph --graph-tenants 40 --graph-objects 100000
 node bench/run.mjs --scenario gcp --gcp-sizes 1000,10000    # the GCP estate (10 projects), objects per size
 node bench/run.mjs --scenario workspace --workspace-users 1000   # Google Workspace at another size (groups: users / 20)
+node bench/ab.mjs /tmp/distA /tmp/distB --users 50000 --rounds 4  # two builds of packages/core, interleaved (below)
 \`\`\`
 Needs \`slapd\` and \`ldap-utils\` (\`scripts/install.sh\` installs them). Exit code 1 when a contract figure fails
 (writes on an unchanged run, writes ≠ changes, peak RSS growth above ${doc.memory?.limit ?? 1.5}×).
 \`node bench/run.mjs --render\` rewrites this page from \`bench/results.json\` without measuring.
+
+Whether a change to the engine is faster cannot be read from two runs of this page: on a shared machine the same
+build's first sync varies by ±15 % between runs. \`bench/ab.mjs\` takes two builds of \`packages/core\` (copies of
+its \`dist\`, built at the two revisions), runs them in turns (A B, B A, …) on the same peers, and prints each
+figure's mean, spread and B/A: the LDAP first sync and no-change run (\`--scenario ldap\`, the CLI's CPU per entity,
+wall and peak RSS) or the concurrency sweep at 64 in flight (\`--scenario sweep\`). Compare CPU: it varies far less
+than wall time. The build in \`packages/core/dist\` at start is put back at the end, also after Ctrl-C.
 `;
 }

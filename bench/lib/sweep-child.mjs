@@ -1,5 +1,6 @@
 // Concurrency sweep child: the real engine and Elder client against the emulator, fed by a synthetic
-// in-memory connector (no LDAP), so the figure is Elder throughput alone. Prints one JSON line.
+// in-memory connector (no LDAP), so the figure is Elder throughput alone. Prints one JSON line
+// (wall and this process's CPU).
 // With PAGE and PAGE_MS, the connector is a slow source instead: it waits PAGE_MS before each page
 // of PAGE records, like a cloud API (the overlap scenario).
 //
@@ -42,4 +43,6 @@ const started = performance.now();
 const report = await core.runSync({ config, connectors: async () => connector, mode: 'apply', log: core.silentLogger, statePath });
 const wallMs = performance.now() - started;
 report.close();
-process.stdout.write(JSON.stringify({ wallMs, created: report.totals.create, elder: report.elder, ok: report.scopes.every((s) => s.status === 'ok') }) + '\n');
+const usage = process.resourceUsage();
+const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+process.stdout.write(JSON.stringify({ wallMs, cpuSeconds, created: report.totals.create, elder: report.elder, ok: report.scopes.every((s) => s.status === 'ok') }) + '\n');
