@@ -26,23 +26,32 @@ import { startRemoteEmulator } from './lib/emulator.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'packages/core/dist');
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { scenario: { type: 'string', default: 'ldap' }, users: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '4' } },
-});
-const builds = { A: positionals[0], B: positionals[1] };
-if (!builds.A || !builds.B || !['ldap', 'sweep'].includes(values.scenario)) {
-  console.error('usage: node bench/ab.mjs DIST_A DIST_B [--scenario ldap|sweep] [--users N] [--rounds N]');
+const USAGE = 'usage: node bench/ab.mjs DIST_A DIST_B [--scenario ldap|sweep] [--users N] [--rounds N]';
+function usage(problem) {
+  console.error(`${problem}\n${USAGE}`);
   process.exit(64);
 }
-for (const dir of Object.values(builds)) {
-  if (!existsSync(join(dir, 'index.js'))) {
-    console.error(`${dir}: not a build of packages/core (no index.js); copy packages/core/dist after pnpm -C packages/core build`);
-    process.exit(64);
-  }
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { scenario: { type: 'string', default: 'ldap' }, users: { type: 'string', default: '50000' }, rounds: { type: 'string', default: '4' } },
+  });
+} catch (error) {
+  usage(error.message);
 }
-const rounds = Number(values.rounds);
+const { values, positionals } = parsed;
+const builds = { A: positionals[0], B: positionals[1] };
+if (!builds.A || !builds.B || positionals.length > 2) usage('two builds, DIST_A and DIST_B, are needed');
+if (!['ldap', 'sweep'].includes(values.scenario)) usage(`--scenario: ldap or sweep, not ${values.scenario}`);
 const users = Number(values.users);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(users) || users < 1) usage(`--users: a whole number of users, not ${values.users}`);
+if (!Number.isInteger(rounds) || rounds < 1) usage(`--rounds: a whole number of rounds, not ${values.rounds}`);
+for (const dir of Object.values(builds)) {
+  if (!existsSync(join(dir, 'index.js'))) usage(`${dir}: not a build of packages/core (no index.js); copy packages/core/dist after pnpm -C packages/core build`);
+  if (resolve(dir) === DIST) usage(`${dir}: packages/core/dist itself is replaced by each run; copy it elsewhere first`);
+}
 
 const saved = mkdtempSync(join(tmpdir(), 'elder-sync-ab-'));
 cpSync(DIST, join(saved, 'dist'), { recursive: true });
@@ -51,7 +60,7 @@ const restore = () => {
   cpSync(join(saved, 'dist'), DIST, { recursive: true });
   rmSync(saved, { recursive: true, force: true });
 };
-/** What a round has open (its emulator, its work folder), closed by Ctrl-C too. */
+/** What is open (the directory, a round's emulator and folder, a running child), closed by Ctrl-C too. */
 const open = new Set();
 process.once('SIGINT', async () => {
   // The newest first: a run's child, then its emulator and folder, then the directory.
