@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDirectory } from './lib/directory.mjs';
-import { elderConfigLines, STATE_LINES } from './lib/elder-config.mjs';
+import { ldapBenchConfig } from './lib/elder-config.mjs';
 import { startRemoteEmulator } from './lib/emulator.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -115,10 +115,7 @@ const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 function ldapRound(directory, build) {
   return withPeers(0, async (emulator, work) => {
     const config = join(work, 'elder-sync.yaml');
-    writeFileSync(config, [
-      ...elderConfigLines(emulator.url), ...STATE_LINES, 'sources:', '  - name: bench-ldap', '    connector: ldap', '    config:',
-      `      url: ${directory.url}`, `      bindDn: ${directory.bindDn}`, `      bindPassword: ${directory.bindPassword}`, `      baseDn: ${directory.baseDn}`,
-    ].join('\n') + '\n');
+    writeFileSync(config, ldapBenchConfig(emulator.url, directory));
     const run = async (name) => {
       const usage = join(work, `${name}.json`);
       await child(['bench/lib/cli-child.mjs', usage, 'run', '--config', config, '--log-level', 'warn'], { ELDER_SYNC_DATA_DIR: join(work, 'data') });

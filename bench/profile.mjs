@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDirectory } from './lib/directory.mjs';
-import { elderConfigLines, STATE_LINES } from './lib/elder-config.mjs';
+import { ldapBenchConfig } from './lib/elder-config.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const users = Number(process.argv[2] ?? 20000);
@@ -20,10 +20,7 @@ const testkit = await import(new URL('../packages/testkit/dist/index.js', import
 const directory = await startDirectory(users);
 const emulator = await testkit.startElderEmulator({ latencyMs: 0 });
 const work = mkdtempSync(join(tmpdir(), 'elder-sync-profile-work-'));
-writeFileSync(join(work, 'elder-sync.yaml'), [
-  ...elderConfigLines(emulator.url), ...STATE_LINES, 'sources:', '  - name: bench-ldap', '    connector: ldap', '    config:',
-  `      url: ${directory.url}`, `      bindDn: ${directory.bindDn}`, `      bindPassword: ${directory.bindPassword}`, `      baseDn: ${directory.baseDn}`,
-].join('\n') + '\n');
+writeFileSync(join(work, 'elder-sync.yaml'), ldapBenchConfig(emulator.url, directory));
 
 async function profiled(name, args) {
   const dir = join(out, name);

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startDirectory } from './lib/directory.mjs';
 import { startRemoteEmulator } from './lib/emulator.mjs';
-import { elderConfigLines, STATE_LINES } from './lib/elder-config.mjs';
+import { ldapBenchConfig } from './lib/elder-config.mjs';
 import { graphSeries } from './lib/graph.mjs';
 import { awsSeries } from './lib/aws.mjs';
 import { scaleOutSeries } from './lib/scale-out.mjs';
@@ -86,19 +86,7 @@ async function cli(work, emulator, args, extraEnv = {}) {
 }
 
 function writeConfig(work, emulator, directory) {
-  const lines = [
-    ...elderConfigLines(emulator.url),
-    ...STATE_LINES,
-    'sources:',
-    '  - name: bench-ldap',
-    '    connector: ldap',
-    '    config:',
-    `      url: ${directory.url}`,
-    `      bindDn: ${directory.bindDn}`,
-    `      bindPassword: ${directory.bindPassword}`,
-    `      baseDn: ${directory.baseDn}`,
-  ];
-  writeFileSync(join(work, 'elder-sync.yaml'), lines.join('\n') + '\n');
+  writeFileSync(join(work, 'elder-sync.yaml'), ldapBenchConfig(emulator.url, directory));
 }
 
 /** Runs a bench/lib child script; returns the JSON line it prints. */

@@ -5,3 +5,19 @@ export function elderConfigLines(url, extra = []) {
 }
 
 export const STATE_LINES = ['state:', '  path: ./state.db'];
+
+/** The whole config of the LDAP bench source `bench-ldap`: the bench directory synced into the emulator at `url`. */
+export function ldapBenchConfig(url, directory) {
+  return [
+    ...elderConfigLines(url),
+    ...STATE_LINES,
+    'sources:',
+    '  - name: bench-ldap',
+    '    connector: ldap',
+    '    config:',
+    `      url: ${directory.url}`,
+    `      bindDn: ${directory.bindDn}`,
+    `      bindPassword: ${directory.bindPassword}`,
+    `      baseDn: ${directory.baseDn}`,
+  ].join('\n') + '\n';
+}
