@@ -51,7 +51,7 @@ export class OwnedIndex {
         this.seen.set(slot, 1);
       }
       this.pending = new Map();
-    });
+    }, () => this.pending.size);
     run.db.exec(`
       CREATE TABLE owned (
         source TEXT NOT NULL, key TEXT NOT NULL, slot INTEGER NOT NULL, elder_id INTEGER NOT NULL,

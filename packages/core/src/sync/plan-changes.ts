@@ -38,7 +38,7 @@ export class PlanChanges {
     this.deferred = new DeferredRows(run, () => {
       for (const row of this.pending) this.stmts.insert.run(row);
       this.pending = [];
-    });
+    }, () => this.pending.length);
     run.db.exec(`
       CREATE TABLE changes (
         seq INTEGER PRIMARY KEY, source TEXT NOT NULL, scope TEXT NOT NULL, scope_label TEXT NOT NULL,

@@ -79,19 +79,21 @@ export class RunDatabase {
  * they are written, so a flush refused before it began (a statement still being iterated) loses none.
  */
 export class DeferredRows {
-  private count = 0;
   /** What the timer's flush threw: thrown by the next `settle`, not from the timer (it would end the process). */
   private failed: { error: unknown } | null = null;
 
   constructor(
     private readonly run: RunDatabase,
     private readonly flush: () => void,
+    /** How many rows the owner holds now. */
+    private readonly waiting: () => number,
   ) {}
 
-  /** One more row is waiting. */
+  /** The owner took one more row. */
   added(): void {
-    if (++this.count === 1) setTimeout(this.settleLater, BATCH_ROWS_MS).unref();
-    else if (this.count >= BATCH_ROWS) this.settle();
+    const waiting = this.waiting();
+    if (waiting === 1) setTimeout(this.settleLater, BATCH_ROWS_MS).unref();
+    else if (waiting >= BATCH_ROWS) this.settle();
   }
 
   /** Writes the waiting rows now; first throws what writing them from the timer threw. */
@@ -101,9 +103,8 @@ export class DeferredRows {
       this.failed = null;
       throw error;
     }
-    if (this.count === 0 || !this.run.db.open) return;
+    if (this.waiting() === 0 || !this.run.db.open) return;
     this.run.write(this.flush);
-    this.count = 0;
   }
 
   private readonly settleLater = (): void => {
