@@ -64,6 +64,26 @@ describe('ProgressView', () => {
     v.finish();
   });
 
+  it("shows a source's Elder index filling before its scopes start, and how long it took once complete", () => {
+    const { v, out, tick } = view();
+    v.onProgress({ type: 'index', source: 'corp', indexed: 0, done: false });
+    tick(1200);
+    v.onProgress({ type: 'index', source: 'corp', indexed: 1000, done: false });
+    expect(v.lines()).toEqual([expect.stringMatching(/^corp · Elder index\s+indexed\s+1000 owned entities\s+1\.2s\s+indexing$/), 'Elder: 0 requests, 0 throttled']);
+    tick(800);
+    const frames = out.length;
+    v.onProgress({ type: 'index', source: 'corp', indexed: 1500, done: true });
+    // Complete: drawn at once, and its time stays as it was when the index completed.
+    expect(out.slice(frames).join('')).toMatch(/corp · Elder index\s+indexed\s+1500 owned entities\s+2\.0s\s+indexed\n/);
+    tick(5000);
+    v.onProgress({ type: 'scope-start', source: 'corp', scope: 's1', label: 'S' });
+    const [index, scope] = v.lines();
+    expect(index).toMatch(/indexed\s+1500 owned entities\s+2\.0s\s+indexed$/);
+    // One name column for both kinds of row.
+    expect(scope!.indexOf(' read ')).toBe(index!.indexOf(' indexed '));
+    v.finish();
+  });
+
   it('redraws in place: the second frame moves the cursor up over the first and clears each line', () => {
     const { v, out } = view();
     v.onProgress({ type: 'scope-start', source: 'a', scope: 's', label: 'S' });

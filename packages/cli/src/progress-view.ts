@@ -20,6 +20,14 @@ interface Row {
   finished: { status: 'ok' | 'failed'; durationMs: number; error: string | null } | null;
 }
 
+/** A source's index of what it owns in Elder (step 1), built before its scopes are read. */
+interface IndexRow {
+  source: string;
+  startedAt: number;
+  indexed: number;
+  finishedAt: number | null;
+}
+
 export interface ProgressViewOptions {
   write: (text: string) => void;
   redact: (text: string) => string;
@@ -35,6 +43,7 @@ export interface ProgressViewOptions {
  */
 export class ProgressView {
   private readonly rows = new Map<string, Row>();
+  private readonly indexes = new Map<string, IndexRow>();
   private readonly elder = { requests: 0, throttled: 0 };
   private drawn = 0;
   private dirty = false;
@@ -46,6 +55,14 @@ export class ProgressView {
   }
 
   readonly onProgress = (event: ProgressEvent): void => {
+    if (event.type === 'index') {
+      let index = this.indexes.get(event.source);
+      if (!index) this.indexes.set(event.source, (index = { source: event.source, startedAt: this.now(), indexed: 0, finishedAt: null }));
+      index.indexed = event.indexed;
+      if (event.done) index.finishedAt = this.now();
+      this.changed(event.done);
+      return;
+    }
     const row = this.row(event.source, event.scope, event.type === 'scope-start' ? event.label : undefined);
     if (event.type === 'scope-start') row.expected = event.expected ?? 0;
     else if (event.type === 'read') row.read = event.read;
@@ -82,28 +99,34 @@ export class ProgressView {
     const clear = this.drawn > 0 ? `\x1b[${this.drawn}A\r\x1b[J` : '';
     this.drawn = 0;
     this.options.write(clear + this.options.redact(line) + '\n');
-    if (this.rows.size > 0) this.draw();
+    if (this.rows.size + this.indexes.size > 0) this.draw();
   };
 
   /** Draws the final state once more and stops redrawing. */
   finish(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.rows.size > 0) this.draw();
+    if (this.rows.size + this.indexes.size > 0) this.draw();
   }
 
   /** The current rows as text lines (also for tests). */
   lines(): string[] {
     const rows = [...this.rows.values()].sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
+    const indexes = [...this.indexes.values()].sort((a, b) => a.source.localeCompare(b.source));
     const name = (r: Row) => `${r.source} · ${r.label || r.scope}`;
-    const width = Math.max(...rows.map((r) => name(r).length), 6);
-    const lines = rows.map((r) => {
+    const indexName = (r: IndexRow) => `${r.source} · Elder index`;
+    const width = Math.max(...rows.map((r) => name(r).length), ...indexes.map((r) => indexName(r).length), 6);
+    const lines = indexes.map((r) => {
+      const elapsed = (((r.finishedAt ?? this.now()) - r.startedAt) / 1000).toFixed(1);
+      return `${indexName(r).padEnd(width)}  indexed ${String(r.indexed).padStart(6)} owned entities  ${elapsed.padStart(6)}s  ${r.finishedAt === null ? 'indexing' : 'indexed'}`;
+    });
+    lines.push(...rows.map((r) => {
       const plan = r.planned ? `+${r.planned.create} ~${r.planned.update} -${r.planned.delete}` : '…';
       const done = `+${r.done.create} ~${r.done.update} -${r.done.delete}`;
       const elapsed = ((r.finished ? r.finished.durationMs : this.now() - r.startedAt) / 1000).toFixed(1);
       const state = r.finished ? (r.finished.status === 'ok' ? 'ok' : `failed: ${(r.finished.error ?? '').split('\n')[0]}`) : r.planned ? 'writing' : 'reading';
       return `${name(r).padEnd(width)}  read ${String(r.read).padStart(6)}  plan ${plan.padEnd(14)}  done ${done.padEnd(14)}  errors ${r.done.errors}  ${this.howFar(r).padEnd(12)}  ${elapsed.padStart(6)}s  ${state}`;
-    });
+    }));
     lines.push(`Elder: ${this.elder.requests} requests, ${this.elder.throttled} throttled`);
     const columns = this.options.columns;
     return columns ? lines.map((l) => (l.length >= columns ? l.slice(0, Math.max(columns - 2, 1)) + '…' : l)) : lines;

@@ -100,6 +100,8 @@ describe('progress', () => {
     expect(redraws.length).toBeGreaterThanOrEqual(2);
     expect(out).toContain('\r\x1b[2K');
     const rows = stripAnsi(out).split(/\r?\n|\r/).filter((l) => l.startsWith('tty · '));
+    // Step 1 first: the index of what the source owns in Elder (nothing, on a first sync).
+    expect(rows.some((l) => /^tty · Elder index\s+indexed\s+0 owned entities\s+[\d.]+s\s+indexed$/.test(l))).toBe(true);
     expect(rows.some((l) => /read\s+\d+\s+plan …/.test(l) || /reading$/.test(l))).toBe(true);
     expect(rows.some((l) => /done \+[1-9]\d* /.test(l) && /writing$/.test(l))).toBe(true);
     // While writing: the share of the planned writes done, and an estimate of the rest.

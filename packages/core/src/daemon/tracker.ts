@@ -90,6 +90,8 @@ export class RunTracker {
 
   /** `SyncOptions.onProgress`: live counts for /status. */
   readonly progress = (event: ProgressEvent): void => {
+    // /status shows scopes; a source's index is the time before its first scope starts.
+    if (event.type === 'index') return;
     const current = this.sources.get(event.source)?.current;
     if (!current) return;
     let scope = current.scopes.get(event.scope);

@@ -34,6 +34,7 @@ export interface IndexResult {
  */
 export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promise<IndexResult> {
   const requests = new PQueue({ concurrency: ctx.writeConcurrency });
+  ctx.progress?.({ type: 'index', source: ctx.source.name, indexed: 0, done: false });
   if (ctx.adopt) await indexAdoptableEntities(ctx, requests, log);
   const owned = await indexOwned(ctx, requests, log);
   // A plan of a source that owns nothing yet (its first sync) names the unowned look-alikes that
@@ -42,12 +43,14 @@ export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promi
   if (!ctx.adopt && ctx.mode === 'plan' && owned.indexed === 0 && owned.duplicates === 0) {
     if (await indexAdoptableEntities(ctx, requests, log)) ctx.lookAlikes = true;
   }
+  ctx.progress?.({ type: 'index', source: ctx.source.name, indexed: owned.indexed, done: true });
   return owned;
 }
 
 async function indexOwned(ctx: SourceContext, requests: PQueue, log: Logger): Promise<IndexResult> {
   const result: IndexResult = { indexed: 0, duplicates: 0, typeWide: [], sliced: [] };
   if (ctx.rootId === null) return result;
+  const started = performance.now();
   const rootId = ctx.rootId;
   // Organization id → its path below the root, for every organization of the subtree.
   const organizations = new Map<number, string>();
@@ -78,6 +81,7 @@ async function indexOwned(ctx: SourceContext, requests: PQueue, log: Logger): Pr
         if (outcome === 'indexed') result.indexed++;
         else result.duplicates++;
       }
+      ctx.progress?.({ type: 'index', source: ctx.source.name, indexed: result.indexed, done: false });
     });
 
   await Promise.all(
@@ -104,8 +108,8 @@ async function indexOwned(ctx: SourceContext, requests: PQueue, log: Logger): Pr
   if (result.duplicates > 0) {
     log.warn('Elder holds several entities with the same key; the extra ones are planned for deletion', { duplicates: result.duplicates });
   }
-  log.debug('indexed owned entities', { indexed: result.indexed, typeWide: result.typeWide, sliced: result.sliced });
   await checkClaimedRelations(ctx, requests, log);
+  log.debug('indexed owned entities', { indexed: result.indexed, typeWide: result.typeWide, sliced: result.sliced, ms: Math.round(performance.now() - started) });
   return result;
 }
 

@@ -53,7 +53,11 @@ describe('SyncOptions.onProgress and the Elder client observer', () => {
     report.close();
     await elder.close();
 
-    expect(events[0]).toEqual({ type: 'scope-start', source: 'people', scope: 'dir', label: 'people directory', expected: 0 });
+    // Step 1 first: the index of what the source owns (nothing yet), begun and complete.
+    const start = events.findIndex((e) => e.type === 'scope-start');
+    expect(events[0]).toEqual({ type: 'index', source: 'people', indexed: 0, done: false });
+    expect(events[start - 1]).toEqual({ type: 'index', source: 'people', indexed: 0, done: true });
+    expect(events[start]).toEqual({ type: 'scope-start', source: 'people', scope: 'dir', label: 'people directory', expected: 0 });
     const reads = events.filter((e) => e.type === 'read').map((e) => e.read);
     expect(reads).toEqual(Array.from({ length: USERS }, (_, i) => i + 1));
     const planned = events.find((e) => e.type === 'planned');
@@ -68,5 +72,29 @@ describe('SyncOptions.onProgress and the Elder client observer', () => {
     expect(requests.filter((r) => r.method === 'POST' && r.route === '/api/v1/entities')).toHaveLength(USERS);
     expect(requests.every((r) => !/\d/.test(r.route.replace('/api/v1', '')) && !r.route.includes('?'))).toBe(true);
     expect(requests.every((r) => r.durationMs >= 0 && r.throttled === (r.status === 429))).toBe(true);
+  });
+
+  it('report the index as it fills, a page at a time, before any scope starts', async () => {
+    const config = elderSyncConfigSchema.parse({
+      elder: { url: emulator.url, token: 'progress-token' },
+      sources: [{ name: 'again', connector: 'people' }],
+    });
+    const run = async () => {
+      const events: ProgressEvent[] = [];
+      const report = await runSync({ config, connectors: async () => connector, mode: 'apply', log: silentLogger, statePath: ':memory:', onProgress: (e) => events.push(e) });
+      report.close();
+      return events;
+    };
+    await run();
+    // The second run indexes what the first wrote.
+    const events = await run();
+    const index = events.filter((e) => e.type === 'index');
+    expect(index[0]).toEqual({ type: 'index', source: 'again', indexed: 0, done: false });
+    expect(index).toContainEqual({ type: 'index', source: 'again', indexed: USERS, done: false });
+    expect(index.at(-1)).toEqual({ type: 'index', source: 'again', indexed: USERS, done: true });
+    expect(index.filter((e) => e.done)).toHaveLength(1);
+    const totals = index.map((e) => e.indexed);
+    expect(totals).toEqual([...totals].sort((a, b) => a - b));
+    expect(events.lastIndexOf(index.at(-1)!)).toBeLessThan(events.findIndex((e) => e.type === 'scope-start'));
   });
 });

@@ -6,6 +6,12 @@ import type { ScopeCounts } from './types.js';
  * renderer redraws a few times a second) and still show the truth.
  */
 export type ProgressEvent =
+  /**
+   * Step 1, before a source's scopes are read: the entities it owns in Elder indexed so far (a
+   * page at a time), and `done` once the index is complete. At a large estate this takes a while,
+   * and nothing else would show that the run is working.
+   */
+  | { type: 'index'; source: string; indexed: number; done: boolean }
   /** `expected`: objects the source owns in this scope, so about how many records the read will yield (0: unknown). */
   | { type: 'scope-start'; source: string; scope: string; label: string; expected?: number }
   /** Records read so far in this scope. */
