@@ -66,13 +66,13 @@ describe('ProgressView', () => {
 
   it("shows a source's Elder index filling before its scopes start, and how long it took once complete", () => {
     const { v, out, tick } = view();
-    v.onProgress({ type: 'index', source: 'corp', indexed: 0, done: false });
+    v.onProgress({ type: 'index', source: 'corp', indexed: 0, state: 'indexing' });
     tick(1200);
-    v.onProgress({ type: 'index', source: 'corp', indexed: 1000, done: false });
+    v.onProgress({ type: 'index', source: 'corp', indexed: 1000, state: 'indexing' });
     expect(v.lines()).toEqual([expect.stringMatching(/^corp · Elder index\s+indexed\s+1000 owned entities\s+1\.2s\s+indexing$/), 'Elder: 0 requests, 0 throttled']);
     tick(800);
     const frames = out.length;
-    v.onProgress({ type: 'index', source: 'corp', indexed: 1500, done: true });
+    v.onProgress({ type: 'index', source: 'corp', indexed: 1500, state: 'indexed' });
     // Complete: drawn at once, and its time stays as it was when the index completed.
     expect(out.slice(frames).join('')).toMatch(/corp · Elder index\s+indexed\s+1500 owned entities\s+2\.0s\s+indexed\n/);
     tick(5000);
@@ -81,6 +81,16 @@ describe('ProgressView', () => {
     expect(index).toMatch(/indexed\s+1500 owned entities\s+2\.0s\s+indexed$/);
     // One name column for both kinds of row.
     expect(scope!.indexOf(' read ')).toBe(index!.indexOf(' indexed '));
+    v.finish();
+  });
+
+  it('shows an index that failed as failed, not as still going', () => {
+    const { v, tick } = view();
+    v.onProgress({ type: 'index', source: 'corp', indexed: 0, state: 'indexing' });
+    tick(300);
+    v.onProgress({ type: 'index', source: 'corp', indexed: 0, state: 'failed' });
+    tick(5000);
+    expect(v.lines()[0]).toMatch(/^corp · Elder index\s+indexed\s+0 owned entities\s+0\.3s\s+failed$/);
     v.finish();
   });
 

@@ -25,7 +25,9 @@ interface IndexRow {
   source: string;
   startedAt: number;
   indexed: number;
-  finishedAt: number | null;
+  state: 'indexing' | 'indexed' | 'failed';
+  /** When it completed or failed: its elapsed time stops there. */
+  endedAt: number | null;
 }
 
 export interface ProgressViewOptions {
@@ -57,10 +59,12 @@ export class ProgressView {
   readonly onProgress = (event: ProgressEvent): void => {
     if (event.type === 'index') {
       let index = this.indexes.get(event.source);
-      if (!index) this.indexes.set(event.source, (index = { source: event.source, startedAt: this.now(), indexed: 0, finishedAt: null }));
+      if (!index) this.indexes.set(event.source, (index = { source: event.source, startedAt: this.now(), indexed: 0, state: 'indexing', endedAt: null }));
       index.indexed = event.indexed;
-      if (event.done) index.finishedAt = this.now();
-      this.changed(event.done);
+      index.state = event.state;
+      const ended = event.state !== 'indexing';
+      if (ended) index.endedAt = this.now();
+      this.changed(ended);
       return;
     }
     const row = this.row(event.source, event.scope, event.type === 'scope-start' ? event.label : undefined);
@@ -117,8 +121,8 @@ export class ProgressView {
     const indexName = (r: IndexRow) => `${r.source} · Elder index`;
     const width = Math.max(...rows.map((r) => name(r).length), ...indexes.map((r) => indexName(r).length), 6);
     const lines = indexes.map((r) => {
-      const elapsed = (((r.finishedAt ?? this.now()) - r.startedAt) / 1000).toFixed(1);
-      return `${indexName(r).padEnd(width)}  indexed ${String(r.indexed).padStart(6)} owned entities  ${elapsed.padStart(6)}s  ${r.finishedAt === null ? 'indexing' : 'indexed'}`;
+      const elapsed = (((r.endedAt ?? this.now()) - r.startedAt) / 1000).toFixed(1);
+      return `${indexName(r).padEnd(width)}  indexed ${String(r.indexed).padStart(6)} owned entities  ${elapsed.padStart(6)}s  ${r.state}`;
     });
     lines.push(...rows.map((r) => {
       const plan = r.planned ? `+${r.planned.create} ~${r.planned.update} -${r.planned.delete}` : '…';

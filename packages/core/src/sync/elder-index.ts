@@ -34,22 +34,29 @@ export interface IndexResult {
  */
 export async function indexOwnedEntities(ctx: SourceContext, log: Logger): Promise<IndexResult> {
   const requests = new PQueue({ concurrency: ctx.writeConcurrency });
-  ctx.progress?.({ type: 'index', source: ctx.source.name, indexed: 0, done: false });
-  if (ctx.adopt) await indexAdoptableEntities(ctx, requests, log);
-  const owned = await indexOwned(ctx, requests, log);
-  // A plan of a source that owns nothing yet (its first sync) names the unowned look-alikes that
-  // `--adopt` would take over, instead of silently planning duplicates of them. Only then: listing
-  // every entity of a type costs reads that grow with Elder, not with what the source owns.
-  if (!ctx.adopt && ctx.mode === 'plan' && owned.indexed === 0 && owned.duplicates === 0) {
-    if (await indexAdoptableEntities(ctx, requests, log)) ctx.lookAlikes = true;
+  const result: IndexResult = { indexed: 0, duplicates: 0, typeWide: [], sliced: [] };
+  const progress = (state: 'indexing' | 'indexed' | 'failed') => ctx.progress?.({ type: 'index', source: ctx.source.name, indexed: result.indexed, state });
+  progress('indexing');
+  try {
+    if (ctx.adopt) await indexAdoptableEntities(ctx, requests, log);
+    await indexOwned(ctx, requests, log, result, () => progress('indexing'));
+    // A plan of a source that owns nothing yet (its first sync) names the unowned look-alikes that
+    // `--adopt` would take over, instead of silently planning duplicates of them. Only then: listing
+    // every entity of a type costs reads that grow with Elder, not with what the source owns.
+    if (!ctx.adopt && ctx.mode === 'plan' && result.indexed === 0 && result.duplicates === 0) {
+      if (await indexAdoptableEntities(ctx, requests, log)) ctx.lookAlikes = true;
+    }
+  } catch (error) {
+    progress('failed');
+    throw error;
   }
-  ctx.progress?.({ type: 'index', source: ctx.source.name, indexed: owned.indexed, done: true });
-  return owned;
+  progress('indexed');
+  return result;
 }
 
-async function indexOwned(ctx: SourceContext, requests: PQueue, log: Logger): Promise<IndexResult> {
-  const result: IndexResult = { indexed: 0, duplicates: 0, typeWide: [], sliced: [] };
-  if (ctx.rootId === null) return result;
+/** Fills `result` from Elder's listings, calling `onPage` after each page. */
+async function indexOwned(ctx: SourceContext, requests: PQueue, log: Logger, result: IndexResult, onPage: () => void): Promise<void> {
+  if (ctx.rootId === null) return;
   const started = performance.now();
   const rootId = ctx.rootId;
   // Organization id → its path below the root, for every organization of the subtree.
@@ -81,7 +88,7 @@ async function indexOwned(ctx: SourceContext, requests: PQueue, log: Logger): Pr
         if (outcome === 'indexed') result.indexed++;
         else result.duplicates++;
       }
-      ctx.progress?.({ type: 'index', source: ctx.source.name, indexed: result.indexed, done: false });
+      onPage();
     });
 
   await Promise.all(
@@ -110,7 +117,6 @@ async function indexOwned(ctx: SourceContext, requests: PQueue, log: Logger): Pr
   }
   await checkClaimedRelations(ctx, requests, log);
   log.debug('indexed owned entities', { indexed: result.indexed, typeWide: result.typeWide, sliced: result.sliced, ms: Math.round(performance.now() - started) });
-  return result;
 }
 
 /** The Elder entity types the connector's kinds land as (after the source's `types` overrides). */

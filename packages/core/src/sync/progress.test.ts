@@ -55,8 +55,8 @@ describe('SyncOptions.onProgress and the Elder client observer', () => {
 
     // Step 1 first: the index of what the source owns (nothing yet), begun and complete.
     const start = events.findIndex((e) => e.type === 'scope-start');
-    expect(events[0]).toEqual({ type: 'index', source: 'people', indexed: 0, done: false });
-    expect(events[start - 1]).toEqual({ type: 'index', source: 'people', indexed: 0, done: true });
+    expect(events[0]).toEqual({ type: 'index', source: 'people', indexed: 0, state: 'indexing' });
+    expect(events[start - 1]).toEqual({ type: 'index', source: 'people', indexed: 0, state: 'indexed' });
     expect(events[start]).toEqual({ type: 'scope-start', source: 'people', scope: 'dir', label: 'people directory', expected: 0 });
     const reads = events.filter((e) => e.type === 'read').map((e) => e.read);
     expect(reads).toEqual(Array.from({ length: USERS }, (_, i) => i + 1));
@@ -89,12 +89,34 @@ describe('SyncOptions.onProgress and the Elder client observer', () => {
     // The second run indexes what the first wrote.
     const events = await run();
     const index = events.filter((e) => e.type === 'index');
-    expect(index[0]).toEqual({ type: 'index', source: 'again', indexed: 0, done: false });
-    expect(index).toContainEqual({ type: 'index', source: 'again', indexed: USERS, done: false });
-    expect(index.at(-1)).toEqual({ type: 'index', source: 'again', indexed: USERS, done: true });
-    expect(index.filter((e) => e.done)).toHaveLength(1);
+    expect(index[0]).toEqual({ type: 'index', source: 'again', indexed: 0, state: 'indexing' });
+    expect(index).toContainEqual({ type: 'index', source: 'again', indexed: USERS, state: 'indexing' });
+    expect(index.at(-1)).toEqual({ type: 'index', source: 'again', indexed: USERS, state: 'indexed' });
+    expect(index.filter((e) => e.state !== 'indexing')).toHaveLength(1);
     const totals = index.map((e) => e.indexed);
     expect(totals).toEqual([...totals].sort((a, b) => a - b));
     expect(events.lastIndexOf(index.at(-1)!)).toBeLessThan(events.findIndex((e) => e.type === 'scope-start'));
+  });
+
+  it('report an index that Elder failed as failed, not as still going', async () => {
+    const config = elderSyncConfigSchema.parse({
+      elder: { url: emulator.url, token: 'progress-token' },
+      sources: [{ name: 'down', connector: 'people' }],
+    });
+    const client = createElderClient({ url: emulator.url, auth: { kind: 'token', token: 'progress-token' } });
+    const elder = Object.assign(Object.create(client) as typeof client, {
+      listEntitiesPage: async () => {
+        throw new Error('Elder answered 503');
+      },
+    });
+    const events: ProgressEvent[] = [];
+    const report = await runSync({ config, connectors: async () => connector, mode: 'apply', log: silentLogger, statePath: ':memory:', elder, onProgress: (e) => events.push(e) });
+    report.close();
+    await client.close();
+    expect(events.filter((e) => e.type === 'index')).toEqual([
+      { type: 'index', source: 'down', indexed: 0, state: 'indexing' },
+      { type: 'index', source: 'down', indexed: 0, state: 'failed' },
+    ]);
+    expect(report.scopes.map((s) => s.status)).toEqual(['failed']);
   });
 });

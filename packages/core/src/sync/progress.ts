@@ -8,10 +8,10 @@ import type { ScopeCounts } from './types.js';
 export type ProgressEvent =
   /**
    * Step 1, before a source's scopes are read: the entities it owns in Elder indexed so far (a
-   * page at a time), and `done` once the index is complete. At a large estate this takes a while,
+   * page at a time), until the index is complete or failed. At a large estate this takes a while,
    * and nothing else would show that the run is working.
    */
-  | { type: 'index'; source: string; indexed: number; done: boolean }
+  | { type: 'index'; source: string; indexed: number; state: 'indexing' | 'indexed' | 'failed' }
   /** `expected`: objects the source owns in this scope, so about how many records the read will yield (0: unknown). */
   | { type: 'scope-start'; source: string; scope: string; label: string; expected?: number }
   /** Records read so far in this scope. */
