@@ -126,6 +126,49 @@ describe('ProgressView', () => {
     expect(out.at(-1)!.startsWith('\r\x1b[2Ka · S')).toBe(true);
   });
 
+  it('draws no more rows than the terminal has lines: what is going on first, then what failed, then a count of the rest', () => {
+    const out: string[] = [];
+    const v = new ProgressView({ write: (t) => out.push(t), redact: (t) => t, rows: 8 });
+    // An Organization's accounts × regions: far more scopes than lines.
+    for (let i = 0; i < 300; i++) v.onProgress({ type: 'scope-start', source: 'aws', scope: `s${String(i).padStart(3, '0')}`, label: `scope ${i}` });
+    const report = (i: number, status: 'ok' | 'failed') => v.onScopeDone({ source: 'aws', connector: 'aws', scope: `s${String(i).padStart(3, '0')}`, label: `scope ${i}`, status, error: status === 'failed' ? 'denied' : null, mode: 'full', counts, durationMs: 10 });
+    for (let i = 0; i < 296; i++) if (i !== 7) report(i, i === 3 ? 'failed' : 'ok');
+    const lines = v.lines();
+    // Seven lines at most: the cursor's own line stays on the screen.
+    expect(lines).toHaveLength(7);
+    expect(lines.slice(0, 5)).toEqual([
+      expect.stringMatching(/^aws · scope 7\s.*reading$/),
+      expect.stringMatching(/^aws · scope 296\s.*reading$/),
+      expect.stringMatching(/^aws · scope 297\s.*reading$/),
+      expect.stringMatching(/^aws · scope 298\s.*reading$/),
+      expect.stringMatching(/^aws · scope 299\s.*reading$/),
+    ]);
+    expect(lines[5]).toBe('… 295 more: 1 failed, 294 done');
+    expect(lines[6]).toBe('Elder: 0 requests, 0 throttled');
+    // Once fewer are going, what failed is shown before what is done.
+    for (const i of [7, 296, 297, 298]) report(i, 'ok');
+    expect(v.lines().slice(0, 2)).toEqual([expect.stringMatching(/^aws · scope 299\s.*reading$/), expect.stringMatching(/^aws · scope 3\s.*failed: denied$/)]);
+    v.finish();
+    // No redraw moved the cursor up past the top of the 8-line screen.
+    const ups = out.flatMap((t) => [...t.matchAll(/\x1b\[(\d+)A/g)].map((m) => Number(m[1])));
+    expect(ups.length).toBeGreaterThan(0);
+    expect(Math.max(...ups)).toBeLessThanOrEqual(7);
+  });
+
+  it('clears what is left below when a redraw has fewer lines than the last (a smaller terminal)', () => {
+    const out: string[] = [];
+    const size = { rows: 20 };
+    const v = new ProgressView({ write: (t) => out.push(t), redact: (t) => t, get rows() { return size.rows; } });
+    for (let i = 0; i < 30; i++) v.onProgress({ type: 'scope-start', source: 'a', scope: `s${i}`, label: `S${i}` });
+    expect(v.lines()).toHaveLength(19);
+    size.rows = 10;
+    v.onProgress({ type: 'planned', source: 'a', scope: 's0', counts });
+    expect(out.at(-1)!.startsWith('\x1b[19A')).toBe(true);
+    expect(out.at(-1)!.endsWith('\x1b[J')).toBe(true);
+    expect(v.lines()).toHaveLength(9);
+    v.finish();
+  });
+
   it('cuts rows to the terminal width so they never wrap', () => {
     const lines: string[] = [];
     const v = new ProgressView({ write: (t) => lines.push(t), redact: (t) => t, columns: 40 });

@@ -35,6 +35,11 @@ export interface ProgressViewOptions {
   redact: (text: string) => string;
   /** Columns of the terminal: rows are cut to fit, or the redraw would wrap and drift. */
   columns?: number;
+  /**
+   * Lines of the terminal: at most this many less one are drawn. A redraw moves the cursor up over
+   * what it drew, and cannot move it above the top of the screen.
+   */
+  rows?: number;
   now?: () => number;
 }
 
@@ -46,6 +51,8 @@ export interface ProgressViewOptions {
 export class ProgressView {
   private readonly rows = new Map<string, Row>();
   private readonly indexes = new Map<string, IndexRow>();
+  /** Indexes, then scope rows, each sorted by name; made again only when one is added. */
+  private ordered: Array<IndexRow | Row> | null = null;
   private readonly elder = { requests: 0, throttled: 0 };
   private drawn = 0;
   private dirty = false;
@@ -59,7 +66,10 @@ export class ProgressView {
   readonly onProgress = (event: ProgressEvent): void => {
     if (event.type === 'index') {
       let index = this.indexes.get(event.source);
-      if (!index) this.indexes.set(event.source, (index = { source: event.source, startedAt: this.now(), indexed: 0, state: 'indexing', endedAt: null }));
+      if (!index) {
+        this.indexes.set(event.source, (index = { source: event.source, startedAt: this.now(), indexed: 0, state: 'indexing', endedAt: null }));
+        this.ordered = null;
+      }
       index.indexed = event.indexed;
       index.state = event.state;
       const ended = event.state !== 'indexing';
@@ -113,24 +123,47 @@ export class ProgressView {
     if (this.rows.size + this.indexes.size > 0) this.draw();
   }
 
-  /** The current rows as text lines (also for tests). */
+  /**
+   * The current rows as text lines (also for tests). When they do not all fit the terminal (an
+   * Organization's accounts × regions), what is going on comes first, then what failed, then what
+   * is done, and a last row counts what did not fit.
+   */
   lines(): string[] {
-    const rows = [...this.rows.values()].sort((a, b) => a.source.localeCompare(b.source) || a.scope.localeCompare(b.scope));
-    const indexes = [...this.indexes.values()].sort((a, b) => a.source.localeCompare(b.source));
-    const name = (r: Row) => `${r.source} · ${r.label || r.scope}`;
-    const indexName = (r: IndexRow) => `${r.source} · Elder index`;
-    const width = Math.max(...rows.map((r) => name(r).length), ...indexes.map((r) => indexName(r).length), 6);
-    const lines = indexes.map((r) => {
-      const elapsed = (((r.endedAt ?? this.now()) - r.startedAt) / 1000).toFixed(1);
-      return `${indexName(r).padEnd(width)}  indexed ${String(r.indexed).padStart(6)} owned entities  ${elapsed.padStart(6)}s  ${r.state}`;
-    });
-    lines.push(...rows.map((r) => {
+    this.ordered ??= [
+      ...[...this.indexes.values()].sort((a, b) => compare(a.source, b.source)),
+      ...[...this.rows.values()].sort((a, b) => compare(a.source, b.source) || compare(a.scope, b.scope)),
+    ];
+    let shown = this.ordered;
+    let more: string | null = null;
+    // Less the Elder line, and the line the cursor rests on.
+    const room = this.options.rows ? Math.max(this.options.rows - 2, 1) : Infinity;
+    if (shown.length > room) {
+      shown = [];
+      const hidden = [0, 0, 0];
+      for (const rank of [0, 1, 2]) {
+        for (const r of this.ordered) {
+          if (rankOf(r) !== rank) continue;
+          if (shown.length < room - 1) shown.push(r);
+          else hidden[rank]!++;
+        }
+      }
+      const parts = ['going', 'failed', 'done'].map((what, rank) => (hidden[rank]! > 0 ? `${hidden[rank]} ${what}` : null)).filter(Boolean);
+      more = `… ${hidden[0]! + hidden[1]! + hidden[2]!} more: ${parts.join(', ')}`;
+    }
+    const name = (r: IndexRow | Row) => ('scope' in r ? `${r.source} · ${r.label || r.scope}` : `${r.source} · Elder index`);
+    const width = Math.max(...shown.map((r) => name(r).length), 6);
+    const lines = shown.map((r) => {
+      if (!('scope' in r)) {
+        const elapsed = (((r.endedAt ?? this.now()) - r.startedAt) / 1000).toFixed(1);
+        return `${name(r).padEnd(width)}  indexed ${String(r.indexed).padStart(6)} owned entities  ${elapsed.padStart(6)}s  ${r.state}`;
+      }
       const plan = r.planned ? `+${r.planned.create} ~${r.planned.update} -${r.planned.delete}` : '…';
       const done = `+${r.done.create} ~${r.done.update} -${r.done.delete}`;
       const elapsed = ((r.finished ? r.finished.durationMs : this.now() - r.startedAt) / 1000).toFixed(1);
       const state = r.finished ? (r.finished.status === 'ok' ? 'ok' : `failed: ${(r.finished.error ?? '').split('\n')[0]}`) : r.planned ? 'writing' : 'reading';
       return `${name(r).padEnd(width)}  read ${String(r.read).padStart(6)}  plan ${plan.padEnd(14)}  done ${done.padEnd(14)}  errors ${r.done.errors}  ${this.howFar(r).padEnd(12)}  ${elapsed.padStart(6)}s  ${state}`;
-    }));
+    });
+    if (more !== null) lines.push(more);
     lines.push(`Elder: ${this.elder.requests} requests, ${this.elder.throttled} throttled`);
     const columns = this.options.columns;
     return columns ? lines.map((l) => (l.length >= columns ? l.slice(0, Math.max(columns - 2, 1)) + '…' : l)) : lines;
@@ -160,6 +193,7 @@ export class ProgressView {
     if (!row) {
       row = { source, scope, label: label ?? scope, startedAt: this.now(), read: 0, expected: 0, planned: null, plannedAt: null, doneAtPlanned: 0, done: { create: 0, update: 0, delete: 0, errors: 0 }, finished: null };
       this.rows.set(key, row);
+      this.ordered = null;
     } else if (label !== undefined) {
       row.label = label;
     }
@@ -185,9 +219,22 @@ export class ProgressView {
     // Back to the first row drawn last time, then rewrite each row, clearing what was there.
     let out = this.drawn > 0 ? `\x1b[${this.drawn}A` : '';
     for (const line of lines) out += `\r\x1b[2K${line}\n`;
+    // Fewer lines than last time (a smaller terminal): clear what is left below.
+    if (lines.length < this.drawn) out += '\x1b[J';
     this.drawn = lines.length;
     this.options.write(this.options.redact(out));
   }
+}
+
+/** Ordinal: sorting thousands of rows with localeCompare on every redraw cost more than drawing them. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** 0: going (indexing, reading, writing), 1: failed, 2: done. */
+function rankOf(r: IndexRow | Row): number {
+  if ('scope' in r) return r.finished === null ? 0 : r.finished.status === 'failed' ? 1 : 2;
+  return r.state === 'indexing' ? 0 : r.state === 'failed' ? 1 : 2;
 }
 
 /** `8s`, `2m05s`, `1h04m`: short, for an estimate. */

@@ -1,6 +1,6 @@
 import type { ElderApi, ElderRequestEvent, ElderSyncConfig, Logger, ProgressEvent, ScopeReport, SyncReport } from '@elder-sync/core';
 import type { CoreModule } from './base-command.js';
-import { ProgressView } from './progress-view.js';
+import { ProgressView, type ProgressViewOptions } from './progress-view.js';
 
 /** What watches a run: the terminal view, a line per scope, the metrics server. Every hook optional. */
 export interface RunObservers {
@@ -22,7 +22,7 @@ export interface RunObserverOptions {
   sources: string[];
   log: Logger;
   /** Live rows on stderr (a terminal, not --json/--quiet). */
-  view: { write: (text: string) => void; redact: (text: string) => string; columns?: number } | null;
+  view: ProgressViewOptions | null;
   /** Off a terminal: the line per finished scope. */
   scopeLine?: (report: ScopeReport) => void;
   /** `run --serve-metrics`: `host:port` of the health server. */

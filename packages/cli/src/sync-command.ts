@@ -137,7 +137,17 @@ export abstract class SyncCommand<T extends typeof Command> extends BaseCommand<
       sources,
       log: await this.logger(),
       view: !quiet && process.stderr.isTTY
-        ? { write: (t) => process.stderr.write(t), redact: (t) => this.redact(t), columns: process.stderr.columns }
+        ? {
+            write: (t) => process.stderr.write(t),
+            redact: (t) => this.redact(t),
+            // Read at every redraw: the terminal may be resized while the run goes.
+            get columns() {
+              return process.stderr.columns;
+            },
+            get rows() {
+              return process.stderr.rows;
+            },
+          }
         : null,
       ...(quiet ? {} : { scopeLine: this.scopeProgress() }),
       serve,
