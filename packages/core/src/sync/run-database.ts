@@ -21,6 +21,11 @@ export class RunDatabase {
 
   constructor() {
     this.db = new Database('');
+    // Set before the first table: a run's working set outgrows the page cache (the plan's changes
+    // alone are ~100 MB at 100 000 objects), and every page in or out of it is a read or write call
+    // on the temporary file. 16 KiB pages (not SQLite's 4) made a 20 000-user first sync 15 000 of
+    // those calls instead of 37 000, its no-change run 4 200 instead of 10 400 (`strace -c`).
+    this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = OFF');
     this.db.pragma('synchronous = OFF');
     this.db.pragma(SQLITE_CACHE_SIZE);
