@@ -126,6 +126,17 @@ describe('ProgressView', () => {
     expect(out.at(-1)!.startsWith('\r\x1b[2Ka · S')).toBe(true);
   });
 
+  it('lists rows as the summary table does, whatever order they started in: indexes first, then by source and scope', () => {
+    const { v } = view();
+    for (const [source, scope] of [['web', 's2'], ['Corp', 's1'], ['corp', 's3'], ['web', 's1'], ['corp', 's1']] as const) {
+      v.onProgress({ type: 'scope-start', source, scope, label: scope });
+    }
+    v.onProgress({ type: 'index', source: 'web', indexed: 0, state: 'indexing' });
+    const names = v.lines().slice(0, -1).map((l) => l.split(/\s{2,}/)[0]);
+    expect(names).toEqual(['web · Elder index', 'corp · s1', 'corp · s3', 'Corp · s1', 'web · s1', 'web · s2']);
+    v.finish();
+  });
+
   it('draws no more rows than the terminal has lines: what is going on first, then what failed, then a count of the rest', () => {
     const out: string[] = [];
     const v = new ProgressView({ write: (t) => out.push(t), redact: (t) => t, rows: 8 });
