@@ -113,14 +113,14 @@ export class ProgressView {
     const clear = this.drawn > 0 ? `\x1b[${this.drawn}A\r\x1b[J` : '';
     this.drawn = 0;
     this.options.write(clear + this.options.redact(line) + '\n');
-    if (this.rows.size + this.indexes.size > 0) this.draw();
+    if (this.ordered.length > 0) this.draw();
   };
 
   /** Draws the final state once more and stops redrawing. */
   finish(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    if (this.rows.size + this.indexes.size > 0) this.draw();
+    if (this.ordered.length > 0) this.draw();
   }
 
   /**
